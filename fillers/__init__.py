@@ -1,0 +1,26 @@
+"""fillers: Caffe's weight fillers in Python, bit for bit."""
+
+from ._proto.filler_pb2 import FillerParameter
+from .errors import FillerError
+from .fillers import Filler
+from .registry import GetFiller, get_filler, register, registered
+from .spec import dump, from_dict, load, parse, to_dict, to_text
+from .stream import CaffeRNG, set_random_seed
+
+__all__ = [
+    "CaffeRNG",
+    "Filler",
+    "FillerError",
+    "FillerParameter",
+    "GetFiller",
+    "dump",
+    "from_dict",
+    "get_filler",
+    "load",
+    "parse",
+    "register",
+    "registered",
+    "set_random_seed",
+    "to_dict",
+    "to_text",
+]

@@ -1,0 +1,97 @@
+"""The three random calls Caffe's fillers make, over either kind of stream.
+
+Caffe's math_functions.cpp wraps Boost as `caffe_rng_uniform(n, a, b, r)`,
+`caffe_rng_gaussian(n, mu, sigma, r)` and `caffe_rng_bernoulli(n, p, r)`. `CaffeDraws`
+reproduces them bit for bit on a `CaffeRNG`; `GeneratorDraws` samples the same distributions
+from a numpy Generator at numpy's speed, with numpy's bits. Fillers see only this interface.
+
+The argument checks Caffe makes inside these calls (a <= b, sigma > 0, 0 <= p <= 1) are
+made by the fillers before anything is drawn, so that a failed fill changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import numpy as np
+
+from . import boost
+from .errors import FillerError
+from .stream import CaffeRNG, global_stream
+
+_CHUNK = 1 << 16
+"""Elements per chunk for Generator draws: the in-place scaling runs while they are in cache."""
+
+
+class CaffeDraws:
+    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits."""
+
+    exact = True
+
+    def __init__(self, rng: CaffeRNG) -> None:
+        self.rng = rng
+
+    def uniform(self, out: np.ndarray, a: float, b: float) -> None:
+        """caffe_rng_uniform: Boost's uniform_real on [a, nextafter(b, +max)) in out's dtype."""
+        rt = out.dtype.type
+        upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
+        boost.uniform_real(self.rng, out, rt(a), upper)
+
+    def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
+        """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
+        boost.normal(self.rng, out, mean, sigma)
+
+    def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
+        """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
+        boost.bernoulli(self.rng, out, p, dtype)
+
+
+class GeneratorDraws:
+    """The same distributions from a numpy Generator: fast, not Caffe's bits."""
+
+    exact = False
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+
+    def uniform(self, out: np.ndarray, a: float, b: float) -> None:
+        """Uniform on [a, b) in out's dtype."""
+        rt = out.dtype.type
+        low, span = rt(a), rt(rt(b) - rt(a))
+        for chunk in _chunks(out):
+            self.generator.random(out=chunk, dtype=out.dtype)
+            chunk *= span
+            chunk += low
+
+    def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
+        """Normal(mean, sigma) in out's dtype."""
+        rt = out.dtype.type
+        for chunk in _chunks(out):
+            self.generator.standard_normal(out=chunk, dtype=out.dtype)
+            chunk *= rt(sigma)
+            chunk += rt(mean)
+
+    def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
+        """True with probability p."""
+        for chunk in _chunks(out):
+            np.less(self.generator.random(len(chunk)), p, out=chunk)
+
+
+Draws = Union[CaffeDraws, GeneratorDraws]
+Stream = Union[CaffeRNG, np.random.Generator]
+
+
+def draws_for(rng: Optional[Stream]) -> Draws:
+    """The draws for a fill's `rng`: a CaffeRNG, a numpy Generator, or None (the global stream)."""
+    if rng is None:
+        return CaffeDraws(global_stream())
+    if isinstance(rng, CaffeRNG):
+        return CaffeDraws(rng)
+    if isinstance(rng, np.random.Generator):
+        return GeneratorDraws(rng)
+    raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
+
+
+def _chunks(out: np.ndarray):
+    for start in range(0, len(out), _CHUNK):
+        yield out[start : start + _CHUNK]
