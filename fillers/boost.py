@@ -23,7 +23,8 @@ Boost's; an attempt cut by the end of a block is carried into the next one.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator, Optional, TypeVar
 
 import numpy as np
 
@@ -33,8 +34,9 @@ from .stream import CaffeRNG
 _RAW_RANGE = 1 << 32
 _BUCKET_BITS = 8
 _LOW29 = (1 << 29) - 1
-_BLOCK = 1 << 15
-"""Samples per vectorized block: the block's temporaries stay in L2 cache."""
+_BLOCK = 1 << 17
+"""Raw outputs per vectorized block: large enough to amortize numpy's per-call cost over
+the rare-path bookkeeping, small enough for the temporaries to stay in cache."""
 
 
 class _Exhausted(Exception):
@@ -120,6 +122,13 @@ class Real:
             _first_true(lambda u: u.astype(self.dtype) * rt(2.0**-32) >= 1, 1, _RAW_RANGE)[0]
         )
         self.tail_start = rt(NORMAL_X[1])
+        # The wedge test's table terms, each converted to RealType where Boost converts it.
+        tx, ty = np.array(NORMAL_X), np.array(NORMAL_Y)
+        self.layer_x = tx[:-1].astype(self.dtype)
+        self.layer_y = ty[:-1].astype(self.dtype)
+        self.layer_dx = (tx[:-1] - tx[1:]).astype(self.dtype)
+        self.layer_dy = (ty[1:] - ty[:-1]).astype(self.dtype)
+        self.layer_convex = tx[:-1] >= 1
 
     def pairs(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(N, bucket) of the int/float pair starting at every position that has a whole pair."""
@@ -247,6 +256,33 @@ def _integer_limit(real: Real, accepts: Callable[[np.floating], bool]) -> int:
     return int(_first_true(lambda u: np.array([accepts(v) for v in u.astype(real.dtype)]), 1, _RAW_RANGE)[0])
 
 
+_background: Optional[ThreadPoolExecutor] = None
+T = TypeVar("T")
+
+
+def _identity(raw: np.ndarray) -> np.ndarray:
+    return raw
+
+
+def _raw_blocks(rng: CaffeRNG, total: int, prepare: Callable[[np.ndarray], T] = _identity) -> Iterator[T]:
+    """The next `total` raw outputs of `rng`, in blocks, each drawn (and passed through
+    `prepare`) on a background thread while the caller works on the previous one: numpy
+    releases the GIL for both."""
+    global _background
+    sizes = [_BLOCK] * (total // _BLOCK) + ([total % _BLOCK] if total % _BLOCK else [])
+    if len(sizes) < 2:
+        yield from (prepare(rng.random_raw(size)) for size in sizes)
+        return
+    if _background is None:
+        _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fillers-raw")
+    pending = _background.submit(lambda size: prepare(rng.random_raw(size)), sizes[0])
+    for size in sizes[1:]:
+        block = pending.result()
+        pending = _background.submit(lambda size: prepare(rng.random_raw(size)), size)
+        yield block
+    yield pending.result()
+
+
 def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: float) -> None:
     """Fill `out` with boost::random::uniform_real_distribution(min_value, max_value) draws.
 
@@ -270,8 +306,9 @@ def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: fl
         _integer_limit(real, lambda v: not (v * unit * span + lo < hi)) if np.isfinite(span) else None
     )
     filled = 0
-    while filled < len(out):
-        raw = rng.random_raw(min(len(out) - filled, _BLOCK))
+
+    def take(raw: np.ndarray) -> None:
+        nonlocal filled
         block = out[filled : filled + len(raw)]
         np.copyto(block, raw, casting="unsafe")
         if fused:
@@ -288,6 +325,12 @@ def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: fl
             block *= 2
         filled += len(block)
 
+    # Every draw takes one raw output, so the first len(out) are Boost's whatever happens.
+    for raw in _raw_blocks(rng, len(out)):
+        take(raw)
+    while filled < len(out):
+        take(rng.random_raw(len(out) - filled))
+
 
 def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None:
     """Fill the boolean `out` with boost::bernoulli_distribution<RealType>(p) draws.
@@ -300,9 +343,10 @@ def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None
     real = real_for(dtype)
     threshold = real.type(p) * real.type(_RAW_RANGE - 1)
     false_from = _integer_limit(real, lambda v: not (v <= threshold))
-    for start in range(0, len(out), _BLOCK):
-        raw = rng.random_raw(min(len(out) - start, _BLOCK))
+    start = 0
+    for raw in _raw_blocks(rng, len(out)):
         np.less(raw, false_from, out=out[start : start + len(raw)])
+        start += len(raw)
 
 
 def _sign(bucket: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -310,75 +354,85 @@ def _sign(bucket: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.where(bucket & 1, 1, -1).astype(dtype)
 
 
+class _Heads:
+    """The int/float pair at every position of a block of raw outputs, read as if an attempt
+    started there: its bucket, whether the ziggurat accepts it at once (`fast`), and the
+    unit normal it then gives (`value`). Independent of where attempts really start, so it
+    is computed on the background thread with the raw outputs."""
+
+    def __init__(self, real: Real, raw: np.ndarray) -> None:
+        self.raw = raw
+        self.n_mant, self.bucket = real.pairs(raw)
+        self.fast = self.n_mant < np.take(real.normal_limit, self.bucket)
+        self.value = self.n_mant.astype(real.dtype)
+        self.value *= np.take(real.normal_scale, self.bucket)
+
+
 class _Events:
-    """Candidate attempt starts whose attempt is not accepted at once, resolved as if each
-    were a real start: where it ends (`end`, or -1 if the block ends first) and its sample
-    (`accepted`, `value`)."""
+    """Positions whose attempt is not accepted at once, each resolved as if an attempt
+    started there: where it ends (`end`, -1 if the block ends first), whether it yields a
+    sample (`accepted`) and which (`value`)."""
 
-    def __init__(self, positions: np.ndarray, dtype: np.dtype) -> None:
-        self.pos = positions
-        self.end = np.full(len(positions), -1, dtype=np.int64)
-        self.accepted = np.zeros(len(positions), dtype=bool)
-        self.value = np.zeros(len(positions), dtype=dtype)
-        self.resolved = np.zeros(len(positions), dtype=bool)
+    def __init__(self, heads: _Heads, start: int, dtype: np.dtype) -> None:
+        whole = len(heads.fast)
+        # A pair cut by the block end (double only) is an event that cannot complete here.
+        self.pos = np.concatenate([np.flatnonzero(~heads.fast[start:]) + start, np.arange(whole, len(heads.raw))])
+        at = np.minimum(self.pos, whole - 1)
+        self.bucket = heads.bucket[at]
+        self.x = np.abs(heads.value[at])
+        self.end = np.full(len(self.pos), -1, dtype=np.int64)
+        self.accepted = np.zeros(len(self.pos), dtype=bool)
+        self.value = np.zeros(len(self.pos), dtype=dtype)
+        self.resolved = self.pos >= whole
 
-    def settle(self, which: np.ndarray, end: np.ndarray, accepted: np.ndarray, value: np.ndarray) -> None:
-        self.end[which] = end
+    def settle(self, which: np.ndarray, length: int, accepted: np.ndarray, value: np.ndarray) -> None:
+        self.end[which] = self.pos[which] + length
         self.accepted[which] = accepted
         self.value[which] = value
         self.resolved[which] = True
 
 
-def _resolve_wedges(real: Real, raw: np.ndarray, events: _Events, n_mant: np.ndarray, bucket: np.ndarray) -> None:
+def _resolve_wedges(real: Real, heads: _Heads, events: _Events) -> None:
     """The common wedge event: layer k >= 1, its uniform_01 needs no redraw."""
-    step = real.raws_per_pair
-    layer = bucket >> 1
+    step, raw = real.raws_per_pair, heads.raw
+    layer = events.bucket >> 1
     y01_at = events.pos + step
     which = np.flatnonzero((layer != 0) & (y01_at < len(raw)))
-    if len(which) == 0:
-        return
     y01_raw = raw[y01_at[which]]
-    which, y01_raw = which[y01_raw < real.uniform01_limit], y01_raw[y01_raw < real.uniform01_limit]
-    rt = real.dtype
-    k = layer[which]
-    tx, ty = np.array(NORMAL_X), np.array(NORMAL_Y)
-    x = n_mant[which].astype(rt) * np.abs(real.normal_scale[bucket[which]])
-    y01 = y01_raw.astype(rt) * rt.type(2.0**-32)
-    y = ty[k].astype(rt) + y01 * (ty[k + 1] - ty[k]).astype(rt)
-    diagonal = (tx[k] - tx[k + 1]).astype(rt) * y01 - (tx[k].astype(rt) - x)
-    tangent = y - (ty[k].astype(rt) + (tx[k].astype(rt) - x) * ty[k].astype(rt) * tx[k].astype(rt))
-    convex = tx[k] >= 1
+    no_redraw = y01_raw < real.uniform01_limit
+    which, y01_raw = which[no_redraw], y01_raw[no_redraw]
+    k, x = layer[which], events.x[which]
+    layer_x, layer_y = real.layer_x[k], real.layer_y[k]
+    y01 = y01_raw.astype(real.dtype) * real.type(2.0**-32)
+    y = layer_y + y01 * real.layer_dy[k]
+    diagonal = real.layer_dx[k] * y01 - (layer_x - x)
+    tangent = y - (layer_y + (layer_x - x) * layer_y * layer_x)
+    convex = real.layer_convex[k]
     above_ubound = np.where(convex, diagonal, tangent)
-    above_lbound = np.where(convex, tangent, diagonal)
     accepted = above_ubound < 0
-    between = accepted & ~(above_lbound < 0)
+    between = accepted & ~(np.where(convex, tangent, diagonal) < 0)
     if between.any():
         xb = x[between]
         accepted[between] = y[between] < real.exp(-(xb * xb / 2))
-    events.settle(which, events.pos[which] + step + 1, accepted, x * _sign(bucket[which], rt))
+    events.settle(which, step + 1, accepted, x * _sign(events.bucket[which], real.dtype))
 
 
-def _resolve_tails(
-    real: Real, events: _Events, bucket: np.ndarray, pair_mant: np.ndarray, pair_bucket: np.ndarray
-) -> None:
-    """The common tail event: both exponentials accepted at once and the tail test passes.
-
-    `pair_mant`, `pair_bucket` are the pairs at every position of the block."""
+def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
+    """The common tail event: both exponentials accepted at once and the tail test passes."""
     step = real.raws_per_pair
-    which = np.flatnonzero((bucket >> 1 == 0) & (events.pos + 3 * step <= len(pair_mant) + step - 1))
-    if len(which) == 0:
-        return
+    which = np.flatnonzero((events.bucket >> 1 == 0) & (events.pos + 3 * step <= len(heads.raw)))
     unit_exps = []
     for offset in (step, 2 * step):
         at = events.pos[which] + offset
-        n_mant, exp_bucket = pair_mant[at], pair_bucket[at]
-        unit_exps.append((n_mant < real.exp_limit[exp_bucket], n_mant.astype(real.dtype) * real.exp_scale[exp_bucket]))
+        n_mant, bucket = heads.n_mant[at], heads.bucket[at]
+        fast = n_mant < real.exp_limit[bucket]
+        unit_exps.append((fast, n_mant.astype(real.dtype) * real.exp_scale[bucket]))
     (fast_x, unit_x), (fast_y, y) = unit_exps
     x = unit_x / real.tail_start
     ok = fast_x & fast_y & (2 * y > x * x)
     which = which[ok]
-    value = (x[ok] + real.tail_start) * _sign(bucket[which], real.dtype)
-    events.settle(which, events.pos[which] + 3 * step, np.ones(len(which), dtype=bool), value)
+    value = (x[ok] + real.tail_start) * _sign(events.bucket[which], real.dtype)
+    events.settle(which, 3 * step, np.ones(len(which), dtype=bool), value)
 
 
 def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
@@ -390,95 +444,113 @@ def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
             sample = _normal_attempt(real, draw)
         except _Exhausted:
             continue
-        events.end[j] = draw.pos
-        events.accepted[j] = sample is not None
-        events.value[j] = 0 if sample is None else sample
+        events.settle(np.array([j]), draw.pos - int(events.pos[j]), np.array([sample is not None]),
+                      np.array([0 if sample is None else sample]))
 
 
-def _attempt_chain(events: _Events, step: int, block_end: int) -> tuple[np.ndarray, int]:
+def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tuple[np.ndarray, int]:
     """The events that are real attempt starts, in order, and where the block's last whole
     attempt ends (the start of the carried-over one, or the block end).
 
-    From a real start, attempts are accepted at once at start, start+step, ... until the next
-    event at a position of the same phase; an event's attempt ends at `end`, where the
-    next phase begins. Following that chain event to event is a walk in a forward graph,
-    done for all events at once by pointer doubling.
+    Attempts start at `start` and run at stride `step`, accepted at once, until the first
+    event in that phase; its attempt ends at `end`, where the next phase begins. Each event
+    thus has one successor, and the real ones are the path from the first: followed for
+    all events at once by pointer doubling, in log2(#events) rounds.
     """
-    n = len(events.pos)
-    successor = np.arange(n + 1)  # incomplete events and the sentinel n stay put
-    complete = np.flatnonzero(events.end >= 0)
-    ends = events.end[complete]
-    for phase in range(step):
-        members = np.flatnonzero(events.pos % step == phase)
-        asking = ends % step == phase
-        found = np.searchsorted(events.pos[members], ends[asking])
-        successor[complete[asking]] = np.append(members, n)[found]
-    first = np.flatnonzero(events.pos % step == 0)
-    on_chain = np.zeros(n + 1, dtype=bool)
-    on_chain[first[0] if len(first) else n] = True
+    pos, end = events.pos, events.end
+    n = len(pos)
+    successor = np.arange(n + 1)  # incomplete events and the sentinel n lead nowhere
+    complete = np.flatnonzero(end >= 0)
+    phase_members = [np.flatnonzero(pos % step == phase) for phase in range(step)]
+    for phase, members in enumerate(phase_members):
+        asking = complete[end[complete] % step == phase]
+        successor[asking] = np.append(members, n)[np.searchsorted(pos[members], end[asking])]
+    members = phase_members[start % step]
+    path = np.append(members, n)[np.searchsorted(pos[members], start) : ][:1]
     jump = successor
-    while True:
-        reached = jump[on_chain]
-        if on_chain[reached].all():
-            break
-        on_chain[reached] = True
+    while successor[path[-1]] != path[-1]:
+        path = np.concatenate([path, jump[path]])
         jump = jump[jump]
-    chain = np.flatnonzero(on_chain)
-    last = chain[-1]
-    return chain[:-1], block_end if last == n else int(events.pos[last])
+    terminal = path[-1]
+    chain = path[: np.searchsorted(path, terminal)]
+    return chain, block_end if terminal == n else int(pos[terminal])
 
 
-def _normal_block(real: Real, raw: np.ndarray) -> tuple[np.ndarray, int]:
-    """The unit normals a block of raw outputs yields, from an attempt start at position 0,
-    and how many raw outputs their attempts used."""
-    step = real.raws_per_pair
-    n_mant, bucket = real.pairs(raw)
-    fast = n_mant < real.normal_limit[bucket]
-    value = n_mant.astype(real.dtype)
-    value *= real.normal_scale[bucket]
-    # A pair cut by the block end is an event that cannot complete in this block.
-    candidates = np.concatenate([np.flatnonzero(~fast), np.arange(len(fast), len(raw))])
-    events = _Events(candidates, real.dtype)
-    inside = candidates < len(fast)
-    events.resolved[~inside] = True
-    inner = np.flatnonzero(inside)
-    sub = _Events(candidates[inner], real.dtype)
-    _resolve_wedges(real, raw, sub, n_mant[sub.pos], bucket[sub.pos])
-    _resolve_tails(real, sub, bucket[sub.pos], n_mant, bucket)
-    _resolve_by_reference(real, raw, sub)
-    events.settle(inner, sub.end, sub.accepted, sub.value)
+def _keep_mask(heads: _Heads, events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> np.ndarray:
+    """Which pair positions of the block start an attempt that yields a sample."""
+    size = len(heads.value)
+    starts, ends = events.pos[chain], events.end[chain]
+    if step == 1:
+        keep = np.ones(size, dtype=bool)
+    else:
+        # Attempts run at stride 2; each chain event's end may switch the phase.
+        phase_at = (np.concatenate([[start], ends]) % 2).astype(np.uint8)
+        flips = np.zeros(size + step, dtype=np.uint8)
+        flips[start] = phase_at[0]
+        flips[ends] ^= phase_at[1:] ^ phase_at[:-1]
+        phase = np.bitwise_xor.accumulate(flips[:size])
+        keep = (np.arange(size, dtype=np.uint8) & 1) == phase
+    keep[:start] = False
+    keep[used:] = False
+    # A chain event keeps its own position only if accepted; the raw outputs its wedge test
+    # or tail took are never attempt starts.
+    keep[starts[~events.accepted[chain]]] = False
+    inner = ends - starts - 1
+    interior = np.repeat(starts + 1 - np.cumsum(inner) + inner, inner) + np.arange(inner.sum())
+    keep[interior[interior < size]] = False
+    return keep
 
-    chain, used = _attempt_chain(events, step, len(raw))
-    # Runs of immediate acceptances lie between one chain event's end and the next start.
-    run_starts = np.concatenate([[0], events.end[chain]])
-    run_ends = np.concatenate([events.pos[chain], [used]])
-    run_lengths = (run_ends - run_starts) // step
-    offsets = np.arange(run_lengths.sum()) - np.repeat(np.cumsum(run_lengths) - run_lengths, run_lengths)
-    keep = np.zeros(len(value), dtype=bool)
-    keep[np.repeat(run_starts, run_lengths) + offsets * step] = True
+
+def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, int]:
+    """The unit normals a block yields from an attempt start at position `start`, and the
+    position where its last whole attempt ends."""
+    events = _Events(heads, start, real.dtype)
+    _resolve_wedges(real, heads, events)
+    _resolve_tails(real, heads, events)
+    _resolve_by_reference(real, heads.raw, events)
+    chain, used = _attempt_chain(events, start, real.raws_per_pair, len(heads.raw))
     accepted = chain[events.accepted[chain]]
-    keep[events.pos[accepted]] = True
-    value[events.pos[accepted]] = events.value[accepted]
-    return value[keep], used
+    heads.value[events.pos[accepted]] = events.value[accepted]
+    return heads.value[_keep_mask(heads, events, chain, start, used, real.raws_per_pair)], used
 
 
 def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
     """Fill `out` with boost::normal_distribution(mean, sigma) draws: z * sigma + mean in
     RealType, z from Boost's 128-layer ziggurat (see the module docstring)."""
     real = real_for(out.dtype)
-    rt = real.type
-    mean, sigma = rt(mean), rt(sigma)
+    step = real.raws_per_pair
+    mean, sigma = real.type(mean), real.type(sigma)
     carry = np.empty(0, dtype=np.uint32)
     filled = 0
-    while filled < len(out):
-        owed = min(len(out) - filled, _BLOCK)
-        # Each sample takes at least `raws_per_pair` outputs: drawing no more than that for
-        # the samples owed never takes an output Boost would not have taken.
-        fresh = rng.random_raw(max(owed * real.raws_per_pair - len(carry), 1))
-        raw = np.concatenate([carry, fresh]) if len(carry) else fresh
-        samples, used = _normal_block(real, raw)
+
+    def take(heads: _Heads) -> None:
+        nonlocal carry, filled
+        start = 0
+        if len(carry):
+            # Finish the attempt the previous block cut, with this block's first outputs.
+            draw = _Cursor(np.concatenate([carry, heads.raw]))
+            try:
+                sample = _normal_attempt(real, draw)
+            except _Exhausted:
+                carry = draw.raw
+                return
+            start, carry = draw.pos - len(carry), carry[:0]
+            if sample is not None:
+                out[filled] = sample * sigma + mean
+                filled += 1
+        if start >= len(heads.raw):
+            return
+        samples, used = _normal_block(real, heads, start)
         block = out[filled : filled + len(samples)]
         np.multiply(samples, sigma, out=block)
         block += mean
         filled += len(samples)
-        carry = raw[used:]
+        carry = heads.raw[used:]
+
+    # Each sample takes at least `step` raw outputs: the first len(out) * step are Boost's
+    # whatever happens, and after them we never draw more than the samples still owed
+    # could take, so the engine is never ahead of Boost's.
+    for heads in _raw_blocks(rng, len(out) * step, lambda raw: _Heads(real, raw)):
+        take(heads)
+    while filled < len(out):
+        take(_Heads(real, rng.random_raw(max((len(out) - filled) * step - len(carry), 1))))
