@@ -5,6 +5,7 @@ from .errors import FillerError
 from .fillers import Filler
 from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
+from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
 
 __all__ = [
@@ -14,9 +15,11 @@ __all__ = [
     "FillerParameter",
     "GetFiller",
     "dump",
+    "dump_all",
     "from_dict",
     "get_filler",
     "load",
+    "load_all",
     "parse",
     "register",
     "registered",

@@ -1,0 +1,244 @@
+"""FillerParameter to and from protobuf text format, dicts, YAML, JSON and binary files.
+
+Every form carries the same message: keys are caffe.proto's field names, a field set to its
+default stays set (presence is part of the spec, as in Caffe), and only set fields are
+written. Numbers are float32, as Caffe stores them; we write each as the shortest decimal
+that reads back to the same float32 (`std: 0.01`, not 0.009999999776482582), and nan and
+the infinities as each format spells them. A NaN keeps being NaN, not its sign or payload.
+
+>>> p = from_dict({"type": "xavier", "variance_norm": "AVERAGE"})
+>>> to_text(p)
+'type: "xavier"\\nvariance_norm: AVERAGE\\n'
+>>> to_dict(parse("type: 'gaussian' std: 0.01"))
+{'type': 'gaussian', 'std': 0.01}
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Mapping
+from typing import Any, Callable
+
+import numpy as np
+from google.protobuf import text_encoding, text_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
+
+from . import formats
+from ._proto import filler_pb2
+from .errors import FillerError
+
+FillerParameter = filler_pb2.FillerParameter
+
+_FIELDS = FillerParameter.DESCRIPTOR.fields_by_name
+_FIELD_LIST = ", ".join(FillerParameter.DESCRIPTOR.fields_by_name)
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def parse(text: str) -> FillerParameter:
+    """A FillerParameter from protobuf text format, as Caffe reads a prototxt.
+
+    A finite number too large for float32 reads as an infinity, as in Caffe's parser.
+
+    >>> parse('type: "msra" variance_norm: FAN_OUT').variance_norm == FillerParameter.FAN_OUT
+    True
+    """
+    param = FillerParameter()
+    try:
+        text_format.Parse(text, param)
+    except text_format.ParseError as error:
+        raise FillerError(f"cannot parse filler spec: {error}") from error
+    return param
+
+
+def from_dict(spec: Mapping[str, Any]) -> FillerParameter:
+    """A FillerParameter from a mapping of field names to values (what YAML and JSON give).
+
+    Floats take ints or floats, `sparse` an int (or an integral float), `variance_norm` a name
+    ("AVERAGE") or a number, `type` a string. Anything else, an unknown key, a value out of
+    range for float32 or int32, raises FillerError naming the key, the value and what is allowed.
+
+    >>> from_dict({"type": "uniform", "min": -1, "max": 1}).max
+    1.0
+    """
+    if not isinstance(spec, Mapping):
+        raise FillerError(f"a filler spec must be a mapping of field names to values, not {spec!r}")
+    param = FillerParameter()
+    for key, value in spec.items():
+        field = _FIELDS.get(key) if isinstance(key, str) else None
+        if field is None:
+            raise FillerError(
+                f"unknown field {key!r} (value {value!r}); FillerParameter fields are: {_FIELD_LIST}"
+            )
+        setattr(param, key, _COERCE[field.cpp_type](field, value))
+    return param
+
+
+def to_dict(param: FillerParameter) -> dict[str, Any]:
+    """The set fields of `param`, in field-number order, as plain Python values.
+
+    Floats are the shortest decimal that reads back as the same float32; the enum is its name.
+
+    >>> to_dict(FillerParameter(type="constant", value=0.1))
+    {'type': 'constant', 'value': 0.1}
+    """
+    as_filler_parameter(param)
+    return {field.name: _plain_value(field, value) for field, value in param.ListFields()}
+
+
+def to_text(param: FillerParameter) -> str:
+    """`param` in protobuf text format, one set field per line, floats written shortest."""
+    return message_to_text(as_filler_parameter(param))
+
+
+def load(path: formats.PathLike) -> FillerParameter:
+    """Read one spec from a file, in the format its extension names.
+
+    .prototxt/.pbtxt/.txt: text format; .yaml/.yml: YAML; .json: JSON; .pb: binary.
+    """
+    fmt = formats.format_of(path)
+    if fmt == formats.BINARY:
+        data = formats.read_bytes(path)
+        try:
+            return FillerParameter.FromString(data)
+        except DecodeError as error:
+            raise FillerError(f"{os.fspath(path)}: not a binary FillerParameter: {error}") from error
+    text = formats.read_text(path)
+    if fmt == formats.TEXT:
+        with formats.errors_in(path):
+            return parse(text)
+    mapping = formats.load_mapping(text, fmt, path)
+    with formats.errors_in(path):
+        return from_dict(mapping)
+
+
+def dump(param: FillerParameter, path: formats.PathLike) -> None:
+    """Write `param` to a file in the format its extension names (the set that `load` reads)."""
+    as_filler_parameter(param)
+    fmt = formats.format_of(path)
+    if fmt == formats.BINARY:
+        formats.write_bytes(path, param.SerializeToString())
+    elif fmt == formats.TEXT:
+        formats.write_text(path, to_text(param))
+    else:
+        formats.write_text(path, formats.dump_mapping(to_dict(param), fmt))
+
+
+def message_to_text(message: Message) -> str:
+    """Any message in text format, with every FillerParameter inside it written as `to_text` does."""
+    return text_format.MessageToString(message, as_utf8=True, message_formatter=_format_filler)
+
+
+def as_filler_parameter(param: object) -> FillerParameter:
+    """`param` itself if it is a fillers.FillerParameter, else FillerError."""
+    if not isinstance(param, FillerParameter):
+        raise FillerError(f"expected a fillers.FillerParameter, got a {type(param).__name__}")
+    return param
+
+
+def _format_filler(message: Message, indent: int, as_one_line: bool) -> str | None:
+    """text_format's hook: our lines for a non-empty FillerParameter, None for the default printer.
+
+    protobuf's own printer writes float32 with at least six significant digits
+    (1.4013e-45 where 1e-45 reads back the same), so we format the fields ourselves.
+    """
+    if message.DESCRIPTOR is not FillerParameter.DESCRIPTOR or not message.ListFields():
+        return None
+    lines = [f"{field.name}: {_text_value(field, value)}" for field, value in message.ListFields()]
+    return (" " if as_one_line else "\n" + " " * indent).join(lines)
+
+
+def _shortest_float32(value: float) -> str:
+    """The shortest decimal that reads back as float32(value): '0.01', '1e-45', 'nan', '-inf'."""
+    return str(np.float32(value))
+
+
+def _plain_value(field: FieldDescriptor, value: Any) -> Any:
+    if field.cpp_type == FieldDescriptor.CPPTYPE_FLOAT:
+        return float(_shortest_float32(value))
+    if field.cpp_type == FieldDescriptor.CPPTYPE_ENUM:
+        return field.enum_type.values_by_number[value].name
+    return value
+
+
+def _text_value(field: FieldDescriptor, value: Any) -> str:
+    if field.cpp_type == FieldDescriptor.CPPTYPE_STRING:
+        return '"' + text_encoding.CEscape(value, as_utf8=True) + '"'
+    if field.cpp_type == FieldDescriptor.CPPTYPE_FLOAT:
+        return _shortest_float32(value)
+    return str(_plain_value(field, value))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _as_string(field: FieldDescriptor, value: object) -> str:
+    if not isinstance(value, str):
+        raise FillerError(f"{field.name}: {value!r} is not a string; {field.name} is a name such as 'xavier'")
+    return value
+
+
+def _as_float32(field: FieldDescriptor, value: object) -> float:
+    if not _is_number(value):
+        hint = ""
+        if isinstance(value, str) and _reads_as_number(value):
+            # YAML 1.1 (PyYAML) reads 1e-2 as a string: its floats need a dot, 1.0e-2.
+            hint = " (write the number unquoted; in YAML put a dot before the exponent: 1.0e-2)"
+        raise FillerError(f"{field.name}: {value!r} is not a number; {field.name} is a float{hint}")
+    as_double = float(value)
+    if math.isnan(as_double):
+        # One NaN for every source: YAML's .nan, for one, is negative on x86.
+        return math.nan
+    with np.errstate(over="ignore"):
+        as_float32 = np.float32(as_double)
+    if math.isfinite(as_double) and not np.isfinite(as_float32):
+        raise FillerError(
+            f"{field.name}: {value!r} overflows float32; {field.name} is a float "
+            f"(finite values up to ±{_shortest_float32(np.finfo(np.float32).max)})"
+        )
+    return float(as_float32)
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_int32(field: FieldDescriptor, value: object) -> int:
+    integral = _is_number(value) and (isinstance(value, numbers.Integral) or float(value).is_integer())
+    if not integral:
+        raise FillerError(f"{field.name}: {value!r} is not an integer; {field.name} is an int32")
+    number = int(value)
+    if not _INT32_MIN <= number <= _INT32_MAX:
+        raise FillerError(
+            f"{field.name}: {value!r} is out of range; {field.name} is an int32 ({_INT32_MIN}..{_INT32_MAX})"
+        )
+    return number
+
+
+def _as_enum(field: FieldDescriptor, value: object) -> int:
+    by_name = field.enum_type.values_by_name
+    by_number = field.enum_type.values_by_number
+    if isinstance(value, str) and value in by_name:
+        return by_name[value].number
+    if _is_number(value) and isinstance(value, numbers.Integral) and int(value) in by_number:
+        return int(value)
+    allowed = ", ".join(by_name)
+    numbers_allowed = ", ".join(str(n) for n in by_number)
+    raise FillerError(
+        f"{field.name}: {value!r} is not a {field.enum_type.name}; allowed: {allowed} (or {numbers_allowed})"
+    )
+
+
+_COERCE: dict[int, Callable[[FieldDescriptor, Any], Any]] = {
+    FieldDescriptor.CPPTYPE_STRING: _as_string,
+    FieldDescriptor.CPPTYPE_FLOAT: _as_float32,
+    FieldDescriptor.CPPTYPE_INT32: _as_int32,
+    FieldDescriptor.CPPTYPE_ENUM: _as_enum,
+}

@@ -1,0 +1,173 @@
+"""The schema: the shipped code is current, and the wire format is caffe.proto's."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import struct
+from pathlib import Path
+
+import pytest
+from google.protobuf import descriptor_pool
+
+from fillers._proto import filler_pb2
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("generate", REPO / "proto" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def f32(value: float) -> bytes:
+    return struct.pack("<f", value)
+
+
+def varint(value: int) -> bytes:
+    value &= (1 << 64) - 1  # negative int32 values go on the wire sign-extended to 64 bits
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def length_delimited(field_number: int, payload: bytes) -> bytes:
+    return varint(field_number << 3 | 2) + varint(len(payload)) + payload
+
+
+def _serialized_descriptor(generated_module: Path) -> bytes:
+    """The FileDescriptorProto bytes a generated *_pb2.py registers (its AddSerializedFile argument)."""
+    for node in ast.walk(ast.parse(generated_module.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "AddSerializedFile":
+            return node.args[0].value
+    raise AssertionError(f"{generated_module} registers no descriptor")
+
+
+def test_shipped_code_is_generated_from_the_current_schema(tmp_path):
+    _load_generator().run_protoc(f"--python_out={tmp_path}")
+    compiled = _serialized_descriptor(tmp_path / "fillers" / "_proto" / "filler_pb2.py")
+    # Loaded into a pool of its own, as the shipped module was into the default one: the
+    # runtime re-serializes descriptors (float defaults become 0.999000013), so compare like with like.
+    fresh = descriptor_pool.DescriptorPool().AddSerializedFile(compiled)
+    assert fresh.serialized_pb == filler_pb2.DESCRIPTOR.serialized_pb, "schema changed: run proto/generate.py"
+
+
+def test_schema_is_registered_under_a_name_no_caffe_proto_takes():
+    assert filler_pb2.DESCRIPTOR.name == "fillers/_proto/filler.proto"
+    assert filler_pb2.DESCRIPTOR.package == "fillers"
+
+
+ALL_FIELDS_WIRE = b"".join(
+    [
+        b"\x0a\x08gaussian",  # 1 type, length-delimited
+        b"\x15" + f32(0.5),  # 2 value, fixed32
+        b"\x1d" + f32(-2.0),  # 3 min
+        b"\x25" + f32(3.0),  # 4 max
+        b"\x2d" + f32(0.25),  # 5 mean
+        b"\x35" + f32(0.01),  # 6 std
+        b"\x38" + varint(-7),  # 7 sparse, int32 varint
+        b"\x40\x02",  # 8 variance_norm = AVERAGE
+    ]
+)
+
+
+def test_every_field_parses_from_caffe_wire_bytes():
+    param = filler_pb2.FillerParameter.FromString(ALL_FIELDS_WIRE)
+    assert param.type == "gaussian"
+    assert (param.value, param.min, param.max, param.mean) == (0.5, -2.0, 3.0, 0.25)
+    assert param.std == struct.unpack("<f", f32(0.01))[0]
+    assert param.sparse == -7
+    assert param.variance_norm == filler_pb2.FillerParameter.AVERAGE
+
+
+def test_serializing_reproduces_caffe_wire_bytes_exactly():
+    assert filler_pb2.FillerParameter.FromString(ALL_FIELDS_WIRE).SerializeToString() == ALL_FIELDS_WIRE
+
+
+def test_negative_sparse_takes_ten_bytes_as_in_caffe():
+    assert filler_pb2.FillerParameter(sparse=-1).SerializeToString() == b"\x38" + b"\xff" * 9 + b"\x01"
+
+
+@pytest.mark.parametrize(("name", "number"), [("FAN_IN", 0), ("FAN_OUT", 1), ("AVERAGE", 2)])
+def test_variance_norm_numbers(name, number):
+    assert filler_pb2.FillerParameter.VarianceNorm.Value(name) == number
+    assert filler_pb2.FillerParameter.FromString(b"\x40" + varint(number)).variance_norm == number
+
+
+def test_absent_fields_read_as_caffe_defaults_and_stay_unset():
+    param = filler_pb2.FillerParameter.FromString(b"")
+    assert (param.type, param.value, param.min, param.max) == ("constant", 0.0, 0.0, 1.0)
+    assert (param.mean, param.std, param.sparse) == (0.0, 1.0, -1)
+    assert param.variance_norm == filler_pb2.FillerParameter.FAN_IN
+    assert param.ListFields() == []
+
+
+def test_a_field_set_to_its_default_is_still_written():
+    assert filler_pb2.FillerParameter(type="constant", std=1.0).SerializeToString() == (
+        b"\x0a\x08constant" + b"\x35" + f32(1.0)
+    )
+
+
+# (LayerParameter field, its number, the param's filler field, its number) in caffe.proto.
+FILLER_FIELDS = [
+    ("convolution_param", 106, "weight_filler", 7),
+    ("convolution_param", 106, "bias_filler", 8),
+    ("inner_product_param", 117, "weight_filler", 3),
+    ("inner_product_param", 117, "bias_filler", 4),
+    ("embed_param", 137, "weight_filler", 4),
+    ("embed_param", 137, "bias_filler", 5),
+    ("recurrent_param", 146, "weight_filler", 2),
+    ("recurrent_param", 146, "bias_filler", 3),
+    ("prelu_param", 131, "filler", 1),
+    ("scale_param", 142, "filler", 3),
+    ("scale_param", 142, "bias_filler", 5),
+    ("bias_param", 141, "filler", 3),
+]
+
+
+@pytest.mark.parametrize(("param_name", "param_number", "filler_name", "filler_number"), FILLER_FIELDS)
+def test_layer_fillers_sit_at_caffe_field_numbers(param_name, param_number, filler_name, filler_number):
+    filler = b"\x0a\x06xavier"
+    layer = b"\x0a\x05layer" + length_delimited(param_number, length_delimited(filler_number, filler))
+    wire = length_delimited(100, layer)  # NetParameter.layer = 100
+    net = filler_pb2.NetParameter.FromString(wire)
+    assert net.layer[0].name == "layer"
+    assert getattr(getattr(net.layer[0], param_name), filler_name).type == "xavier"
+    assert net.SerializeToString() == wire
+
+
+def test_dummy_data_fillers_are_repeated_field_one():
+    fillers = length_delimited(1, b"\x0a\x08constant") + length_delimited(1, b"\x0a\x08gaussian")
+    layer = length_delimited(109, fillers)  # LayerParameter.dummy_data_param = 109
+    net = filler_pb2.NetParameter.FromString(length_delimited(100, layer))
+    assert [p.type for p in net.layer[0].dummy_data_param.data_filler] == ["constant", "gaussian"]
+
+
+def test_legacy_v1_layer_parses_at_its_own_numbers():
+    v1_layer = b"".join(
+        [
+            b"\x22\x05conv1",  # 4 name
+            b"\x28\x04",  # 5 type = CONVOLUTION
+            b"\x3d" + f32(1.0),  # 7 blobs_lr, twice
+            b"\x3d" + f32(2.0),
+            length_delimited(10, length_delimited(7, b"\x0a\x08gaussian")),  # convolution_param.weight_filler
+        ]
+    )
+    net = filler_pb2.NetParameter.FromString(length_delimited(2, v1_layer))  # NetParameter.layers = 2
+    layer = net.layers[0]
+    assert layer.type == filler_pb2.V1LayerParameter.CONVOLUTION
+    assert list(layer.blobs_lr) == [1.0, 2.0]
+    assert layer.convolution_param.weight_filler.type == "gaussian"
+
+
+def test_net_state_and_rules_use_caffe_numbers():
+    rule = length_delimited(8, b"\x08\x01" + b"\x10\x02" + length_delimited(4, b"deploy"))  # include
+    net = filler_pb2.NetParameter.FromString(length_delimited(100, rule))
+    include = net.layer[0].include[0]
+    assert (include.phase, include.min_level, list(include.stage)) == (filler_pb2.TEST, 2, ["deploy"])
+    assert filler_pb2.NetState().phase == filler_pb2.TEST
