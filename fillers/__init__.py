@@ -3,6 +3,7 @@
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
 from .fillers import Filler
+from .net import init_net
 from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
@@ -18,6 +19,7 @@ __all__ = [
     "dump_all",
     "from_dict",
     "get_filler",
+    "init_net",
     "load",
     "load_all",
     "parse",

@@ -22,9 +22,9 @@ Boost's; an attempt cut by the end of a block is carried into the next one.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -256,7 +256,7 @@ def _integer_limit(real: Real, accepts: Callable[[np.floating], bool]) -> int:
     return int(_first_true(lambda u: np.array([accepts(v) for v in u.astype(real.dtype)]), 1, _RAW_RANGE)[0])
 
 
-_background: Optional[ThreadPoolExecutor] = None
+_background: ThreadPoolExecutor | None = None
 T = TypeVar("T")
 
 
@@ -376,7 +376,9 @@ class _Events:
     def __init__(self, heads: _Heads, start: int, dtype: np.dtype) -> None:
         whole = len(heads.fast)
         # A pair cut by the block end (double only) is an event that cannot complete here.
-        self.pos = np.concatenate([np.flatnonzero(~heads.fast[start:]) + start, np.arange(whole, len(heads.raw))])
+        self.pos = np.concatenate(
+            [np.flatnonzero(~heads.fast[start:]) + start, np.arange(whole, len(heads.raw))]
+        )
         at = np.minimum(self.pos, whole - 1)
         self.bucket = heads.bucket[at]
         self.x = np.abs(heads.value[at])
@@ -444,8 +446,12 @@ def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
             sample = _normal_attempt(real, draw)
         except _Exhausted:
             continue
-        events.settle(np.array([j]), draw.pos - int(events.pos[j]), np.array([sample is not None]),
-                      np.array([0 if sample is None else sample]))
+        events.settle(
+            np.array([j]),
+            draw.pos - int(events.pos[j]),
+            np.array([sample is not None]),
+            np.array([0 if sample is None else sample]),
+        )
 
 
 def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tuple[np.ndarray, int]:
@@ -466,7 +472,7 @@ def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tu
         asking = complete[end[complete] % step == phase]
         successor[asking] = np.append(members, n)[np.searchsorted(pos[members], end[asking])]
     members = phase_members[start % step]
-    path = np.append(members, n)[np.searchsorted(pos[members], start) : ][:1]
+    path = np.append(members, n)[np.searchsorted(pos[members], start) :][:1]
     jump = successor
     while successor[path[-1]] != path[-1]:
         path = np.concatenate([path, jump[path]])
@@ -476,7 +482,9 @@ def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tu
     return chain, block_end if terminal == n else int(pos[terminal])
 
 
-def _keep_mask(heads: _Heads, events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> np.ndarray:
+def _keep_mask(
+    heads: _Heads, events: _Events, chain: np.ndarray, start: int, used: int, step: int
+) -> np.ndarray:
     """Which pair positions of the block start an attempt that yields a sample."""
     size = len(heads.value)
     starts, ends = events.pos[chain], events.end[chain]

@@ -11,8 +11,6 @@ made by the fillers before anything is drawn, so that a failed fill changes noth
 
 from __future__ import annotations
 
-from typing import Optional, Union
-
 import numpy as np
 
 from . import boost
@@ -77,11 +75,11 @@ class GeneratorDraws:
             np.less(self.generator.random(len(chunk)), p, out=chunk)
 
 
-Draws = Union[CaffeDraws, GeneratorDraws]
-Stream = Union[CaffeRNG, np.random.Generator]
+Draws = CaffeDraws | GeneratorDraws
+Stream = CaffeRNG | np.random.Generator
 
 
-def draws_for(rng: Optional[Stream]) -> Draws:
+def draws_for(rng: Stream | None) -> Draws:
     """The draws for a fill's `rng`: a CaffeRNG, a numpy Generator, or None (the global stream)."""
     if rng is None:
         return CaffeDraws(global_stream())

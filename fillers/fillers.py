@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Optional, Union
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from .draws import Draws, Stream, draws_for
 from .errors import FillerError
 
 Shape = tuple[int, ...]
-Target = Union[Sequence[int], np.ndarray]
+Target = Sequence[int] | np.ndarray
 
 _INT_MAX = 0x7FFFFFFF
 _MAX_BLOB_AXES = 32
@@ -31,7 +30,9 @@ _ROW_CHUNK = 1 << 16
 """Elements per chunk when summing positive_unitball rows."""
 
 
-def check_failed(subject: str, condition: str, lhs: object, rhs: object, explanation: str = "") -> FillerError:
+def check_failed(
+    subject: str, condition: str, lhs: object, rhs: object, explanation: str = ""
+) -> FillerError:
     """A FillerError for a failed Caffe CHECK: the field and value first, then Caffe's text."""
     caffe = f"Check failed: {condition} ({_show(lhs)} vs. {_show(rhs)})"
     return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
@@ -57,7 +58,11 @@ def count_of(shape: Shape) -> int:
             raise check_failed(f"shape {shape}", "shape[i] >= 0", dim, 0, "dimensions must be >= 0")
         if count != 0 and dim > _INT_MAX // count:
             raise check_failed(
-                f"shape {shape}", "shape[i] <= 0x7fffffff / count_", dim, _INT_MAX // count, "blob size exceeds INT_MAX"
+                f"shape {shape}",
+                "shape[i] <= 0x7fffffff / count_",
+                dim,
+                _INT_MAX // count,
+                "blob size exceeds INT_MAX",
             )
         count *= dim
     return count
@@ -91,9 +96,10 @@ def _supported(dtype: object) -> np.dtype:
         resolved = np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in _SUPPORTED_DTYPES:
+    if resolved is None or resolved not in _SUPPORTED_DTYPES:
         raise FillerError(
-            f"dtype: {dtype!r} is not supported; fillers write float32 (Caffe's float) or float64 (Caffe's double)"
+            f"dtype: {dtype!r} is not supported; "
+            "fillers write float32 (Caffe's float) or float64 (Caffe's double)"
         )
     return resolved
 
@@ -107,10 +113,10 @@ class Filler:
 
     supports_sparse = False
 
-    def __init__(self, param: Optional[FillerParameter] = None) -> None:
+    def __init__(self, param: FillerParameter | None = None) -> None:
         self.param = FillerParameter() if param is None else param
 
-    def fill(self, target: Target, dtype: object = None, rng: Optional[Stream] = None) -> np.ndarray:
+    def fill(self, target: Target, dtype: object = None, rng: Stream | None = None) -> np.ndarray:
         """Fill a new array of shape `target`, or the array `target` in place, and return it.
 
         dtype: float32 (Caffe's float, the default) or float64 (double); for an array
@@ -181,7 +187,9 @@ def _check_uniform_bounds(dtype: np.dtype, low: np.floating, high: np.floating, 
     # Boost halves an infinite range forever (Caffe dies of a stack overflow), and a range
     # [max, max] never yields a value below its bound (Caffe hangs).
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise FillerError(f"{subject}: uniform bounds must be finite (Caffe recurses until its stack overflows)")
+        raise FillerError(
+            f"{subject}: uniform bounds must be finite (Caffe recurses until its stack overflows)"
+        )
     if high == np.finfo(dtype).max and low == high:
         raise FillerError(f"{subject}: uniform on [max, max] never returns (Caffe loops forever)")
 
@@ -209,7 +217,9 @@ class UniformFiller(Filler):
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         self._check_count(shape, "blob->count()")
         rt = dtype.type
-        _check_uniform_bounds(dtype, rt(self.param.min), rt(self.param.max), f"min: {self.param.min}, max: {self.param.max}")
+        _check_uniform_bounds(
+            dtype, rt(self.param.min), rt(self.param.max), f"min: {self.param.min}, max: {self.param.max}"
+        )
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
@@ -227,14 +237,22 @@ class GaussianFiller(Filler):
         _check_sigma(dtype.type(self.param.std), f"std: {self.param.std}")
         sparse = self.param.sparse
         if sparse < -1:
-            raise check_failed(f"sparse: {sparse}", "sparse >= -1", sparse, -1, "sparse must be -1 (dense) or >= 0")
+            raise check_failed(
+                f"sparse: {sparse}", "sparse >= -1", sparse, -1, "sparse must be -1 (dense) or >= 0"
+            )
         if sparse >= 0:
             if len(shape) == 0:
-                raise check_failed(f"sparse: {sparse}, shape ()", "blob->num_axes() >= 1", 0, 1, "needs an axis")
+                raise check_failed(
+                    f"sparse: {sparse}, shape ()", "blob->num_axes() >= 1", 0, 1, "needs an axis"
+                )
             p = self._keep_probability(shape, dtype)
             if not p <= 1:
                 raise check_failed(
-                    f"sparse: {sparse}, shape[0]: {shape[0]}", "p <= 1", p, 1, "sparse may not exceed shape[0]"
+                    f"sparse: {sparse}, shape[0]: {shape[0]}",
+                    "p <= 1",
+                    p,
+                    1,
+                    "sparse may not exceed shape[0]",
                 )
 
     def _keep_probability(self, shape: Shape, dtype: np.dtype) -> np.floating:
@@ -303,7 +321,9 @@ class VarianceScaledFiller(Filler):
         self._check_count(shape, "blob->count()")
         self._check_has_axis(shape)
         scale = self._scale(shape, dtype)
-        subject = f"variance_norm: {FillerParameter.VarianceNorm.Name(self.param.variance_norm)}, shape {shape}"
+        subject = (
+            f"variance_norm: {FillerParameter.VarianceNorm.Name(self.param.variance_norm)}, shape {shape}"
+        )
         if self.distribution == "uniform":
             _check_uniform_bounds(dtype, -scale, scale, subject)
         else:
@@ -353,10 +373,16 @@ class BilinearFiller(Filler):
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         if len(shape) != 4:
-            raise check_failed(f"shape {shape}", "blob->num_axes() == 4", len(shape), 4, "Blob must be 4 dim.")
+            raise check_failed(
+                f"shape {shape}", "blob->num_axes() == 4", len(shape), 4, "Blob must be 4 dim."
+            )
         if shape[3] != shape[2]:
             raise check_failed(
-                f"shape {shape}", "blob->width() == blob->height()", shape[3], shape[2], "Filter must be square"
+                f"shape {shape}",
+                "blob->width() == blob->height()",
+                shape[3],
+                shape[2],
+                "Filter must be square",
             )
         self._check_count(shape, "data_")
         self._check_no_sparse()

@@ -35,8 +35,12 @@ def _rare_path_stream(seed: int, size: int) -> np.ndarray:
     raw = rng.integers(0, 1 << 32, size=size, dtype=np.uint32)
     kind = rng.integers(0, 10, size=size)
     high = rng.integers(0xFFF000, 1 << 24, size=size, dtype=np.uint32) << np.uint32(8)
-    raw[kind == 0] = high[kind == 0] | rng.integers(0, 2, size=size, dtype=np.uint32)[kind == 0]  # tail / restart
-    raw[kind == 1] = rng.integers(0xFFFFFF80, 1 << 32, size=size, dtype=np.uint32)[kind == 1]  # uniform_01 = 1
+    raw[kind == 0] = (
+        high[kind == 0] | rng.integers(0, 2, size=size, dtype=np.uint32)[kind == 0]
+    )  # tail / restart
+    raw[kind == 1] = rng.integers(0xFFFFFF80, 1 << 32, size=size, dtype=np.uint32)[
+        kind == 1
+    ]  # uniform_01 = 1
     raw[kind == 2] = high[kind == 2] | rng.integers(2, 256, size=size, dtype=np.uint32)[kind == 2]  # wedges
     return raw
 

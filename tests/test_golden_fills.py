@@ -52,7 +52,9 @@ CASES = _cases()
 def _run(case: dict) -> tuple[list[np.ndarray], int]:
     rng = fillers.CaffeRNG(case["seed"])
     arrays = [
-        fillers.get_filler(fillers.parse(f["param"])).fill(tuple(f["shape"]), dtype=DTYPES[case["dtype"]], rng=rng)
+        fillers.get_filler(fillers.parse(f["param"])).fill(
+            tuple(f["shape"]), dtype=DTYPES[case["dtype"]], rng=rng
+        )
         for f in case["fills"]
     ]
     return arrays, int(rng.random_raw(1)[0])
@@ -68,7 +70,10 @@ def test_fill_matches_caffe_bits_and_stream_position(golden):
     arrays, next_raw = _run(golden["case"])
     for array, expected in zip(arrays, golden["result"]["results"], strict=True):
         assert list(array.shape) == expected["shape"]
-        assert hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest() == expected["sha256"]
+        assert (
+            hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest()
+            == expected["sha256"]
+        )
     assert next_raw == golden["result"]["next_raw"]
 
 
