@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from google.protobuf import text_encoding, text_format

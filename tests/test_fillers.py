@@ -30,7 +30,7 @@ def test_fill_in_place_returns_the_same_array_and_matches_a_new_fill():
 
 @pytest.mark.parametrize("dtype", [np.float16, np.int32, "complex64", "nonsense"])
 def test_unsupported_dtypes_are_rejected_naming_the_supported_ones(dtype):
-    with pytest.raises(fillers.FillerError, match="float32.*float64"):
+    with pytest.raises(fillers.FillerError, match=r"float32.*float64"):
         filler('type: "constant"').fill((3,), dtype=dtype)
 
 

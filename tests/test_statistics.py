@@ -93,7 +93,7 @@ def test_positive_unitball_rows_are_positive_and_sum_to_one(dtype, stream):
     np.testing.assert_allclose(w.sum(axis=1), 1, rtol=tol)
     # Each row was 200 uniforms on [0, 1) divided by their sum (about 100).
     assert abs(w.mean() * 200 - 1) < 1e-6
-    assert 1.8 < w.max() * 200 < 2.3
+    assert 1.8 < w.max() * 200 < 2.6
 
 
 def test_the_tail_beyond_the_last_ziggurat_layer_has_normal_mass(dtype):
