@@ -28,7 +28,7 @@ V1LayerParameter = filler_pb2.V1LayerParameter
 FillerParameter = filler_pb2.FillerParameter
 
 NetSource = Union[Message, str, "os.PathLike[str]"]
-PhaseLike = Union[str, int]
+PhaseLike = str | int
 
 # Caffe's UpgradeV1LayerType: the V1 enum name -> the layer type string of today's registry.
 V1_LAYER_TYPES = {
