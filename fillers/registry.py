@@ -6,8 +6,8 @@ registry); here the seven are entries like any user filler.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable, TypeVar, Union
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
@@ -35,7 +35,9 @@ def register(name: str, *, replace: bool = False) -> Callable[[FillerClass], Fil
         if not (isinstance(cls, type) and issubclass(cls, Filler)):
             raise FillerError(f"register({name!r}): {cls!r} is not a subclass of fillers.Filler")
         if name in _registry and not replace:
-            raise FillerError(f"type: {name!r} is already registered (to {_registry[name].__name__}); pass replace=True")
+            raise FillerError(
+                f"type: {name!r} is already registered (to {_registry[name].__name__}); pass replace=True"
+            )
         _registry[name] = cls
         return cls
 
@@ -54,7 +56,7 @@ def registered() -> list[str]:
     return sorted(_registry)
 
 
-def get_filler(param: Union[FillerParameter, Mapping[str, Any]]) -> Filler:
+def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
     """The filler `param.type` names, built with `param` (a FillerParameter or a dict of
     its fields). Names are case sensitive, as in Caffe: "Gaussian" is unknown."""
     if isinstance(param, Mapping):

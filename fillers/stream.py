@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Optional
 
 import numpy as np
 
@@ -29,7 +28,9 @@ def check_seed(seed: object) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise FillerError(f"seed: {seed!r} is not an integer; Caffe's seed is an unsigned 32-bit int")
     if not 0 <= int(seed) <= _UINT32_MAX:
-        raise FillerError(f"seed: {seed} is out of range; Caffe's seed is an unsigned 32-bit int (0..4294967295)")
+        raise FillerError(
+            f"seed: {seed} is out of range; Caffe's seed is an unsigned 32-bit int (0..4294967295)"
+        )
     return int(seed)
 
 
@@ -55,7 +56,7 @@ class CaffeRNG:
     3499211612
     """
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         if seed is None:
             seed = int.from_bytes(os.urandom(4), "little")
         self.seed = check_seed(seed)
@@ -81,7 +82,7 @@ class CaffeRNG:
         return f"CaffeRNG(seed={self.seed})"
 
 
-_global_stream: Optional[CaffeRNG] = None
+_global_stream: CaffeRNG | None = None
 
 
 def set_random_seed(seed: int) -> None:
