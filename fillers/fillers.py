@@ -81,7 +81,8 @@ def fans(shape: Shape) -> tuple[int, int]:
     return fan_in, fan_out
 
 
-def _shape_of(target: Sequence[int]) -> Shape:
+def shape_of(target: Sequence[int]) -> Shape:
+    """`target` as a tuple of ints, or FillerError naming it."""
     try:
         dims = tuple(target)
     except TypeError:
@@ -91,7 +92,8 @@ def _shape_of(target: Sequence[int]) -> Shape:
     return tuple(int(d) for d in dims)
 
 
-def _supported(dtype: object) -> np.dtype:
+def supported_dtype(dtype: object) -> np.dtype:
+    """float32 or float64 as a numpy dtype; any other dtype is a FillerError naming both."""
     try:
         resolved = np.dtype(dtype)
     except TypeError:
@@ -128,13 +130,13 @@ class Filler:
             out = target
             if dtype is not None and np.dtype(dtype) != out.dtype:
                 raise FillerError(f"dtype: {dtype!r} does not match the output array's dtype {out.dtype}")
-            _supported(out.dtype)
+            supported_dtype(out.dtype)
             if not out.flags.c_contiguous or not out.flags.writeable:
                 raise FillerError("out: the output array must be C-contiguous and writable")
             shape, out_dtype = out.shape, out.dtype
         else:
             out = None
-            shape, out_dtype = _shape_of(target), _supported(np.float32 if dtype is None else dtype)
+            shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
         self.check(shape, out_dtype)
         draws = draws_for(rng)
         if out is None:

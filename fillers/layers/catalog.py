@@ -1,0 +1,185 @@
+"""Every layer type fillers knows, and `setup_layer`: one layer's Layer::SetUp, for shapes.
+
+A layer type outside the catalog is refused by name, unless it has no learnable blobs and
+the caller says how it maps shapes with a shape rule: "same" (every top is shaped like
+bottom 0) or a function `(layer, bottom_shapes) -> top_shapes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .._proto.filler_pb2 import LayerParameter
+from ..errors import FillerError
+from ..fillers import count_of, shape_of
+from . import elementwise, learnable, pooling, reshaping, sources
+from .blob import LayerSetup, Shape, require
+
+SetupFunction = Callable[[LayerParameter, Sequence[Shape], int], LayerSetup]
+ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
+Count = tuple[int, int | None]  # (least, most) blobs; most None: no limit
+
+_ANY: Count = (0, None)
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """How one layer type sets up.
+
+    `bottoms`/`tops`: the counts Layer::CheckBlobCounts enforces. `tops_follow_bottoms`:
+    one top per bottom (EqualNumBottomTopBlobs). `shape_free`: the layer's tops do not
+    depend on its bottoms' shapes, which may be unknown (a loss on labels from a database).
+    """
+
+    setup: SetupFunction
+    bottoms: Count = (1, 1)
+    tops: Count = (1, 1)
+    tops_follow_bottoms: bool = False
+    shape_free: bool = False
+
+
+_NEURONS = ("AbsVal", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "MVN", "Power", "ReLU")
+_NEURONS += ("Sigmoid", "Swish", "TanH", "Threshold")
+# Loss layers: bottoms; any top beyond the loss is optional (SoftmaxWithLoss's
+# probabilities), and Caffe adds the loss top itself when the net names none.
+_LOSSES: dict[str, tuple[Count, Count]] = {
+    "ContrastiveLoss": ((3, 3), (0, 1)),
+    "EuclideanLoss": ((2, 2), (0, 1)),
+    "HingeLoss": ((2, 2), (0, 1)),
+    "InfogainLoss": ((2, 3), (0, 2)),
+    "MultinomialLogisticLoss": ((2, 2), (0, 1)),
+    "SigmoidCrossEntropyLoss": ((2, 2), (0, 1)),
+    "SoftmaxWithLoss": ((2, 2), (0, 2)),
+}
+# Layers with learnable blobs fillers cannot lay out: shape rules cannot stand in for them.
+_UNSUPPORTED = {
+    "RNN": "its blobs belong to an unrolled inner net that fillers does not build",
+    "LSTM": "its blobs belong to an unrolled inner net that fillers does not build",
+}
+
+KINDS: dict[str, LayerKind] = {
+    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), tops_follow_bottoms=True),
+    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), tops_follow_bottoms=True),
+    "InnerProduct": LayerKind(learnable.inner_product),
+    "Embed": LayerKind(learnable.embed),
+    "PReLU": LayerKind(learnable.prelu),
+    "Scale": LayerKind(learnable.scale, bottoms=(1, 2)),
+    "Bias": LayerKind(learnable.bias, bottoms=(1, 2)),
+    "BatchNorm": LayerKind(learnable.batch_norm),
+    "Parameter": LayerKind(learnable.parameter, bottoms=(0, 0)),
+    "Pooling": LayerKind(pooling.pooling, tops=(1, 2)),
+    "SPP": LayerKind(pooling.spp),
+    "Concat": LayerKind(reshaping.concat, bottoms=(1, None)),
+    "Slice": LayerKind(reshaping.slice_, tops=(1, None)),
+    "Flatten": LayerKind(reshaping.flatten),
+    "Reshape": LayerKind(reshaping.reshape),
+    "Crop": LayerKind(reshaping.crop, bottoms=(2, 2)),
+    "Tile": LayerKind(reshaping.tile),
+    "Reduction": LayerKind(reshaping.reduction),
+    "ArgMax": LayerKind(reshaping.argmax),
+    "Softmax": LayerKind(elementwise.softmax),
+    "LRN": LayerKind(elementwise.lrn),
+    "Eltwise": LayerKind(elementwise.eltwise, bottoms=(2, None)),
+    "Split": LayerKind(elementwise.same_shape, tops=(1, None)),
+    "Filter": LayerKind(elementwise.filter_, bottoms=(2, None), tops=(1, None)),
+    "BatchReindex": LayerKind(elementwise.batch_reindex, bottoms=(2, 2)),
+    "Accuracy": LayerKind(elementwise.accuracy, (2, 2), (1, 2), shape_free=True),
+    "Silence": LayerKind(elementwise.sink, (1, None), (0, 0), shape_free=True),
+    "HDF5Output": LayerKind(elementwise.sink, (2, 2), (0, 0), shape_free=True),
+    "Input": LayerKind(sources.input_, (0, 0), (1, None)),
+    "DummyData": LayerKind(sources.dummy_data, (0, 0), (1, None)),
+    "MemoryData": LayerKind(sources.memory_data, (0, 0), (2, 2)),
+    "Data": LayerKind(sources.data, (0, 0), (1, 2)),
+    "ImageData": LayerKind(sources.image_data, (0, 0), (2, 2)),
+    "WindowData": LayerKind(sources.window_data, (0, 0), (2, 2)),
+    "HDF5Data": LayerKind(sources.unknown_shapes, (0, 0), (1, None)),
+    **{name: LayerKind(elementwise.same_shape) for name in _NEURONS},
+    **{name: LayerKind(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
+}
+
+
+def layer_kind(
+    layer_type: str, shape_rules: Mapping[str, ShapeRule] | None = None, *, tops_given: bool = False
+) -> LayerKind:
+    """The catalog's entry for `layer_type`, or one made from the caller's shape rule.
+
+    `tops_given`: the layer has no bottoms and the caller gives every top's shape, which
+    makes a type without a rule acceptable (a Python data layer, say).
+    """
+    rule = (shape_rules or {}).get(layer_type)
+    if layer_type in KINDS or layer_type in _UNSUPPORTED:
+        if rule is not None:
+            raise FillerError(
+                f"shape_rules: {layer_type!r} is a layer type fillers lays out itself; "
+                "rules are for types it does not know"
+            )
+        if layer_type in _UNSUPPORTED:
+            raise FillerError(f"layer type {layer_type!r} is not supported: {_UNSUPPORTED[layer_type]}")
+        return KINDS[layer_type]
+    if rule is None:
+        if tops_given:
+            return _GIVEN_TOPS
+        raise FillerError(
+            f"Unknown layer type: {layer_type!r}; if it has no learnable blobs, give its shapes with "
+            f'shape_rules={{{layer_type!r}: "same"}} or a function (layer, bottom_shapes) -> top_shapes, '
+            "or, without bottoms, every top's shape in input_shapes"
+        )
+    if rule == "same":
+        return LayerKind(elementwise.same_shape, (1, None), _ANY)
+    if callable(rule):
+        return LayerKind(_ruled(rule), _ANY, _ANY)
+    raise FillerError(f'shape_rules[{layer_type!r}]: {rule!r} is neither "same" nor a function')
+
+
+_GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY)
+
+
+def _ruled(rule: Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]) -> SetupFunction:
+    """A setup function from a caller's shape rule: its tops, no blobs."""
+
+    def setup(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+        tops = tuple(shape_of(top) for top in rule(layer, list(bottoms)))
+        require(len(tops) == num_tops, f"the shape rule gave {len(tops)} top shapes for {num_tops} tops")
+        return LayerSetup(tops=tops)
+
+    return setup
+
+
+def setup_layer(kind: LayerKind, layer: LayerParameter, bottoms: Sequence[Shape | None]) -> LayerSetup:
+    """Layer::SetUp for shapes: the blob counts, the layer's own setup, then Blob::Reshape's
+    checks on every shape it makes. Failures name the layer."""
+    try:
+        num_tops = len(layer.top)
+        _check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
+        _check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
+        require(
+            not kind.tops_follow_bottoms or num_tops == len(bottoms),
+            f"{layer.type} Layer produces one top blob as output for each bottom blob input.",
+        )
+        made = kind.setup(layer, bottoms, num_tops)
+        for name, top in zip(layer.top, made.tops, strict=True):
+            if top is not None:
+                _check_shape(top, f"top {name!r}")
+        for index, blob in enumerate(made.blobs):
+            _check_shape(blob.shape, f"blob {index}")
+    except FillerError as error:
+        raise FillerError(f"layer {layer.name!r} ({layer.type}): {error}") from None
+    return made
+
+
+def _check_shape(shape: Shape, what: str) -> None:
+    """Blob::Reshape's checks on a shape setup made (no negative dims, count <= INT_MAX)."""
+    try:
+        count_of(shape)
+    except FillerError as error:
+        raise FillerError(f"{what}: {error}") from None
+
+
+def _check_count(subject: str, blobs: str, given: int, count: Count) -> None:
+    """Layer::CheckBlobCounts, with its messages ("ReLU Layer takes 1 bottom blob(s) as input.")."""
+    least, most = count
+    if least == most:
+        require(given == least, f"{subject} {least} {blobs}")
+    require(given >= least, f"{subject} at least {least} {blobs}")
+    require(most is None or given <= most, f"{subject} at most {most} {blobs}")

@@ -1,0 +1,378 @@
+"""Caffe's Net::Init, for parameters: which layers a net keeps, the blobs each one creates with
+their fillers, and their values on Caffe's stream.
+
+Two steps, as Caffe's own: `plan_net` walks the net (filtering, shape inference, shared
+params) without drawing anything, so a bad net fails before the stream moves; `fill_net`
+then runs the setups' draws and fills in net order. `init_net` does both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
+from .draws import Stream
+from .errors import FillerError
+from .fillers import count_of, shape_of, supported_dtype
+from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
+from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
+from .registry import get_filler
+from .stream import CaffeRNG, global_stream
+
+Params = dict[str, list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class ParamBlob:
+    """One learnable blob of a net, as Net::Init creates it.
+
+    `index` is its place among the layer's blobs (weight 0, bias 1, ...). `filler` filled it
+    (None: zeroed without a filler, as BatchNorm's statistics). `owner` is the (layer, index)
+    whose values it takes when it shares a named param; it is still filled first, as in
+    Caffe, so the stream moves for it.
+    """
+
+    layer: str
+    layer_type: str
+    index: int
+    shape: Shape
+    filler: FillerParameter | None
+    owner: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One layer of the net as set up: its tops' shapes (None where data we lack decides),
+    its blobs, and the raw outputs its setup draws before filling them."""
+
+    name: str
+    type: str
+    tops: tuple[tuple[str, Shape | None], ...]
+    blobs: tuple[ParamBlob, ...]
+    setup_draws: int
+
+
+@dataclass(frozen=True)
+class NetPlan:
+    """The layers Net::Init sets up, in order, and everything filling them needs."""
+
+    name: str
+    layers: tuple[LayerPlan, ...]
+
+    @property
+    def blobs(self) -> tuple[ParamBlob, ...]:
+        """Every learnable blob in Caffe's params() order."""
+        return tuple(blob for layer in self.layers for blob in layer.blobs)
+
+
+@dataclass
+class _NamedParam:
+    """A named param's owner and the lr/decay multipliers sharing must agree on."""
+
+    blob: ParamBlob
+    lr_mult: float | None
+    decay_mult: float | None
+
+
+class _NetBlobs:
+    """The net's data blobs as Net::Init connects them: each name's shape and the layer that
+    made it; tops of layers without bottoms take their shapes from input_shapes."""
+
+    def __init__(self, input_shapes: dict[str, Shape]) -> None:
+        self.input_shapes = input_shapes
+        self.unused_inputs = set(input_shapes)
+        self.shapes: dict[str, Shape | None] = {}
+        self.producers: dict[str, str] = {}
+
+    def bottoms(self, layer: LayerParameter, kind: LayerKind) -> list[Shape | None]:
+        """The shapes of the layer's bottoms, which earlier layers made."""
+        shapes = []
+        for index, name in enumerate(layer.bottom):
+            if name not in self.shapes:
+                raise FillerError(
+                    f"Unknown bottom blob '{name}' (layer '{layer.name}', bottom index {index})"
+                )
+            if self.shapes[name] is None and not kind.shape_free:
+                raise FillerError(
+                    f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
+                    f"layer {self.producers[name]!r} reads from its data; "
+                    f"give it as input_shapes={{{name!r}: (...)}}"
+                )
+            shapes.append(self.shapes[name])
+        return shapes
+
+    def add_tops(
+        self, layer: LayerParameter, shapes: Sequence[Shape | None]
+    ) -> tuple[tuple[str, Shape | None], ...]:
+        """Net::AppendTop for each top: a new blob, or in place (top i named as bottom i)."""
+        for index, (name, shape) in enumerate(zip(layer.top, shapes, strict=True)):
+            in_place = index < len(layer.bottom) and layer.bottom[index] == name
+            if name in self.shapes and not in_place:
+                raise FillerError(
+                    f"layer {layer.name!r}: top {name!r}: Duplicate blobs produced by multiple sources."
+                )
+            if not layer.bottom and name in self.input_shapes:
+                shape = self.input_shapes[name]
+                self.unused_inputs.discard(name)
+            self.shapes[name], self.producers[name] = shape, layer.name
+        return tuple((name, self.shapes[name]) for name in layer.top)
+
+    def check_all_inputs_used(self) -> None:
+        """An input_shapes name no top of a layer without bottoms has is a mistake."""
+        if self.unused_inputs:
+            names = ", ".join(sorted(self.unused_inputs))
+            raise FillerError(f"input_shapes: no layer without bottoms has a top named {names}")
+
+
+def init_net(
+    net: NetSource,
+    *,
+    phase: PhaseLike = "TRAIN",
+    seed: int | None = None,
+    rng: Stream | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    dtype: object = np.float32,
+    level: int = 0,
+    stages: Iterable[str] = (),
+    shape_rules: Mapping[str, ShapeRule] | None = None,
+) -> Params:
+    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
+
+    Args:
+      net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
+      phase, level, stages: the NetState that include/exclude rules are checked against.
+      seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
+        stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
+        bits and speed; data layers' setup draws are then skipped). Neither: the global
+        stream (see `fillers.set_random_seed`).
+      input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
+        {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
+        layer's images, an HDF5Data layer's tops) where a layer needs its shape; it also
+        overrides an Input layer's shape. A name no such top has is an error.
+      dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
+      shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
+        top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
+        with the LayerParameter and a list of shape tuples. Only for types without learnable
+        blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
+        gives all its tops (a Python data layer, say).
+
+    Returns:
+      {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
+      order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
+
+    >>> params = init_net('''
+    ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
+    ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+    ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
+    >>> [blob.shape for blob in params["ip"]]
+    [(4, 3), (4,)]
+    """
+    plan = plan_net(
+        net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
+    )
+    return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+
+
+def plan_net(
+    net: NetSource,
+    *,
+    phase: PhaseLike = "TRAIN",
+    level: int = 0,
+    stages: Iterable[str] = (),
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    shape_rules: Mapping[str, ShapeRule] | None = None,
+) -> NetPlan:
+    """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
+    filler and sharing, without drawing anything. Arguments as for `init_net`."""
+    param = read_net(net)
+    state = net_state(param, phase, level, stages)
+    blobs = _NetBlobs(_checked_input_shapes(input_shapes))
+    named: dict[str, _NamedParam] = {}
+    plans = []
+    for layer in [*_legacy_input_layers(param), *included_layers(param, state)]:
+        tops_given = (
+            bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
+        )
+        kind = layer_kind(layer.type, shape_rules, tops_given=tops_given)
+        layer = _with_phase(layer, state.phase)
+        if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
+            raise FillerError(
+                f"layer {layer.name!r}: propagate_down param must be specified either 0 or bottom_size times"
+            )
+        if layer.blobs:
+            raise FillerError(
+                f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
+                "Caffe would use them instead of filling: not supported"
+            )
+        made = setup_layer(kind, layer, blobs.bottoms(layer, kind))
+        tops = blobs.add_tops(layer, made.tops)
+        params = _append_params(layer, made.blobs, named)
+        plans.append(LayerPlan(layer.name, layer.type, tops, params, made.setup_draws))
+    blobs.check_all_inputs_used()
+    _check_unique_names(plans)
+    return NetPlan(param.name, tuple(plans))
+
+
+def fill_net(
+    plan: NetPlan,
+    *,
+    seed: int | None = None,
+    rng: Stream | None = None,
+    dtype: object = np.float32,
+) -> Params:
+    """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
+    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
+
+    Every filler is built and checked against its blob before the first draw, so a failure
+    leaves the stream as it was.
+    """
+    stream = _stream(seed, rng)
+    dtype = supported_dtype(dtype)
+    built = {}
+    for blob in plan.blobs:
+        if blob.filler is not None:
+            filler = built[blob.layer, blob.index] = get_filler(blob.filler)
+            try:
+                filler.check(blob.shape, dtype)
+            except FillerError as error:
+                raise FillerError(
+                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
+                ) from None
+    params: Params = {}
+    for layer in plan.layers:
+        if layer.setup_draws and isinstance(stream, CaffeRNG):
+            stream.random_raw(layer.setup_draws)
+        if layer.blobs:
+            params[layer.name] = [
+                np.zeros(blob.shape, dtype)
+                if blob.filler is None
+                else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                for blob in layer.blobs
+            ]
+    for blob in plan.blobs:
+        if blob.owner is not None:
+            owner_layer, owner_index = blob.owner
+            params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
+    return params
+
+
+def _stream(seed: int | None, rng: Stream | None) -> Stream:
+    """The stream a net fills from: a fresh one for `seed`, `rng`, or the global stream."""
+    if seed is not None and rng is not None:
+        raise FillerError("give seed or rng, not both")
+    if seed is not None:
+        return CaffeRNG(seed)
+    if rng is None:
+        return global_stream()
+    if not isinstance(rng, (CaffeRNG, np.random.Generator)):
+        raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
+    return rng
+
+
+def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:
+    """input_shapes as {top name: shape}, each a blob shape Caffe would accept."""
+    checked = {}
+    for name, shape in (input_shapes or {}).items():
+        try:
+            checked[name] = shape_of(shape)
+            count_of(checked[name])
+        except FillerError as error:
+            raise FillerError(f"input_shapes[{name!r}]: {error}") from None
+    return checked
+
+
+def _legacy_input_layers(net: NetParameter) -> list[LayerParameter]:
+    """UpgradeNetInput: the deprecated net-level input/input_shape/input_dim become an Input
+    layer named "input" ahead of every other; inputs without shapes are simply dropped."""
+    if not (net.input_shape or net.input_dim):
+        return []
+    if net.input_shape and len(net.input_shape) != len(net.input):
+        raise FillerError("Exactly one input_shape must be specified per input.")
+    if not net.input_shape and len(net.input_dim) != 4 * len(net.input):
+        raise FillerError("Incorrect input blob dimension specifications.")
+    layer = LayerParameter(name="input", type="Input", top=net.input)
+    for i in range(len(net.input)):
+        dims = net.input_shape[i].dim if net.input_shape else net.input_dim[4 * i : 4 * i + 4]
+        layer.input_param.shape.add().dim.extend(dims)
+    return [layer]
+
+
+def _with_phase(layer: LayerParameter, phase: int) -> LayerParameter:
+    """Net::Init: a layer without its own phase takes the net's (data layers read it)."""
+    if layer.HasField("phase"):
+        return layer
+    phased = LayerParameter()
+    phased.CopyFrom(layer)
+    phased.phase = phase
+    return phased
+
+
+def _append_params(
+    layer: LayerParameter, specs: Sequence[BlobSpec], named: dict[str, _NamedParam]
+) -> tuple[ParamBlob, ...]:
+    """Net::AppendParam for each blob of the layer: a blob whose ParamSpec names a param seen
+    before shares that param's values; its shape (or, PERMISSIVE, its count) must match, and
+    any lr_mult/decay_mult it sets must agree."""
+    if len(layer.param) > len(specs):
+        raise FillerError(f"Too many params specified for layer {layer.name}")
+    blobs = []
+    for index, spec in enumerate(specs):
+        blob = ParamBlob(layer.name, layer.type, index, spec.shape, spec.filler)
+        param_spec = layer.param[index] if index < len(layer.param) else ParamSpec()
+        name = param_spec.name
+        if name and name in named:
+            shared = named[name]
+            _check_sharing(blob, param_spec, shared)
+            blob = dataclasses.replace(blob, owner=(shared.blob.layer, shared.blob.index))
+        elif name:
+            named[name] = _NamedParam(
+                blob, _multiplier(param_spec, "lr_mult"), _multiplier(param_spec, "decay_mult")
+            )
+        blobs.append(blob)
+    return tuple(blobs)
+
+
+def _multiplier(param_spec: ParamSpec, field: str) -> float | None:
+    return getattr(param_spec, field) if param_spec.HasField(field) else None
+
+
+def _check_sharing(blob: ParamBlob, param_spec: ParamSpec, shared: _NamedParam) -> None:
+    """AppendParam's checks on a blob sharing `shared`'s param."""
+    owner = shared.blob
+    where = (
+        f"layer {blob.layer!r} param {param_spec.name!r} (owned by layer {owner.layer!r} blob {owner.index})"
+    )
+    if param_spec.share_mode == ParamSpec.PERMISSIVE:
+        if math.prod(blob.shape) != math.prod(owner.shape):
+            raise FillerError(
+                f"{where}: Shared parameter blobs must have the same count: "
+                f"{list(blob.shape)} vs. {list(owner.shape)}"
+            )
+    elif blob.shape != owner.shape:
+        raise FillerError(
+            f"{where}: shape {list(blob.shape)} differs from the owner's {list(owner.shape)} "
+            "[Check failed: this_blob->shape() == owner_blob->shape()]"
+        )
+    for field in ("lr_mult", "decay_mult"):
+        value = _multiplier(param_spec, field)
+        if value is None:
+            continue
+        agreed = getattr(shared, field)
+        if agreed is not None and agreed != value:
+            raise FillerError(f"{where}: Shared param '{param_spec.name}' has mismatched {field}.")
+        setattr(shared, field, value)
+
+
+def _check_unique_names(plans: Sequence[LayerPlan]) -> None:
+    """The result maps layer names to blobs: two layers with blobs may not share a name."""
+    seen = set()
+    for plan in plans:
+        if plan.blobs:
+            if plan.name in seen:
+                raise FillerError(f"two layers with blobs are named {plan.name!r}: their blobs would collide")
+            seen.add(plan.name)
