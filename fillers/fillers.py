@@ -300,11 +300,15 @@ def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
 
 def _sequential_row_sums(rows: np.ndarray) -> np.ndarray:
     """Each row's sum added left to right in the rows' dtype (np.sum adds pairwise, which
-    rounds differently). Long rows are summed a chunk at a time, carrying the running sum."""
+    rounds differently). Long rows are summed a chunk at a time, the running sum added to
+    each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
     sums = np.zeros(rows.shape[0], dtype=rows.dtype)
     for start in range(0, rows.shape[1], _ROW_CHUNK):
-        part = rows[:, start : start + _ROW_CHUNK]
-        sums = np.add.accumulate(np.concatenate([sums[:, None], part], axis=1), axis=1)[:, -1]
+        running = np.array(rows[:, start : start + _ROW_CHUNK])
+        if start:
+            running[:, 0] += sums
+        np.add.accumulate(running, axis=1, out=running)
+        sums = running[:, -1]
     return sums
 
 

@@ -215,3 +215,17 @@ def test_user_fillers_register_and_replace_only_when_asked():
 def test_get_filler_accepts_a_dict():
     w = fillers.get_filler({"type": "constant", "value": 3}).fill((2,))
     assert (w == 3).all()
+
+
+def test_positive_unitball_sums_long_rows_left_to_right_across_chunks(monkeypatch):
+    from fillers import fillers as filler_module
+
+    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 7)
+    rows = np.random.default_rng(0).random((5, 50)).astype(np.float32)
+    expected = []
+    for row in rows:
+        total = np.float32(0)
+        for value in row:
+            total = np.float32(total + value)
+        expected.append(total)
+    np.testing.assert_array_equal(filler_module._sequential_row_sums(rows), expected)
