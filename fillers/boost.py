@@ -283,6 +283,23 @@ def _raw_blocks(rng: CaffeRNG, total: int, prepare: Callable[[np.ndarray], T] = 
     yield pending.result()
 
 
+def _draw_until_done(
+    rng: CaffeRNG,
+    owed: Callable[[], int],
+    take: Callable[[T], None],
+    prepare: Callable[[np.ndarray], T] = _identity,
+) -> None:
+    """Feed `take` blocks of raw outputs until `owed()` is 0.
+
+    `owed()` is a count of raw outputs Boost is sure to consume before the fill is done;
+    drawing no more than that, block by block, keeps the engine from ever getting ahead
+    of Boost's, and keeps memory at a few blocks whatever the blob size.
+    """
+    while (count := owed()) > 0:
+        for block in _raw_blocks(rng, count, prepare):
+            take(block)
+
+
 def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: float) -> None:
     """Fill `out` with boost::random::uniform_real_distribution(min_value, max_value) draws.
 
@@ -325,11 +342,8 @@ def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: fl
             block *= 2
         filled += len(block)
 
-    # Every draw takes one raw output, so the first len(out) are Boost's whatever happens.
-    for raw in _raw_blocks(rng, len(out)):
-        take(raw)
-    while filled < len(out):
-        take(rng.random_raw(len(out) - filled))
+    # Every draw takes one raw output: as many as the values still owed are surely Boost's.
+    _draw_until_done(rng, lambda: len(out) - filled, take)
 
 
 def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None:
@@ -555,10 +569,10 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
         filled += len(samples)
         carry = heads.raw[used:]
 
-    # Each sample takes at least `step` raw outputs: the first len(out) * step are Boost's
-    # whatever happens, and after them we never draw more than the samples still owed
-    # could take, so the engine is never ahead of Boost's.
-    for heads in _raw_blocks(rng, len(out) * step, lambda raw: _Heads(real, raw)):
-        take(heads)
-    while filled < len(out):
-        take(_Heads(real, rng.random_raw(max((len(out) - filled) * step - len(carry), 1))))
+    def owed() -> int:
+        # Each sample takes at least `step` raw outputs, the carried attempt at least one more.
+        if filled == len(out):
+            return 0
+        return max((len(out) - filled) * step - len(carry), 1)
+
+    _draw_until_done(rng, owed, take, lambda raw: _Heads(real, raw))

@@ -43,4 +43,8 @@ def test_yaml_examples_load(tmp_path):
     (tmp_path / "one.yaml").write_text(single)
     (tmp_path / "set.yaml").write_text(named)
     assert fillers.load(tmp_path / "one.yaml").variance_norm == fillers.FillerParameter.FAN_OUT
-    assert list(fillers.load_all(tmp_path / "set.yaml")) == ["conv1/weight_filler", "conv1/bias_filler", "fc/weight"]
+    assert list(fillers.load_all(tmp_path / "set.yaml")) == [
+        "conv1/weight_filler",
+        "conv1/bias_filler",
+        "fc/weight",
+    ]

@@ -1,0 +1,266 @@
+"""The `fillers` command: fill, show, list, specs and net, over the public API.
+
+A failure the library reports (FillerError: a bad spec, shape or net) or an unreadable file
+(OSError) ends the command with one line on stderr and exit status 1; argparse owns usage
+errors (status 2) and --help (status 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import FillerError
+from .net import ParamBlob, fill_net, plan_net
+from .registry import get_filler, registered
+from .spec import FillerParameter, load, parse, to_text
+from .specset import load_all
+from .stream import CaffeRNG
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+_PHASES = ("TRAIN", "TEST")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `fillers` command on `argv` (default: sys.argv[1:]) and return its exit status.
+
+    `main(["fill", 'type: "xavier"', "--shape", "96,3,11,11", "--seed", "1701"])` prints
+    the statistics of the blob Caffe fills for that seed and returns 0.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:
+        return int(done.code or 0)
+    try:
+        args.run(args)
+    except (FillerError, OSError) as error:
+        message = " ".join(str(error).split())
+        print(f"fillers {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fill(args: argparse.Namespace) -> None:
+    filler = get_filler(_read_spec(args.spec))
+    shape = _dims(args.shape, "--shape")
+    seed = _seed(args.seed)
+    values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=CaffeRNG(seed))
+    if args.out is not None:
+        with open(args.out, "wb") as out:
+            np.save(out, values)
+    _print_table(
+        ("shape", "dtype", "seed", "min", "max", "mean", "std"),
+        [(_shape_text(values.shape), args.dtype, seed, values.min(), values.max(), *_moments(values))],
+    )
+
+
+def _show(args: argparse.Namespace) -> None:
+    print(to_text(_read_spec(args.spec)).rstrip("\n"))
+
+
+def _list(args: argparse.Namespace) -> None:
+    for name in registered():
+        print(name)
+
+
+def _specs(args: argparse.Namespace) -> None:
+    specs = load_all(Path(args.net), phase=args.phase)
+    _print_table(
+        ("name", "type", "parameters"),
+        [(name, param.type, _set_fields_except_type(param)) for name, param in specs.items()],
+    )
+
+
+def _net(args: argparse.Namespace) -> None:
+    input_shapes = dict(_input_shape(text) for text in args.input)
+    seed = _seed(args.seed)
+    # init_net in its two steps, so that the table can say which filler made each blob.
+    plan = plan_net(Path(args.net), phase=args.phase, input_shapes=input_shapes)
+    params = fill_net(plan, seed=seed, dtype=_DTYPES[args.dtype])
+    blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
+    if args.out is not None:
+        with open(args.out, "wb") as out:
+            np.savez(out, **{f"{blob.layer}/{blob.index}": values for blob, values in blobs})
+    print(f"seed {seed}, phase {args.phase}, {args.dtype}")
+    _print_table(
+        ("layer", "blob", "shape", "mean", "std", "filler"),
+        [
+            (blob.layer, blob.index, _shape_text(blob.shape), *_moments(values), _made_by(blob))
+            for blob, values in blobs
+        ],
+    )
+
+
+def _read_spec(spec: str) -> FillerParameter:
+    """SPEC names a file when one exists by that name; otherwise it is text format."""
+    if os.path.exists(spec):
+        return load(spec)
+    if ":" not in spec:
+        # Text format writes every FillerParameter field as `name: value`: a SPEC without a
+        # colon was meant as a file.
+        raise FillerError(f"{spec}: no such file (and not a spec in text format)")
+    return parse(spec)
+
+
+def _dims(text: str, option: str) -> tuple[int, ...]:
+    """Comma-separated dimensions, e.g. "96,3,11,11"; their values are the filler's to check."""
+    try:
+        return tuple(int(dim) for dim in text.split(","))
+    except ValueError:
+        raise FillerError(
+            f"{option}: {text!r} is not a comma-separated list of integers, e.g. 96,3,11,11"
+        ) from None
+
+
+def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """`--input data=1,3,227,227` as ("data", (1, 3, 227, 227))."""
+    name, equals, dims = text.partition("=")
+    if not equals or not name:
+        raise FillerError(f"--input: {text!r} is not NAME=DIMS, e.g. data=1,3,227,227")
+    return name, _dims(dims, f"--input {name}")
+
+
+def _seed(seed: int | None) -> int:
+    """The seed given, else a fresh one from the OS.
+
+    Caffe seeds an unseeded engine from /dev/urandom too; drawing the seed here rather than
+    leaving it to the global stream lets us print it, so any run can be repeated with --seed.
+    """
+    return seed if seed is not None else int.from_bytes(os.urandom(4), "little")
+
+
+def _moments(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation, accumulated in float64 whatever the dtype."""
+    return float(values.mean(dtype=np.float64)), float(values.std(dtype=np.float64))
+
+
+def _set_fields_except_type(param: FillerParameter) -> str:
+    """The fields a spec sets besides `type`, in text format on one line: "std: 0.01 sparse: 5"."""
+    return " ".join(line for line in to_text(param).splitlines() if not line.startswith("type:"))
+
+
+def _made_by(blob: ParamBlob) -> str:
+    """The filler of a net blob with the fields it sets; a shared blob holds its owner's values."""
+    words = ["zeros"] if blob.filler is None else [blob.filler.type, _set_fields_except_type(blob.filler)]
+    if blob.owner is not None:
+        words.append("(values of {}/{})".format(*blob.owner))
+    return " ".join(word for word in words if word)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return ",".join(map(str, shape))
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Rows in left-aligned columns under `header`; floats to six significant digits."""
+    cells = [
+        [f"{cell:.6g}" if isinstance(cell, (float, np.floating)) else str(cell) for cell in row]
+        for row in rows
+    ]
+    widths = [max(len(row[column]) for row in [list(header), *cells]) for column in range(len(header))]
+    for row in [list(header), *cells]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fillers",
+        description="Caffe's weight fillers: the same bits Caffe writes for the same seed, without Caffe.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fill = _add_command(
+        commands,
+        _fill,
+        "fill one blob and print its statistics",
+        "Fill a blob of --shape from SPEC on the stream Caffe::set_random_seed(--seed) gives, "
+        "and print its shape, dtype, seed, min, max, mean and std.",
+    )
+    _add_spec_argument(fill)
+    fill.add_argument(
+        "--shape", required=True, help="the blob's dimensions, comma-separated, e.g. 96,3,11,11"
+    )
+    _add_dtype_and_seed(fill)
+    fill.add_argument("--out", metavar="FILE.npy", help="also write the array to this .npy file")
+
+    show = _add_command(
+        commands, _show, "print a spec, normalized", "Print SPEC in protobuf text format, normalized."
+    )
+    _add_spec_argument(show)
+
+    _add_command(
+        commands, _list, "list the registered filler names", "Print the registered filler names, sorted."
+    )
+
+    specs = _add_command(
+        commands,
+        _specs,
+        "list every filler of a net",
+        'Print a table of every filler of a Caffe net prototxt: its name ("<layer>/<field>"), '
+        "its type and the parameters it sets.",
+    )
+    specs.add_argument("net", metavar="NET.prototxt", help="a Caffe net prototxt")
+    specs.add_argument(
+        "--phase", choices=_PHASES, help="only the layers Caffe builds in this phase (default: all)"
+    )
+
+    net = _add_command(
+        commands,
+        _net,
+        "initialize every learnable blob of a net",
+        "Initialize every learnable blob of a Caffe net as Caffe's Net::Init does for --seed, "
+        'print a table of them, and write them with --out (keys "<layer>/<index>").',
+    )
+    net.add_argument("net", metavar="NET.prototxt", help="a Caffe net prototxt")
+    net.add_argument("--phase", choices=_PHASES, default="TRAIN", help="the phase to build (default: TRAIN)")
+    net.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=DIMS",
+        help="the shape of a top the net does not give, e.g. data=1,3,227,227 (repeat for each)",
+    )
+    _add_dtype_and_seed(net)
+    net.add_argument("--out", metavar="FILE.npz", help="write the blobs to this .npz file")
+    return parser
+
+
+def _add_command(
+    commands: argparse._SubParsersAction,
+    run: Callable[[argparse.Namespace], None],
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A subcommand named after its `run` function (`_fill` is `fill`)."""
+    command = commands.add_parser(run.__name__.lstrip("_"), help=summary, description=description)
+    command.set_defaults(run=run)
+    return command
+
+
+def _add_spec_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "spec",
+        metavar="SPEC",
+        help="a spec file (.prototxt, .pbtxt, .txt, .yaml, .yml, .json, .pb) or a spec in text format, "
+        "e.g. 'type: \"gaussian\" std: 0.01'",
+    )
+
+
+def _add_dtype_and_seed(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--dtype",
+        choices=tuple(_DTYPES),
+        default="float32",
+        help="float32 (Caffe's float) or float64 (double)",
+    )
+    command.add_argument(
+        "--seed",
+        type=int,
+        help="the seed of Caffe::set_random_seed, an unsigned 32-bit int (default: one from the OS, printed)",
+    )
