@@ -376,10 +376,12 @@ class _Heads:
 
     def __init__(self, real: Real, raw: np.ndarray) -> None:
         self.raw = raw
-        self.n_mant, self.bucket = real.pairs(raw)
-        self.fast = self.n_mant < np.take(real.normal_limit, self.bucket)
+        self.n_mant, bucket = real.pairs(raw)
+        # numpy's take is fast only with intp indices (8-byte tables in particular).
+        self.bucket = bucket.astype(np.intp)
+        self.fast = self.n_mant < np.take(real.normal_limit, self.bucket, mode="clip")
         self.value = self.n_mant.astype(real.dtype)
-        self.value *= np.take(real.normal_scale, self.bucket)
+        self.value *= np.take(real.normal_scale, self.bucket, mode="clip")
 
 
 class _Events:
@@ -496,31 +498,33 @@ def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tu
     return chain, block_end if terminal == n else int(pos[terminal])
 
 
-def _keep_mask(
-    heads: _Heads, events: _Events, chain: np.ndarray, start: int, used: int, step: int
-) -> np.ndarray:
-    """Which pair positions of the block start an attempt that yields a sample."""
-    size = len(heads.value)
-    starts, ends = events.pos[chain], events.end[chain]
-    if step == 1:
-        keep = np.ones(size, dtype=bool)
-    else:
-        # Attempts run at stride 2; each chain event's end may switch the phase.
-        phase_at = (np.concatenate([[start], ends]) % 2).astype(np.uint8)
-        flips = np.zeros(size + step, dtype=np.uint8)
-        flips[start] = phase_at[0]
-        flips[ends] ^= phase_at[1:] ^ phase_at[:-1]
-        phase = np.bitwise_xor.accumulate(flips[:size])
-        keep = (np.arange(size, dtype=np.uint8) & 1) == phase
-    keep[:start] = False
-    keep[used:] = False
-    # A chain event keeps its own position only if accepted; the raw outputs its wedge test
-    # or tail took are never attempt starts.
-    keep[starts[~events.accepted[chain]]] = False
-    inner = ends - starts - 1
-    interior = np.repeat(starts + 1 - np.cumsum(inner) + inner, inner) + np.arange(inner.sum())
-    keep[interior[interior < size]] = False
-    return keep
+def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> tuple:
+    """Where the block's samples come from, in order: the pair position of each (to read
+    its value there), and which of them are accepted chain events (whose sample is the
+    event's own value rather than the pair's).
+
+    Between chain events, attempts accepted at once run at stride `step` from one event's
+    end to the next event's start; each accepted event adds its one sample in between.
+    """
+    event_pos, accepted = events.pos[chain], events.accepted[chain]
+    run_start = np.concatenate([[start], events.end[chain]])
+    run_length = (np.concatenate([event_pos, [used]]) - run_start) // step
+    # Segments alternate: run 0, event 1, run 1, event 2, ..., the last run.
+    segment_start = np.empty(2 * len(chain) + 1, dtype=np.intp)
+    segment_start[0::2], segment_start[1::2] = run_start, event_pos
+    segment_length = np.empty_like(segment_start)
+    segment_length[0::2], segment_length[1::2] = run_length, accepted
+    segment_out = np.cumsum(segment_length) - segment_length
+    # Sample k of a segment is at offset + step * k: one running sum of the steps, with a
+    # jump where each non-empty segment begins.
+    filled = segment_length > 0
+    offset = (segment_start - step * segment_out)[filled]
+    positions = np.full(int(segment_length.sum()), step, dtype=np.intp)
+    if len(positions):
+        positions[0] = offset[0]
+        positions[segment_out[filled][1:]] += np.diff(offset)
+    np.cumsum(positions, out=positions)
+    return positions, segment_out[1::2][accepted]
 
 
 def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, int]:
@@ -531,9 +535,10 @@ def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, in
     _resolve_tails(real, heads, events)
     _resolve_by_reference(real, heads.raw, events)
     chain, used = _attempt_chain(events, start, real.raws_per_pair, len(heads.raw))
-    accepted = chain[events.accepted[chain]]
-    heads.value[events.pos[accepted]] = events.value[accepted]
-    return heads.value[_keep_mask(heads, events, chain, start, used, real.raws_per_pair)], used
+    positions, event_samples = _sample_positions(events, chain, start, used, real.raws_per_pair)
+    samples = np.take(heads.value, positions, mode="clip")
+    samples[event_samples] = events.value[chain[events.accepted[chain]]]
+    return samples, used
 
 
 def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
