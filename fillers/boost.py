@@ -15,9 +15,11 @@ The vectorized normal must find where each ziggurat attempt starts: an attempt u
 (float) or two (double) raw outputs, plus more on the rare paths (a wedge test draws one
 uniform_01; the tail draws exponentials). Positions whose attempt would not be accepted at
 once ("events") are rare; we resolve each candidate event as if an attempt started there,
-then follow the chain of real attempt starts with pointer doubling. A block never draws more
-raw outputs than the samples still owed could consume, so the engine is never ahead of
-Boost's; an attempt cut by the end of a block is carried into the next one.
+then follow the chain of real attempt starts with pointer doubling. We never draw more raw
+outputs than the samples still owed are sure to consume, so the engine is never ahead of
+Boost's; an attempt cut by the end of a block is carried into the next one. The next block's
+raw outputs (and, for the normal, its per-position pairs) are computed on a background
+thread while the current block is resolved: numpy releases the GIL for both.
 """
 
 from __future__ import annotations

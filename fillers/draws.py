@@ -70,9 +70,12 @@ class GeneratorDraws:
             chunk += rt(mean)
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
-        """True with probability p."""
+        """True with probability p (compared in `dtype`, as Caffe's mask is)."""
+        uniform = np.empty(min(len(out), _CHUNK), dtype=dtype)
         for chunk in _chunks(out):
-            np.less(self.generator.random(len(chunk)), p, out=chunk)
+            draws = uniform[: len(chunk)]
+            self.generator.random(out=draws, dtype=dtype)
+            np.less(draws, p, out=chunk)
 
 
 Draws = CaffeDraws | GeneratorDraws
