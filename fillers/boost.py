@@ -24,6 +24,7 @@ thread while the current block is resolved: numpy releases the GIL for both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -259,6 +260,15 @@ def _integer_limit(real: Real, accepts: Callable[[np.floating], bool]) -> int:
 
 
 _background: ThreadPoolExecutor | None = None
+
+
+def _forget_background() -> None:
+    # A forked child inherits the pool object but not its thread: start afresh there.
+    global _background
+    _background = None
+
+
+os.register_at_fork(after_in_child=_forget_background)
 T = TypeVar("T")
 
 

@@ -11,6 +11,8 @@ made by the fillers before anything is drawn, so that a failed fill changes noth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from . import boost
@@ -23,8 +25,6 @@ _CHUNK = 1 << 16
 
 class CaffeDraws:
     """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits."""
-
-    exact = True
 
     def __init__(self, rng: CaffeRNG) -> None:
         self.rng = rng
@@ -47,24 +47,27 @@ class CaffeDraws:
 class GeneratorDraws:
     """The same distributions from a numpy Generator: fast, not Caffe's bits."""
 
-    exact = False
-
     def __init__(self, generator: np.random.Generator) -> None:
         self.generator = generator
 
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype."""
         rt = out.dtype.type
-        low, span = rt(a), rt(rt(b) - rt(a))
-        for chunk in _chunks(out):
+        # A span wider than the largest float is scaled at half size, then doubled.
+        with np.errstate(over="ignore"):
+            scale = 1 if np.isfinite(rt(b) - rt(a)) else 2
+        low, span = rt(rt(a) / scale), rt(rt(b) / scale - rt(a) / scale)
+        for chunk in chunks(out):
             self.generator.random(out=chunk, dtype=out.dtype)
             chunk *= span
             chunk += low
+            if scale != 1:
+                chunk *= scale
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """Normal(mean, sigma) in out's dtype."""
         rt = out.dtype.type
-        for chunk in _chunks(out):
+        for chunk in chunks(out):
             self.generator.standard_normal(out=chunk, dtype=out.dtype)
             chunk *= rt(sigma)
             chunk += rt(mean)
@@ -72,7 +75,7 @@ class GeneratorDraws:
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """True with probability p (compared in `dtype`, as Caffe's mask is)."""
         uniform = np.empty(min(len(out), _CHUNK), dtype=dtype)
-        for chunk in _chunks(out):
+        for chunk in chunks(out):
             draws = uniform[: len(chunk)]
             self.generator.random(out=draws, dtype=dtype)
             np.less(draws, p, out=chunk)
@@ -82,17 +85,22 @@ Draws = CaffeDraws | GeneratorDraws
 Stream = CaffeRNG | np.random.Generator
 
 
+def stream_for(rng: Stream | None) -> Stream:
+    """The stream `rng` names: a CaffeRNG or numpy Generator as given, None the global stream."""
+    if rng is None:
+        return global_stream()
+    if not isinstance(rng, (CaffeRNG, np.random.Generator)):
+        raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
+    return rng
+
+
 def draws_for(rng: Stream | None) -> Draws:
     """The draws for a fill's `rng`: a CaffeRNG, a numpy Generator, or None (the global stream)."""
-    if rng is None:
-        return CaffeDraws(global_stream())
-    if isinstance(rng, CaffeRNG):
-        return CaffeDraws(rng)
-    if isinstance(rng, np.random.Generator):
-        return GeneratorDraws(rng)
-    raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
+    stream = stream_for(rng)
+    return CaffeDraws(stream) if isinstance(stream, CaffeRNG) else GeneratorDraws(stream)
 
 
-def _chunks(out: np.ndarray):
-    for start in range(0, len(out), _CHUNK):
-        yield out[start : start + _CHUNK]
+def chunks(data: np.ndarray, size: int = _CHUNK) -> Iterator[np.ndarray]:
+    """Consecutive views of at most `size` elements of the flat array `data`."""
+    for start in range(0, len(data), size):
+        yield data[start : start + size]

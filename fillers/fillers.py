@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, draws_for
+from .draws import Draws, Stream, chunks, draws_for
 from .errors import FillerError
 
 Shape = tuple[int, ...]
@@ -128,8 +128,13 @@ class Filler:
         """
         if isinstance(target, np.ndarray):
             out = target
-            if dtype is not None and np.dtype(dtype) != out.dtype:
+            if dtype is not None and supported_dtype(dtype) != out.dtype:
                 raise FillerError(f"dtype: {dtype!r} does not match the output array's dtype {out.dtype}")
+            if out.dtype.kind in "iu" and out.ndim == 1:
+                raise FillerError(
+                    f"out: an integer array {out.tolist()[:8]} is filled in place only if float32 or "
+                    "float64; pass a shape as a tuple"
+                )
             supported_dtype(out.dtype)
             if not out.flags.c_contiguous or not out.flags.writeable:
                 raise FillerError("out: the output array must be C-contiguous and writable")
@@ -267,7 +272,7 @@ class GaussianFiller(Filler):
             return
         p = self._keep_probability(shape, data.dtype)
         mask = np.empty(min(len(data), _ROW_CHUNK), dtype=bool)
-        for chunk in _chunks(data, _ROW_CHUNK):
+        for chunk in chunks(data, _ROW_CHUNK):
             keep = mask[: len(chunk)]
             draws.bernoulli(keep, p, data.dtype)
             # Caffe multiplies by the 0/1 mask: a dropped negative normal becomes -0.0.
@@ -400,11 +405,6 @@ class BilinearFiller(Filler):
         c = rt((width - 1) / (2.0 * f))
         line = 1 - np.abs(np.arange(width).astype(data.dtype) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
-
-
-def _chunks(data: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
 
 
 BUILTIN_FILLERS: dict[str, type[Filler]] = {

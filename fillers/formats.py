@@ -43,6 +43,8 @@ FORMAT_BY_SUFFIX = {
 def format_of(path: PathLike, formats: Iterable[str] = FORMAT_BY_SUFFIX.values()) -> str:
     """The format the extension of `path` names, if it is one of `formats`, else FillerError."""
     allowed = set(formats)
+    if not isinstance(path, (str, os.PathLike)):
+        raise FillerError(f"path: {path!r} is not a file path")
     suffix = Path(path).suffix.lower()
     fmt = FORMAT_BY_SUFFIX.get(suffix)
     if fmt not in allowed:
@@ -130,15 +132,24 @@ def _unique_keys(pairs: list[tuple[str, Any]], path: PathLike) -> dict[str, Any]
     return mapping
 
 
-def _check_yaml_keys(node: Any, path: PathLike) -> None:
-    """Reject a repeated key in any mapping of a composed (not constructed) YAML document."""
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value in seen:
-                raise FillerError(f"{os.fspath(path)}: key {key.value!r} appears more than once")
-            seen.add(key.value)
-            _check_yaml_keys(value, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_yaml_keys(item, path)
+def _check_yaml_keys(root: Any, path: PathLike) -> None:
+    """Reject a repeated key in any mapping of a composed (not constructed) YAML document.
+
+    Each node is visited once: aliases share nodes, and following them every time would
+    take exponential time on a few lines of nested aliases (or loop on a recursive one).
+    """
+    pending, visited = [root], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value in keys:
+                    raise FillerError(f"{os.fspath(path)}: key {key.value!r} appears more than once")
+                keys.add(key.value)
+                pending.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
-from .draws import Stream
+from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
 from .registry import get_filler
-from .stream import CaffeRNG, global_stream
+from .stream import CaffeRNG
 
 Params = dict[str, list[np.ndarray]]
 
@@ -190,6 +190,8 @@ def plan_net(
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
     param = read_net(net)
+    if not param.layer and not param.input:
+        raise FillerError("the net has no layers (is this a filler spec rather than a net?)")
     state = net_state(param, phase, level, stages)
     blobs = _NetBlobs(_checked_input_shapes(input_shapes))
     named: dict[str, _NamedParam] = {}
@@ -265,17 +267,13 @@ def _stream(seed: int | None, rng: Stream | None) -> Stream:
     """The stream a net fills from: a fresh one for `seed`, `rng`, or the global stream."""
     if seed is not None and rng is not None:
         raise FillerError("give seed or rng, not both")
-    if seed is not None:
-        return CaffeRNG(seed)
-    if rng is None:
-        return global_stream()
-    if not isinstance(rng, (CaffeRNG, np.random.Generator)):
-        raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
-    return rng
+    return CaffeRNG(seed) if seed is not None else stream_for(rng)
 
 
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:
     """input_shapes as {top name: shape}, each a blob shape Caffe would accept."""
+    if input_shapes is not None and not isinstance(input_shapes, Mapping):
+        raise FillerError(f"input_shapes: {input_shapes!r} is not a mapping of top names to shapes")
     checked = {}
     for name, shape in (input_shapes or {}).items():
         try:

@@ -109,9 +109,18 @@ def parse_net(text: str) -> NetParameter:
     """A Caffe net from prototxt text, fields outside our schema skipped, V1 form upgraded."""
     net = NetParameter()
     try:
-        text_format.Parse(text, net, allow_unknown_field=True)
+        text_format.Parse(text, net)
     except text_format.ParseError as error:
-        raise FillerError(f"cannot parse net: {error}") from error
+        # Our FillerParameter is caffe.proto's whole message, so an unknown name inside a
+        # filler is a typo Caffe would reject too (`stdd: 0.01` must not fill with std 1).
+        # Elsewhere it may be a field of a Caffe fork, which we skip.
+        if f'"{FillerParameter.DESCRIPTOR.full_name}" has no field named' in str(error):
+            raise FillerError(f"cannot parse net: {error}") from error
+        net = NetParameter()
+        try:
+            text_format.Parse(text, net, allow_unknown_field=True)
+        except text_format.ParseError as lenient_error:
+            raise FillerError(f"cannot parse net: {lenient_error}") from lenient_error
     return _upgrade_net_as_needed(net)
 
 
@@ -130,6 +139,11 @@ def net_state(net: NetParameter, phase: PhaseLike, level: int = 0, stages: Itera
 
     The file's own `state` keeps its stages, gains `stages`, and takes `phase` and `level`.
     """
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise FillerError(f"level: {level!r} is not an int")
+    stages = stages if isinstance(stages, str) else list(stages)
+    if isinstance(stages, str) or not all(isinstance(stage, str) for stage in stages):
+        raise FillerError(f"stages: {stages!r} is not a list of stage names")
     state = NetState()
     state.CopyFrom(net.state)
     state.phase = phase_number(phase)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +36,10 @@ FillerParameter = filler_pb2.FillerParameter
 _FIELDS = FillerParameter.DESCRIPTOR.fields_by_name
 _FIELD_LIST = ", ".join(FillerParameter.DESCRIPTOR.fields_by_name)
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = _short_repr.maxother = 60
+_brief = _short_repr.repr
+"""repr() cut short: a value built from YAML aliases can print exponentially long."""
 
 
 def parse(text: str) -> FillerParameter:
@@ -45,6 +50,8 @@ def parse(text: str) -> FillerParameter:
     >>> parse('type: "msra" variance_norm: FAN_OUT').variance_norm == FillerParameter.FAN_OUT
     True
     """
+    if not isinstance(text, str):
+        raise FillerError(f"text: {_brief(text)} is not protobuf text format")
     param = FillerParameter()
     try:
         text_format.Parse(text, param)
@@ -64,13 +71,14 @@ def from_dict(spec: Mapping[str, Any]) -> FillerParameter:
     1.0
     """
     if not isinstance(spec, Mapping):
-        raise FillerError(f"a filler spec must be a mapping of field names to values, not {spec!r}")
+        raise FillerError(f"a filler spec must be a mapping of field names to values, not {_brief(spec)}")
     param = FillerParameter()
     for key, value in spec.items():
         field = _FIELDS.get(key) if isinstance(key, str) else None
         if field is None:
             raise FillerError(
-                f"unknown field {key!r} (value {value!r}); FillerParameter fields are: {_FIELD_LIST}"
+                f"unknown field {_brief(key)} (value {_brief(value)}); "
+                f"FillerParameter fields are: {_FIELD_LIST}"
             )
         setattr(param, key, _COERCE[field.cpp_type](field, value))
     return param
@@ -177,7 +185,13 @@ def _is_number(value: object) -> bool:
 
 def _as_string(field: FieldDescriptor, value: object) -> str:
     if not isinstance(value, str):
-        raise FillerError(f"{field.name}: {value!r} is not a string; {field.name} is a name such as 'xavier'")
+        raise FillerError(
+            f"{field.name}: {_brief(value)} is not a string; {field.name} is a name such as 'xavier'"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FillerError(f"{field.name}: {_brief(value)} is not valid Unicode text") from None
     return value
 
 
@@ -187,16 +201,19 @@ def _as_float32(field: FieldDescriptor, value: object) -> float:
         if isinstance(value, str) and _reads_as_number(value):
             # YAML 1.1 (PyYAML) reads 1e-2 as a string: its floats need a dot, 1.0e-2.
             hint = " (write the number unquoted; in YAML put a dot before the exponent: 1.0e-2)"
-        raise FillerError(f"{field.name}: {value!r} is not a number; {field.name} is a float{hint}")
-    as_double = float(value)
+        raise FillerError(f"{field.name}: {_brief(value)} is not a number; {field.name} is a float{hint}")
+    try:
+        as_double = float(value)
+    except OverflowError:
+        as_double = math.inf  # an integer beyond any float: reported as an overflow below
     if math.isnan(as_double):
         # One NaN for every source: YAML's .nan, for one, is negative on x86.
         return math.nan
     with np.errstate(over="ignore"):
         as_float32 = np.float32(as_double)
-    if math.isfinite(as_double) and not np.isfinite(as_float32):
+    if not np.isfinite(as_float32) and not (isinstance(value, float) and math.isinf(value)):
         raise FillerError(
-            f"{field.name}: {value!r} overflows float32; {field.name} is a float "
+            f"{field.name}: {_brief(value)} overflows float32; {field.name} is a float "
             f"(finite values up to ±{_shortest_float32(np.finfo(np.float32).max)})"
         )
     return float(as_float32)
@@ -213,11 +230,12 @@ def _reads_as_number(text: str) -> bool:
 def _as_int32(field: FieldDescriptor, value: object) -> int:
     integral = _is_number(value) and (isinstance(value, numbers.Integral) or float(value).is_integer())
     if not integral:
-        raise FillerError(f"{field.name}: {value!r} is not an integer; {field.name} is an int32")
+        raise FillerError(f"{field.name}: {_brief(value)} is not an integer; {field.name} is an int32")
     number = int(value)
     if not _INT32_MIN <= number <= _INT32_MAX:
         raise FillerError(
-            f"{field.name}: {value!r} is out of range; {field.name} is an int32 ({_INT32_MIN}..{_INT32_MAX})"
+            f"{field.name}: {_brief(value)} is out of range; "
+            f"{field.name} is an int32 ({_INT32_MIN}..{_INT32_MAX})"
         )
     return number
 
@@ -232,7 +250,8 @@ def _as_enum(field: FieldDescriptor, value: object) -> int:
     allowed = ", ".join(by_name)
     numbers_allowed = ", ".join(str(n) for n in by_number)
     raise FillerError(
-        f"{field.name}: {value!r} is not a {field.enum_type.name}; allowed: {allowed} (or {numbers_allowed})"
+        f"{field.name}: {_brief(value)} is not a {field.enum_type.name}; "
+        f"allowed: {allowed} (or {numbers_allowed})"
     )
 
 

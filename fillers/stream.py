@@ -9,7 +9,6 @@ outputs; we drive numpy's generator rather than write a twister.
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 
@@ -71,12 +70,9 @@ class CaffeRNG:
 
     def random_raw(self, n: int) -> np.ndarray:
         """The next `n` raw 32-bit outputs of the engine, as uint32 (diagnostics)."""
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
         return self._generator.integers(0, 1 << 32, size=n, dtype=np.uint32)
-
-    @property
-    def lock(self) -> threading.Lock:
-        """The lock numpy takes around every draw from this engine."""
-        return self._bit_generator.lock
 
     def __repr__(self) -> str:
         return f"CaffeRNG(seed={self.seed})"
