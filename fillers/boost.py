@@ -142,11 +142,13 @@ class Real:
         mantissa |= first >> np.uint32(_BUCKET_BITS)
         return mantissa, first & np.uint32(0xFF)
 
-    def exp(self, x: np.ndarray) -> np.ndarray:
+    def exp(self, x: np.ndarray | np.floating) -> np.ndarray | np.floating:
         """std::exp in RealType. For float, the double exp rounded to float: glibc's expf is
         within 0.502 ulp, so the two differ only next to a rounding tie, where a wedge test
         would have to land exactly on the bound for the result to change."""
-        return np.exp(np.asarray(x, dtype=np.float64)).astype(self.dtype)
+        if np.ndim(x) == 0:
+            return self.type(np.exp(np.float64(x)))
+        return np.exp(x.astype(np.float64)).astype(self.dtype)
 
     def __repr__(self) -> str:
         return f"Real({self.dtype.name})"
@@ -407,9 +409,9 @@ class _Events:
         self.pos = np.concatenate(
             [np.flatnonzero(~heads.fast[start:]) + start, np.arange(whole, len(heads.raw))]
         )
-        at = np.minimum(self.pos, whole - 1)
-        self.bucket = heads.bucket[at]
-        self.x = np.abs(heads.value[at])
+        # Positions past the whole pairs read a stand-in pair: they are never resolved.
+        self.bucket = np.take(heads.bucket, self.pos, mode="clip")
+        self.x = np.abs(np.take(heads.value, self.pos, mode="clip"))
         self.end = np.full(len(self.pos), -1, dtype=np.int64)
         self.accepted = np.zeros(len(self.pos), dtype=bool)
         self.value = np.zeros(len(self.pos), dtype=dtype)
@@ -428,16 +430,17 @@ def _resolve_wedges(real: Real, heads: _Heads, events: _Events) -> None:
     layer = events.bucket >> 1
     y01_at = events.pos + step
     which = np.flatnonzero((layer != 0) & (y01_at < len(raw)))
-    y01_raw = raw[y01_at[which]]
+    y01_raw = np.take(raw, y01_at[which])
     no_redraw = y01_raw < real.uniform01_limit
     which, y01_raw = which[no_redraw], y01_raw[no_redraw]
-    k, x = layer[which], events.x[which]
-    layer_x, layer_y = real.layer_x[k], real.layer_y[k]
-    y01 = y01_raw.astype(real.dtype) * real.type(2.0**-32)
-    y = layer_y + y01 * real.layer_dy[k]
-    diagonal = real.layer_dx[k] * y01 - (layer_x - x)
+    k, x = np.take(layer, which), np.take(events.x, which)
+    layer_x, layer_y = np.take(real.layer_x, k), np.take(real.layer_y, k)
+    y01 = y01_raw.astype(real.dtype)
+    y01 *= real.type(2.0**-32)
+    y = layer_y + y01 * np.take(real.layer_dy, k)
+    diagonal = np.take(real.layer_dx, k) * y01 - (layer_x - x)
     tangent = y - (layer_y + (layer_x - x) * layer_y * layer_x)
-    convex = real.layer_convex[k]
+    convex = np.take(real.layer_convex, k)
     above_ubound = np.where(convex, diagonal, tangent)
     accepted = above_ubound < 0
     between = accepted & ~(np.where(convex, tangent, diagonal) < 0)
@@ -453,10 +456,10 @@ def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
     which = np.flatnonzero((events.bucket >> 1 == 0) & (events.pos + 3 * step <= len(heads.raw)))
     unit_exps = []
     for offset in (step, 2 * step):
-        at = events.pos[which] + offset
-        n_mant, bucket = heads.n_mant[at], heads.bucket[at]
-        fast = n_mant < real.exp_limit[bucket]
-        unit_exps.append((fast, n_mant.astype(real.dtype) * real.exp_scale[bucket]))
+        at = np.take(events.pos, which) + offset
+        n_mant, bucket = np.take(heads.n_mant, at), np.take(heads.bucket, at)
+        fast = n_mant < np.take(real.exp_limit, bucket)
+        unit_exps.append((fast, n_mant.astype(real.dtype) * np.take(real.exp_scale, bucket)))
     (fast_x, unit_x), (fast_y, y) = unit_exps
     x = unit_x / real.tail_start
     ok = fast_x & fast_y & (2 * y > x * x)
@@ -474,12 +477,10 @@ def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
             sample = _normal_attempt(real, draw)
         except _Exhausted:
             continue
-        events.settle(
-            np.array([j]),
-            draw.pos - int(events.pos[j]),
-            np.array([sample is not None]),
-            np.array([0 if sample is None else sample]),
-        )
+        events.end[j] = draw.pos
+        events.accepted[j] = sample is not None
+        events.value[j] = 0 if sample is None else sample
+        events.resolved[j] = True
 
 
 def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tuple[np.ndarray, int]:
@@ -510,10 +511,8 @@ def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tu
     return chain, block_end if terminal == n else int(pos[terminal])
 
 
-def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> tuple:
-    """Where the block's samples come from, in order: the pair position of each (to read
-    its value there), and which of them are accepted chain events (whose sample is the
-    event's own value rather than the pair's).
+def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> np.ndarray:
+    """The pair position each of the block's samples comes from, in order.
 
     Between chain events, attempts accepted at once run at stride `step` from one event's
     end to the next event's start; each accepted event adds its one sample in between.
@@ -536,7 +535,21 @@ def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int,
         positions[0] = offset[0]
         positions[segment_out[filled][1:]] += np.diff(offset)
     np.cumsum(positions, out=positions)
-    return positions, segment_out[1::2][accepted]
+    return positions
+
+
+def _sample_mask(events: _Events, chain: np.ndarray, start: int, used: int, size: int) -> np.ndarray:
+    """With one raw output per pair, the samples' positions as a mask: every position from
+    `start` to `used` except the outputs a chain event's attempt took after its own and the
+    rejected chain events. Cheaper than `_sample_positions` when nearly all are kept."""
+    event_pos, event_end = events.pos[chain], events.end[chain]
+    keep = np.zeros(size, dtype=bool)
+    keep[start:used] = True
+    keep[event_pos[~events.accepted[chain]]] = False
+    taken = event_end - event_pos - 1
+    first_taken = np.repeat(event_pos + 1 - np.cumsum(taken) + taken, taken)
+    keep[first_taken + np.arange(len(first_taken))] = False
+    return keep
 
 
 def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, int]:
@@ -546,11 +559,13 @@ def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, in
     _resolve_wedges(real, heads, events)
     _resolve_tails(real, heads, events)
     _resolve_by_reference(real, heads.raw, events)
-    chain, used = _attempt_chain(events, start, real.raws_per_pair, len(heads.raw))
-    positions, event_samples = _sample_positions(events, chain, start, used, real.raws_per_pair)
-    samples = np.take(heads.value, positions, mode="clip")
-    samples[event_samples] = events.value[chain[events.accepted[chain]]]
-    return samples, used
+    step = real.raws_per_pair
+    chain, used = _attempt_chain(events, start, step, len(heads.raw))
+    accepted = chain[events.accepted[chain]]
+    np.put(heads.value, events.pos[accepted], events.value[accepted])
+    if step == 1:
+        return heads.value[_sample_mask(events, chain, start, used, len(heads.value))], used
+    return np.take(heads.value, _sample_positions(events, chain, start, used, step), mode="clip"), used
 
 
 def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
