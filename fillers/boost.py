@@ -24,6 +24,7 @@ thread while the current block is resolved: numpy releases the GIL for both.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -154,12 +155,15 @@ class Real:
         return f"Real({self.dtype.name})"
 
 
-REALS = {np.dtype(np.float32): Real(np.float32), np.dtype(np.float64): Real(np.float64)}
+@functools.cache
+def _real(dtype: np.dtype) -> Real:
+    return Real(dtype)
 
 
 def real_for(dtype: np.dtype) -> Real:
-    """The `Real` for a numpy float dtype (float32 is Caffe's float, float64 its double)."""
-    return REALS[np.dtype(dtype)]
+    """The `Real` for a numpy float dtype (float32 is Caffe's float, float64 its double),
+    its tables built on first use rather than at import."""
+    return _real(np.dtype(dtype))
 
 
 # ---------------------------------------------------------------------------------------
@@ -377,11 +381,6 @@ def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None
         start += len(raw)
 
 
-def _sign(bucket: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Boost's `(i & 1) * 2 - 1`: an odd bucket is positive."""
-    return np.where(bucket & 1, 1, -1).astype(dtype)
-
-
 class _Heads:
     """The int/float pair at every position of a block of raw outputs, read as if an attempt
     started there: its bucket, whether the ziggurat accepts it at once (`fast`), and the
@@ -411,7 +410,7 @@ class _Events:
         )
         # Positions past the whole pairs read a stand-in pair: they are never resolved.
         self.bucket = np.take(heads.bucket, self.pos, mode="clip")
-        self.x = np.abs(np.take(heads.value, self.pos, mode="clip"))
+        self.z = np.take(heads.value, self.pos, mode="clip")
         self.end = np.full(len(self.pos), -1, dtype=np.int64)
         self.accepted = np.zeros(len(self.pos), dtype=bool)
         self.value = np.zeros(len(self.pos), dtype=dtype)
@@ -433,7 +432,8 @@ def _resolve_wedges(real: Real, heads: _Heads, events: _Events) -> None:
     y01_raw = np.take(raw, y01_at[which])
     no_redraw = y01_raw < real.uniform01_limit
     which, y01_raw = which[no_redraw], y01_raw[no_redraw]
-    k, x = np.take(layer, which), np.take(events.x, which)
+    k, z = np.take(layer, which), np.take(events.z, which)
+    x = np.abs(z)
     layer_x, layer_y = np.take(real.layer_x, k), np.take(real.layer_y, k)
     y01 = y01_raw.astype(real.dtype)
     y01 *= real.type(2.0**-32)
@@ -447,7 +447,8 @@ def _resolve_wedges(real: Real, heads: _Heads, events: _Events) -> None:
     if between.any():
         xb = x[between]
         accepted[between] = y[between] < real.exp(-(xb * xb / 2))
-    events.settle(which, step + 1, accepted, x * _sign(events.bucket[which], real.dtype))
+    # An accepted wedge attempt returns x * sign: the pair's own signed value.
+    events.settle(which, step + 1, accepted, z)
 
 
 def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
@@ -464,7 +465,8 @@ def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
     x = unit_x / real.tail_start
     ok = fast_x & fast_y & (2 * y > x * x)
     which = which[ok]
-    value = (x[ok] + real.tail_start) * _sign(events.bucket[which], real.dtype)
+    # Boost's sign `(i & 1) * 2 - 1`: an odd bucket is positive.
+    value = (x[ok] + real.tail_start) * np.where(events.bucket[which] & 1, 1, -1).astype(real.dtype)
     events.settle(which, 3 * step, np.ones(len(which), dtype=bool), value)
 
 

@@ -49,14 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fill(args: argparse.Namespace) -> None:
     filler = get_filler(_read_spec(args.spec))
     shape = _dims(args.shape, "--shape")
-    seed = _seed(args.seed)
-    values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=CaffeRNG(seed))
+    # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
+    # be repeated with --seed.
+    rng = CaffeRNG(args.seed)
+    values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=rng)
     if args.out is not None:
         with open(args.out, "wb") as out:
             np.save(out, values)
     _print_table(
         ("shape", "dtype", "seed", "min", "max", "mean", "std"),
-        [(_shape_text(values.shape), args.dtype, seed, values.min(), values.max(), *_moments(values))],
+        [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *_moments(values))],
     )
 
 
@@ -79,15 +81,15 @@ def _specs(args: argparse.Namespace) -> None:
 
 def _net(args: argparse.Namespace) -> None:
     input_shapes = dict(_input_shape(text) for text in args.input)
-    seed = _seed(args.seed)
+    rng = CaffeRNG(args.seed)
     # init_net in its two steps, so that the table can say which filler made each blob.
     plan = plan_net(Path(args.net), phase=args.phase, input_shapes=input_shapes)
-    params = fill_net(plan, seed=seed, dtype=_DTYPES[args.dtype])
+    params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype])
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
     if args.out is not None:
         with open(args.out, "wb") as out:
             np.savez(out, **{f"{blob.layer}/{blob.index}": values for blob, values in blobs})
-    print(f"seed {seed}, phase {args.phase}, {args.dtype}")
+    print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}")
     _print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
@@ -124,15 +126,6 @@ def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     if not equals or not name:
         raise FillerError(f"--input: {text!r} is not NAME=DIMS, e.g. data=1,3,227,227")
     return name, _dims(dims, f"--input {name}")
-
-
-def _seed(seed: int | None) -> int:
-    """The seed given, else a fresh one from the OS.
-
-    Caffe seeds an unseeded engine from /dev/urandom too; drawing the seed here rather than
-    leaving it to the global stream lets us print it, so any run can be repeated with --seed.
-    """
-    return seed if seed is not None else int.from_bytes(os.urandom(4), "little")
 
 
 def _moments(values: np.ndarray) -> tuple[float, float]:

@@ -34,14 +34,8 @@ def check_failed(
     subject: str, condition: str, lhs: object, rhs: object, explanation: str = ""
 ) -> FillerError:
     """A FillerError for a failed Caffe CHECK: the field and value first, then Caffe's text."""
-    caffe = f"Check failed: {condition} ({_show(lhs)} vs. {_show(rhs)})"
+    caffe = f"Check failed: {condition} ({lhs} vs. {rhs})"
     return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
-
-
-def _show(value: object) -> str:
-    if isinstance(value, (float, np.floating)):
-        return str(value) if isinstance(value, np.floating) else repr(value)
-    return str(value)
 
 
 def count_of(shape: Shape) -> int:
