@@ -15,8 +15,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import boost
+from . import boost, eras
 from .errors import FillerError
+from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL
 from .stream import CaffeRNG, global_stream
 
 _CHUNK = 1 << 16
@@ -24,20 +25,30 @@ _CHUNK = 1 << 16
 
 
 class CaffeDraws:
-    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits."""
+    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits, of the Boost.Random
+    era the stream's profile names."""
 
     def __init__(self, rng: CaffeRNG) -> None:
         self.rng = rng
+        self.profile = rng.profile
 
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """caffe_rng_uniform: Boost's uniform_real on [a, nextafter(b, +max)) in out's dtype."""
         rt = out.dtype.type
         upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
+        if self.profile.boost_era == BOX_MULLER:
+            eras.check_uniform_span(rt(a), upper, f"uniform [{a}, {b}]")
         boost.uniform_real(self.rng, out, rt(a), upper)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
-        boost.normal(self.rng, out, mean, sigma)
+        era = self.profile.boost_era
+        if era == BOX_MULLER:
+            eras.box_muller_normal(self.rng, out, mean, sigma)
+        elif era == INVERSION_TAIL:
+            boost.normal(self.rng, out, mean, sigma, tail=eras.inversion_tail)
+        else:
+            boost.normal(self.rng, out, mean, sigma)
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
@@ -46,6 +57,9 @@ class CaffeDraws:
 
 class GeneratorDraws:
     """The same distributions from a numpy Generator: fast, not Caffe's bits."""
+
+    profile = DEFAULT_PROFILE
+    """Fillers follow Caffe master's code on a Generator."""
 
     def __init__(self, generator: np.random.Generator) -> None:
         self.generator = generator

@@ -1,4 +1,4 @@
-"""The seven Caffe fillers (include/caffe/filler.hpp, BVLC master), and their checks.
+"""The seven Caffe fillers (include/caffe/filler.hpp, BVLC master and 1.0), and their checks.
 
 A fill runs in two steps: `check` makes every check Caffe's `Fill` makes, in Caffe's order,
 and raises FillerError with Caffe's text; only then does `generate` touch the output and the
@@ -7,18 +7,24 @@ checks); making them first changes no result Caffe produces, since Caffe aborts 
 
 Arithmetic on parameters happens in the blob's Dtype (np.float32 for Caffe's float,
 np.float64 for double), as in the C++ templates.
+
+A fill follows the Caffe release of its stream's profile (`Filler.profile`): Caffe 1.0 takes
+fans from the legacy 4-D accessors num() and channels(), and centres bilinear differently.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from . import eras
 from ._proto.filler_pb2 import FillerParameter
 from .draws import Draws, Stream, chunks, draws_for
 from .errors import FillerError
+from .profiles import BOX_MULLER, CAFFE_1_0, DEFAULT_PROFILE, Profile
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
@@ -75,6 +81,28 @@ def fans(shape: Shape) -> tuple[int, int]:
     return fan_in, fan_out
 
 
+def legacy_fans(shape: Shape) -> tuple[int, int]:
+    """Caffe 1.0's fan_in and fan_out: count / num() and count / channels(), the legacy
+    accessors reading a missing axis as 1 (a 0-D blob has fans 1 and 1). Call
+    `check_legacy_axes` first: they refuse blobs of more than 4 axes."""
+    count = math.prod(shape)
+    num = shape[0] if len(shape) > 0 else 1
+    channels = shape[1] if len(shape) > 1 else 1
+    return count // num, count // channels
+
+
+def check_legacy_axes(shape: Shape) -> None:
+    """Blob::LegacyShape's check, made by Caffe 1.0's num() and channels()."""
+    if len(shape) > 4:
+        raise check_failed(
+            f"shape {shape}",
+            "num_axes() <= 4",
+            len(shape),
+            4,
+            "Cannot use legacy accessors on Blobs with > 4 axes.",
+        )
+
+
 def shape_of(target: Sequence[int]) -> Shape:
     """`target` as a tuple of ints, or FillerError naming it."""
     try:
@@ -108,9 +136,26 @@ class Filler:
     """
 
     supports_sparse = False
+    profile: Profile = DEFAULT_PROFILE
+    """The build whose filler code and distributions this filler follows; `fill` takes it
+    from its stream (see `for_profile`)."""
 
     def __init__(self, param: FillerParameter | None = None) -> None:
         self.param = FillerParameter() if param is None else param
+
+    def for_profile(self, profile: Profile) -> Filler:
+        """This filler as the build `profile` runs it: itself, or a copy whose `profile` is
+        `profile` (a filler may be shared between streams of different profiles)."""
+        if profile == self.profile:
+            return self
+        variant = copy.copy(self)
+        variant.profile = profile
+        return variant
+
+    @property
+    def caffe_1_0(self) -> bool:
+        """Whether this fill follows Caffe 1.0's filler.hpp rather than master's."""
+        return self.profile.caffe == CAFFE_1_0
 
     def fill(self, target: Target, dtype: object = None, rng: Stream | None = None) -> np.ndarray:
         """Fill a new array of shape `target`, or the array `target` in place, and return it.
@@ -136,11 +181,12 @@ class Filler:
         else:
             out = None
             shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
-        self.check(shape, out_dtype)
         draws = draws_for(rng)
+        filler = self.for_profile(draws.profile)
+        filler.check(shape, out_dtype)
         if out is None:
             out = np.empty(shape, dtype=out_dtype)
-        self.generate(out.reshape(-1), shape, draws)
+        filler.generate(out.reshape(-1), shape, draws)
         return out
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
@@ -181,7 +227,9 @@ class Filler:
         return f"{type(self).__name__}({fields})"
 
 
-def _check_uniform_bounds(dtype: np.dtype, low: np.floating, high: np.floating, subject: str) -> None:
+def _check_uniform_bounds(
+    dtype: np.dtype, low: np.floating, high: np.floating, subject: str, profile: Profile
+) -> None:
     # caffe_rng_uniform's CHECK_LE(a, b), which NaN fails too.
     if not low <= high:
         raise check_failed(subject, "a <= b", low, high, "the lower bound must not exceed the upper")
@@ -193,6 +241,8 @@ def _check_uniform_bounds(dtype: np.dtype, low: np.floating, high: np.floating, 
         )
     if high == np.finfo(dtype).max and low == high:
         raise FillerError(f"{subject}: uniform on [max, max] never returns (Caffe loops forever)")
+    if profile.boost_era == BOX_MULLER:
+        eras.check_uniform_span(low, np.nextafter(high, np.finfo(dtype).max), subject)
 
 
 def _check_sigma(sigma: np.floating, subject: str) -> None:
@@ -219,7 +269,11 @@ class UniformFiller(Filler):
         self._check_count(shape, "blob->count()")
         rt = dtype.type
         _check_uniform_bounds(
-            dtype, rt(self.param.min), rt(self.param.max), f"min: {self.param.min}, max: {self.param.max}"
+            dtype,
+            rt(self.param.min),
+            rt(self.param.max),
+            f"min: {self.param.min}, max: {self.param.max}",
+            self.profile,
         )
         self._check_no_sparse()
 
@@ -281,12 +335,16 @@ class PositiveUnitballFiller(Filler):
         # Caffe's own count check is a DCHECK (debug builds only); release Caffe fails in
         # mutable_cpu_data() for an empty blob, as here.
         self._check_count(shape, "data_")
-        self._check_has_axis(shape)
+        if self.caffe_1_0:
+            check_legacy_axes(shape)
+        else:
+            self._check_has_axis(shape)
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         draws.uniform(data, 0, 1)
-        rows = data.reshape(shape[0], -1)
+        # Caffe 1.0's num() reads a 0-D blob as one row.
+        rows = data.reshape(shape[0] if shape else 1, -1)
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(block)[:, None]
 
@@ -324,20 +382,23 @@ class VarianceScaledFiller(Filler):
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         self._check_count(shape, "blob->count()")
-        self._check_has_axis(shape)
+        if self.caffe_1_0:
+            check_legacy_axes(shape)
+        else:
+            self._check_has_axis(shape)
         scale = self._scale(shape, dtype)
         subject = (
             f"variance_norm: {FillerParameter.VarianceNorm.Name(self.param.variance_norm)}, shape {shape}"
         )
         if self.distribution == "uniform":
-            _check_uniform_bounds(dtype, -scale, scale, subject)
+            _check_uniform_bounds(dtype, -scale, scale, subject, self.profile)
         else:
             _check_sigma(scale, subject)
         self._check_no_sparse()
 
     def _scale(self, shape: Shape, dtype: np.dtype) -> np.floating:
         rt = dtype.type
-        fan_in, fan_out = fans(shape)
+        fan_in, fan_out = legacy_fans(shape) if self.caffe_1_0 else fans(shape)
         norm = self.param.variance_norm
         if norm == FillerParameter.AVERAGE:
             # Caffe adds the two ints in int32: the sum wraps for blobs near INT_MAX.
@@ -373,7 +434,8 @@ class BilinearFiller(Filler):
     """The bilinear upsampling kernel of a (out, in, k, k) Deconvolution weight.
 
     f = ceil(k / 2), c = (k - 1) / (2 f), and element (y, x) of every kernel is
-    (1 - |x / f - c|) * (1 - |y / f - c|).
+    (1 - |x / f - c|) * (1 - |y / f - c|). Caffe 1.0 centres at c = (2 f - 1 - f % 2) / (2 f)
+    and computes in float for either Dtype.
     """
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
@@ -393,9 +455,16 @@ class BilinearFiller(Filler):
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
-        rt = data.dtype.type
         width = shape[3]
         f = math.ceil(width / 2.0)
+        if self.caffe_1_0:
+            # `float c = (2 * f - 1 - f % 2) / (2. * f)`, then float x, y and arithmetic.
+            rt = np.float32
+            c = rt((2 * f - 1 - f % 2) / (2.0 * f))
+            line = 1 - np.abs(np.arange(width).astype(rt) / rt(f) - c)
+            data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
+            return
+        rt = data.dtype.type
         c = rt((width - 1) / (2.0 * f))
         line = 1 - np.abs(np.arange(width).astype(data.dtype) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
