@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import FillerError
 from .net import ParamBlob, fill_net, plan_net
+from .profiles import DEFAULT_PROFILE, PROFILES
 from .registry import get_filler, registered
 from .spec import FillerParameter, load, parse, to_text
 from .specset import load_all
@@ -51,11 +52,13 @@ def _fill(args: argparse.Namespace) -> None:
     shape = _dims(args.shape, "--shape")
     # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
     # be repeated with --seed.
-    rng = CaffeRNG(args.seed)
+    rng = CaffeRNG(args.seed, profile=args.profile)
     values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=rng)
     if args.out is not None:
         with open(args.out, "wb") as out:
             np.save(out, values)
+    if rng.profile != DEFAULT_PROFILE:
+        print(f"profile {rng.profile.name}")
     _print_table(
         ("shape", "dtype", "seed", "min", "max", "mean", "std"),
         [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *_moments(values))],
@@ -81,7 +84,7 @@ def _specs(args: argparse.Namespace) -> None:
 
 def _net(args: argparse.Namespace) -> None:
     input_shapes = dict(_input_shape(text) for text in args.input)
-    rng = CaffeRNG(args.seed)
+    rng = CaffeRNG(args.seed, profile=args.profile)
     # init_net in its two steps, so that the table can say which filler made each blob.
     plan = plan_net(Path(args.net), phase=args.phase, input_shapes=input_shapes)
     params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype])
@@ -89,7 +92,7 @@ def _net(args: argparse.Namespace) -> None:
     if args.out is not None:
         with open(args.out, "wb") as out:
             np.savez(out, **{f"{blob.layer}/{blob.index}": values for blob, values in blobs})
-    print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}")
+    print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}{_profile_note(rng)}")
     _print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
@@ -245,6 +248,10 @@ def _add_spec_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _profile_note(rng: CaffeRNG) -> str:
+    return "" if rng.profile == DEFAULT_PROFILE else f", profile {rng.profile.name}"
+
+
 def _add_dtype_and_seed(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--dtype",
@@ -256,4 +263,9 @@ def _add_dtype_and_seed(command: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         help="the seed of Caffe::set_random_seed, an unsigned 32-bit int (default: one from the OS, printed)",
+    )
+    command.add_argument(
+        "--profile",
+        metavar="NAME",
+        help=f"the Caffe build to reproduce: {', '.join(PROFILES)} (default: {DEFAULT_PROFILE.name})",
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import boost, eras
 from .errors import FillerError
-from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL
+from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
 from .stream import CaffeRNG, global_stream
 
 _CHUNK = 1 << 16
@@ -106,6 +106,19 @@ def stream_for(rng: Stream | None) -> Stream:
     if not isinstance(rng, (CaffeRNG, np.random.Generator)):
         raise FillerError(f"rng: {rng!r} is not a fillers.CaffeRNG, a numpy Generator or None")
     return rng
+
+
+def profile_of(stream: Stream, profile: str | Profile | None = None) -> Profile:
+    """The profile fills on `stream` follow: a CaffeRNG's own, the default for a numpy
+    Generator. A `profile` given as well must be that one, else FillerError listing the names."""
+    own = stream.profile if isinstance(stream, CaffeRNG) else DEFAULT_PROFILE
+    if profile is not None and get_profile(profile) != own:
+        which = repr(stream) if isinstance(stream, CaffeRNG) else "a numpy Generator (Caffe master's code)"
+        raise FillerError(
+            f"profile: {str(get_profile(profile))!r} contradicts the stream's, {which} follows "
+            f"{own.name!r}; the profiles are {', '.join(PROFILES)}"
+        )
+    return own
 
 
 def draws_for(rng: Stream | None) -> Draws:

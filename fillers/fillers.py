@@ -236,9 +236,9 @@ def _check_uniform_bounds(
     # Boost halves an infinite range forever (Caffe dies of a stack overflow), and a range
     # [max, max] never yields a value below its bound (Caffe hangs).
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise FillerError(
-            f"{subject}: uniform bounds must be finite (Caffe recurses until its stack overflows)"
-        )
+        # Boost 1.54 has no halving: its loop never returns instead.
+        fate = "never returns" if profile.boost_era == BOX_MULLER else "recurses until its stack overflows"
+        raise FillerError(f"{subject}: uniform bounds must be finite (Caffe {fate})")
     if high == np.finfo(dtype).max and low == high:
         raise FillerError(f"{subject}: uniform on [max, max] never returns (Caffe loops forever)")
     if profile.boost_era == BOX_MULLER:

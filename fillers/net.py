@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
-from .draws import Stream, stream_for
+from .draws import Stream, profile_of, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
+from .profiles import Profile
 from .registry import get_filler
 from .stream import CaffeRNG
 
@@ -140,6 +141,7 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
+    profile: str | Profile | None = None,
 ) -> Params:
     """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
 
@@ -160,6 +162,8 @@ def init_net(
         with the LayerParameter and a list of shape tuples. Only for types without learnable
         blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
         gives all its tops (a Python data layer, say).
+      profile: the Caffe build to reproduce (see `fillers.profiles()`): the fresh stream's
+        for `seed`; with `rng` or the global stream it must be theirs (else FillerError).
 
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
@@ -175,7 +179,7 @@ def init_net(
     plan = plan_net(
         net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
     )
-    return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    return fill_net(plan, seed=seed, rng=rng, dtype=dtype, profile=profile)
 
 
 def plan_net(
@@ -226,19 +230,22 @@ def fill_net(
     seed: int | None = None,
     rng: Stream | None = None,
     dtype: object = np.float32,
+    profile: str | Profile | None = None,
 ) -> Params:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
-    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
+    blobs then take their owners' values. `seed`, `rng`, `dtype` and `profile` as for
+    `init_net`.
 
     Every filler is built and checked against its blob before the first draw, so a failure
     leaves the stream as it was.
     """
-    stream = _stream(seed, rng)
+    stream = _stream(seed, rng, profile)
+    build = profile_of(stream, profile)
     dtype = supported_dtype(dtype)
     built = {}
     for blob in plan.blobs:
         if blob.filler is not None:
-            filler = built[blob.layer, blob.index] = get_filler(blob.filler)
+            filler = built[blob.layer, blob.index] = get_filler(blob.filler).for_profile(build)
             try:
                 filler.check(blob.shape, dtype)
             except FillerError as error:
@@ -263,11 +270,12 @@ def fill_net(
     return params
 
 
-def _stream(seed: int | None, rng: Stream | None) -> Stream:
-    """The stream a net fills from: a fresh one for `seed`, `rng`, or the global stream."""
+def _stream(seed: int | None, rng: Stream | None, profile: str | Profile | None = None) -> Stream:
+    """The stream a net fills from: a fresh one for `seed` (of `profile`), `rng`, or the
+    global stream."""
     if seed is not None and rng is not None:
         raise FillerError("give seed or rng, not both")
-    return CaffeRNG(seed) if seed is not None else stream_for(rng)
+    return CaffeRNG(seed, profile) if seed is not None else stream_for(rng)
 
 
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:
