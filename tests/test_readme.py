@@ -38,6 +38,16 @@ def test_ci_runs_the_readme_set_up_commands():
     assert re.search(rf"^{re.escape(test)}$", ci, flags=re.M)
 
 
+def test_profile_example_runs(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(_blocks("python")[2], "README.md", "exec"), namespace)
+    assert "caffe-1.0_boost-1.58" in capsys.readouterr().out
+    assert namespace["rng"].profile.boost_era == "B"
+    assert namespace["w"].shape == (64, 3, 7, 7)
+    assert namespace["params"]
+
+
 def test_yaml_examples_load(tmp_path):
     single, named = _blocks("yaml")
     (tmp_path / "one.yaml").write_text(single)
