@@ -64,17 +64,17 @@ _SIGNATURES = {
 _TABLES = tuple(np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y))
 
 
-def _open() -> ctypes.CDLL:
-    """Load the library, declare its functions, hand it the tables and check that it reads
-    numpy's MT19937 state as numpy does; raise OSError saying what failed."""
-    if not _LIBRARY_PATH.exists():
-        raise OSError(f"{_LIBRARY_PATH.name} was not built (no C compiler at install time?)")
-    library = ctypes.CDLL(str(_LIBRARY_PATH))
+def open_library(path: Path = _LIBRARY_PATH) -> ctypes.CDLL:
+    """Load a build of the core, declare its functions, hand it the tables and check that it
+    reads numpy's MT19937 state as numpy does; raise OSError saying what failed."""
+    if not path.exists():
+        raise OSError(f"{path.name} was not built (no C compiler at install time?)")
+    library = ctypes.CDLL(str(path))
     for name, (restype, argtypes) in _SIGNATURES.items():
         function = getattr(library, name)
         function.restype, function.argtypes = restype, argtypes
     if library.fc_abi_version() != ABI_VERSION:
-        raise OSError(f"{_LIBRARY_PATH.name} is from another version of fillers: reinstall")
+        raise OSError(f"{path.name} is from another version of fillers: reinstall")
     library.fc_set_tables(*(table.ctypes.data for table in _TABLES))
     # numpy's state struct is internal: make sure we read it as numpy does, across a twist
     # and from the middle of a block.
@@ -106,7 +106,7 @@ def _resolve() -> ctypes.CDLL | None:
                 _why_not = f"{ENV_VAR}=numpy"
             else:
                 try:
-                    _library = _open()
+                    _library = open_library()
                 except (OSError, AttributeError) as error:
                     _why_not = str(error)
                     if choice == "core":
