@@ -1,5 +1,6 @@
 """fillers: Caffe's weight fillers in Python, bit for bit."""
 
+from ._core import backend
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
 from .fillers import Filler
@@ -17,6 +18,7 @@ __all__ = [
     "FillerParameter",
     "GetFiller",
     "Profile",
+    "backend",
     "dump",
     "dump_all",
     "from_dict",

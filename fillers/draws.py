@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from . import _core as core
 from . import boost, eras
 from .errors import FillerError
 from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
@@ -26,7 +27,8 @@ _CHUNK = 1 << 16
 
 class CaffeDraws:
     """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits, of the Boost.Random
-    era the stream's profile names."""
+    era the stream's profile names, from the compiled core when it is the backend
+    (`fillers.backend()`), else from numpy code (`boost`, `eras`)."""
 
     def __init__(self, rng: CaffeRNG) -> None:
         self.rng = rng
@@ -38,12 +40,14 @@ class CaffeDraws:
         upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
         if self.profile.boost_era == BOX_MULLER:
             eras.check_uniform_span(rt(a), upper, f"uniform [{a}, {b}]")
-        boost.uniform_real(self.rng, out, rt(a), upper)
+        (core.uniform_real if core.available() else boost.uniform_real)(self.rng, out, rt(a), upper)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
         era = self.profile.boost_era
-        if era == BOX_MULLER:
+        if core.available():
+            core.normal(self.rng, out, mean, sigma, era=core.ERA_CODES[era])
+        elif era == BOX_MULLER:
             eras.box_muller_normal(self.rng, out, mean, sigma)
         elif era == INVERSION_TAIL:
             boost.normal(self.rng, out, mean, sigma, tail=eras.inversion_tail)
@@ -52,7 +56,7 @@ class CaffeDraws:
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
-        boost.bernoulli(self.rng, out, p, dtype)
+        (core.bernoulli if core.available() else boost.bernoulli)(self.rng, out, p, dtype)
 
 
 class GeneratorDraws:

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from . import _core as core
 from . import eras
 from ._proto.filler_pb2 import FillerParameter
 from .draws import Draws, Stream, chunks, draws_for
@@ -345,6 +346,9 @@ class PositiveUnitballFiller(Filler):
         draws.uniform(data, 0, 1)
         # Caffe 1.0's num() reads a 0-D blob as one row.
         rows = data.reshape(shape[0] if shape else 1, -1)
+        if core.available():
+            core.normalize_rows(rows)
+            return
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(block)[:, None]
 

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_core import scripted
 
 import fillers
+from fillers import _core as core
 from fillers import boost, eras
 from fillers.cli import main
+
+needs_core = pytest.mark.skipif(
+    not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
+)
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "profiles"
 NAMES = (
@@ -272,6 +278,55 @@ def test_cli_fill_and_net_take_a_profile(tmp_path, capsys):
     np.testing.assert_array_equal(np.load(tmp_path / "n.npz")["ip/0"], want)
     assert main(["fill", 'type: "gaussian"', "--shape", "3", "--profile", "caffe-2.0"]) == 1
     assert "caffe-1.0_boost-1.58" in capsys.readouterr().err
+
+
+def _tail_and_redraw_words(seed: int) -> np.ndarray:
+    """624 raw outputs rich in the eras' rare paths: ziggurat layer-0 pairs beyond the tail
+    start (era B's inversion tail), and outputs whose float uniform_01 rounds to 1 (a redraw
+    in both eras)."""
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 1 << 32, size=624, dtype=np.uint32)
+    kind = rng.integers(0, 6, size=624)
+    high = rng.integers(0xFFF000, 1 << 24, size=624, dtype=np.uint32) << np.uint32(8)
+    raw[kind == 0] = (high | rng.integers(0, 2, size=624, dtype=np.uint32))[kind == 0]
+    raw[kind == 1] = rng.integers(0xFFFFFF80, 1 << 32, size=624, dtype=np.uint32)[kind == 1]
+    return raw
+
+
+@needs_core
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("era", ["A", "B"])
+def test_core_eras_match_the_scalar_references_on_rare_paths(dtype, era):
+    for seed in range(30):
+        count = 101
+        out = np.empty(count, dtype=dtype)
+        rng = scripted(_tail_and_redraw_words(seed))
+        core.normal(rng, out, 0.0, 1.0, era=core.ERA_CODES[era])
+        raw = scripted(_tail_and_redraw_words(seed)).random_raw(5000)
+        if era == "A":
+            expected, used = eras.reference_box_muller(raw, count, dtype)
+        else:
+            expected, used = boost.reference_normal(raw, count, dtype, tail=eras.inversion_tail)
+        np.testing.assert_array_equal(out.view(np.uint8), expected.view(np.uint8))
+        assert rng.random_raw(1)[0] == raw[used]
+
+
+@needs_core
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("era", ["A", "B"])
+def test_core_eras_match_the_numpy_path(dtype, era):
+    # 2**20 + 3 crosses the core's chunk boundary (Box-Muller's pair must not be split) and
+    # ends on an odd count.
+    for seed, count, mean, sigma in ((1, (1 << 20) + 3, 0.5, 0.01), (4294967295, 999, -3.0, 1e-30)):
+        ours, theirs = fillers.CaffeRNG(seed), fillers.CaffeRNG(seed)
+        a, b = np.empty(count, dtype=dtype), np.empty(count, dtype=dtype)
+        core.normal(ours, a, mean, sigma, era=core.ERA_CODES[era])
+        if era == "A":
+            eras.box_muller_normal(theirs, b, mean, sigma)
+        else:
+            boost.normal(theirs, b, mean, sigma, tail=eras.inversion_tail)
+        np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+        np.testing.assert_array_equal(ours.random_raw(5), theirs.random_raw(5))
 
 
 class _Replay(fillers.CaffeRNG):
