@@ -7,8 +7,8 @@ Caffe's stream (CaffeRNG) and with a numpy Generator, against baselines timed in
 run: MT19937.random_raw(n), one raw output per element, for Caffe-exact fills (the targets of
 issue 13 depend on the backend, `fillers.backend()`: with the compiled core, the exact rows
 are measured again in a child process on the numpy fallback), the Generator call of the same
-distribution, np.full for constant and a vectorized formula for bilinear. Peak memory above the output array is
-measured in a fresh process with tracemalloc (numpy reports its buffers to it), and a
+distribution, np.full for constant and a vectorized formula for bilinear. Peak memory above
+the output array is measured in a fresh process with tracemalloc (numpy reports its buffers to it), and a
 2^28-element float32 fill(out) must stay within 1.1 GiB of peak RSS. The output is a
 markdown table for the README.
 """

@@ -282,6 +282,11 @@ FC_EXPORT int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, int64_t n, REAL
     return FC_OK;
 }
 
+/* The sparse mask over a numpy Generator's uniforms: data[i] *= (u[i] < p), in REAL. */
+FC_EXPORT void SUFFIX(fc_mask_below)(REAL *data, const REAL *u, int64_t n, REAL p) {
+    for (int64_t i = 0; i < n; i++) data[i] *= (REAL)(u[i] < p);
+}
+
 /* PositiveUnitballFiller's step after the uniform draw: each row of `dim` elements divided
  * by its sum, the sum accumulated left to right in REAL. Draws nothing. */
 FC_EXPORT void SUFFIX(fc_normalize_rows)(REAL *data, int64_t rows, int64_t dim) {
