@@ -100,7 +100,7 @@ class build_core(Command):
             from distutils.ccompiler import new_compiler
             from distutils.sysconfig import customize_compiler
 
-        compiler = new_compiler()
+        compiler = new_compiler(force=True)  # always rebuild: the object does not track core_real.h
         customize_compiler(compiler)
         build_temp = Path(self.get_finalized_command("build").build_temp) / "fillers_core"
         build_temp.mkdir(parents=True, exist_ok=True)

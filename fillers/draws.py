@@ -58,6 +58,18 @@ class CaffeDraws:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
         (core.bernoulli if core.available() else boost.bernoulli)(self.rng, out, p, dtype)
 
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """GaussianFiller's sparse step: caffe_rng_bernoulli(p) over all of `data`, then
+        data[i] *= mask[i] (0 or 1 in data's dtype: a dropped negative becomes -0.0)."""
+        if core.available():
+            core.bernoulli_mask(self.rng, data, p)
+            return
+        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
+        for chunk in chunks(data):
+            keep = mask[: len(chunk)]
+            self.bernoulli(keep, p, data.dtype)
+            np.multiply(chunk, keep, out=chunk)
+
 
 class GeneratorDraws:
     """The same distributions from a numpy Generator: fast, not Caffe's bits."""
@@ -97,6 +109,17 @@ class GeneratorDraws:
             draws = uniform[: len(chunk)]
             self.generator.random(out=draws, dtype=dtype)
             np.less(draws, p, out=chunk)
+
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """data[i] *= (1 with probability p, else 0), in data's dtype."""
+        uniform = np.empty(min(len(data), _CHUNK), dtype=data.dtype)
+        for chunk in chunks(data):
+            draws = uniform[: len(chunk)]
+            self.generator.random(out=draws, dtype=data.dtype)
+            if core.available():
+                core.mask_below(chunk, draws, p)
+            else:
+                np.multiply(chunk, draws < p, out=chunk)
 
 
 Draws = CaffeDraws | GeneratorDraws

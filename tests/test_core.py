@@ -249,3 +249,14 @@ def test_a_build_for_this_cpu_gives_caffes_bits_only_with_contraction_off(tmp_pa
         xavier = next(g for g in _golden_big_cases() if "xavier" in g["case"]["fills"][0]["param"])
         wrong = _fill_with(builds["fast"], xavier["case"], monkeypatch)
         assert wrong[0] != xavier["result"]["results"][0]["sha256"]
+
+
+@needs_core
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_core_mask_from_generator_uniforms_matches_numpy(dtype):
+    generator = np.random.default_rng(4)
+    data = generator.standard_normal(10_001).astype(dtype)
+    uniforms = generator.random(10_001).astype(dtype)
+    expected = data * (uniforms < dtype(0.3))
+    core.mask_below(data, uniforms, 0.3)
+    _same_bits(data, expected)

@@ -63,6 +63,8 @@ _SIGNATURES = {
     "fc_bernoulli_f64": (ctypes.c_int, [_p, _p, _i64, ctypes.c_double]),
     "fc_bernoulli_mask_f32": (ctypes.c_int, [_p, _p, _i64, ctypes.c_float]),
     "fc_bernoulli_mask_f64": (ctypes.c_int, [_p, _p, _i64, ctypes.c_double]),
+    "fc_mask_below_f32": (None, [_p, _p, _i64, ctypes.c_float]),
+    "fc_mask_below_f64": (None, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
 }
@@ -196,6 +198,13 @@ def bernoulli_mask(rng: CaffeRNG, data: np.ndarray, p: float) -> None:
     function = getattr(_resolve(), f"fc_bernoulli_mask_{_suffix(data.dtype)}")
     probability = float(data.dtype.type(p))
     _chunked(rng, data, lambda state, address, count: function(state, address, count, probability))
+
+
+def mask_below(data: np.ndarray, uniforms: np.ndarray, p: float) -> None:
+    """data[i] *= (uniforms[i] < p), in data's dtype (the sparse mask from a numpy Generator's
+    uniforms; `uniforms` has data's dtype and length). Draws nothing."""
+    function = getattr(_resolve(), f"fc_mask_below_{_suffix(data.dtype)}")
+    function(data.ctypes.data, uniforms.ctypes.data, len(data), float(data.dtype.type(p)))
 
 
 def normalize_rows(rows: np.ndarray) -> None:

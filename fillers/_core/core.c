@@ -90,12 +90,14 @@ static inline uint32_t mt_temper(uint32_t y) {
 typedef struct {
     uint32_t *key;
     int pos;
+    unsigned twists; /* how many times this cursor has twisted the state */
 } eng_t;
 
 static inline eng_t eng_open(void *state) {
     eng_t e;
     e.key = ((fc_mt19937 *)state)->key;
     e.pos = ((fc_mt19937 *)state)->pos;
+    e.twists = 0;
     return e;
 }
 
@@ -106,6 +108,7 @@ static inline uint32_t eng_next(eng_t *e) {
     if (e->pos >= MT_N) {
         mt_twist(e->key);
         e->pos = 0;
+        e->twists++;
     }
     return mt_temper(e->key[e->pos++]);
 }
@@ -115,6 +118,7 @@ static inline int eng_ready(eng_t *e) {
     if (e->pos >= MT_N) {
         mt_twist(e->key);
         e->pos = 0;
+        e->twists++;
     }
     return MT_N - e->pos;
 }
