@@ -15,8 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import _core as core
-from . import boost
+from . import boost, core
 from .errors import FillerError
 from .stream import CaffeRNG, global_stream
 

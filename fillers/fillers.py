@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from . import _core as core
+from . import core
 from ._proto.filler_pb2 import FillerParameter
 from .draws import Draws, Stream, draws_for
 from .errors import FillerError
