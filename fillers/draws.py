@@ -15,8 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import _core as core
-from . import boost, eras
+from . import boost, core, eras
 from .errors import FillerError
 from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
 from .stream import CaffeRNG, global_stream

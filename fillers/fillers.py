@@ -20,8 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from . import _core as core
-from . import eras
+from . import core, eras
 from ._proto.filler_pb2 import FillerParameter
 from .draws import Draws, Stream, draws_for
 from .errors import FillerError

@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import _core as core
-from fillers import boost
+from fillers import boost, core
 from fillers.errors import FillerError
 from fillers.fillers import _sequential_row_sums
 from fillers.stream import CaffeRNG
@@ -28,7 +27,7 @@ from fillers.stream import CaffeRNG
 needs_core = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
 )
-CORE_SOURCE = Path(core.__file__).with_name("core.c")
+CORE_SOURCE = Path(core.__file__).parent / "_core" / "core.c"
 GOLDEN = Path(__file__).parent / "data" / "golden" / "fills.jsonl"
 
 

@@ -19,8 +19,7 @@ import pytest
 from test_core import scripted
 
 import fillers
-from fillers import _core as core
-from fillers import boost, eras
+from fillers import boost, core, eras
 from fillers.cli import main
 
 needs_core = pytest.mark.skipif(
