@@ -22,7 +22,7 @@ import numpy as np
 
 from . import core, eras
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, draws_for
+from .draws import Draws, Stream, draws_for, profile_of, stream_for
 from .errors import FillerError
 from .profiles import BOX_MULLER, CAFFE_1_0, DEFAULT_PROFILE, Profile
 
@@ -181,12 +181,13 @@ class Filler:
         else:
             out = None
             shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
-        draws = draws_for(rng)
-        filler = self.for_profile(draws.profile)
+        stream = stream_for(rng)
+        # The filler code of the stream's Caffe release (Caffe 1.0 or master).
+        filler = self.for_profile(profile_of(stream))
         filler.check(shape, out_dtype)
         if out is None:
             out = np.empty(shape, dtype=out_dtype)
-        filler.generate(out.reshape(-1), shape, draws)
+        filler.generate(out.reshape(-1), shape, draws_for(stream))
         return out
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
