@@ -49,7 +49,7 @@ class CaffeDraws:
         elif era == BOX_MULLER:
             eras.box_muller_normal(self.rng, out, mean, sigma)
         elif era == INVERSION_TAIL:
-            boost.normal(self.rng, out, mean, sigma, tail=eras.inversion_tail)
+            eras.inversion_normal(self.rng, out, mean, sigma)
         else:
             boost.normal(self.rng, out, mean, sigma)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import libm
+from . import boost, libm
 from .boost import Real, _Cursor, _uniform01, real_for
 from .errors import FillerError
 from .stream import CaffeRNG
@@ -81,6 +81,7 @@ def box_muller_normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float)
     """Fill `out` with Boost 1.54's normal_distribution(mean, sigma) draws, one distribution
     for the whole fill (as caffe_rng_gaussian makes it): see the module docstring."""
     real = real_for(out.dtype)
+    libm.require(real.dtype)
     rt = real.type
     mean, sigma = rt(mean), rt(sigma)
     two_pi = rt(2) * rt(_PI)
@@ -125,6 +126,13 @@ def _inversion_exponential(real: Real, draw: _Cursor) -> np.floating:
     # -1 / lambda * log(1 - u) with lambda = 1: the negated libm log, exactly.
     u = _uniform01(real, draw)
     return -real.type(libm.function("log", real.dtype)(float(real.type(1) - u)))
+
+
+def inversion_normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
+    """Fill `out` with Boost 1.56-1.63's normal_distribution(mean, sigma) draws: boost.py's
+    ziggurat with `inversion_tail`."""
+    libm.require(out.dtype)
+    boost.normal(rng, out, mean, sigma, tail=inversion_tail)
 
 
 def inversion_tail(real: Real, draw: _Cursor) -> np.floating:

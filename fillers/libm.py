@@ -54,6 +54,13 @@ def function(name: str, dtype: np.dtype) -> Callable[[float], float]:
     return c_function
 
 
+def require(dtype: np.dtype) -> None:
+    """Load log, sin and cos for `dtype` now, so that a platform without them fails with
+    FillerError before a fill has drawn anything."""
+    for name in _NAMES:
+        function(name, dtype)
+
+
 def apply(name: str, x: np.ndarray) -> np.ndarray:
     """`name` of every element of the float32 or float64 array `x`, in x's dtype, by the C
     function of that type (each argument is exact in C's type, so nothing rounds on the way)."""

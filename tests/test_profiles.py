@@ -19,7 +19,7 @@ import pytest
 from test_core import scripted
 
 import fillers
-from fillers import boost, core, eras
+from fillers import boost, core, eras, libm
 from fillers.cli import main
 
 needs_core = pytest.mark.skipif(
@@ -343,3 +343,19 @@ class _Replay(fillers.CaffeRNG):
 
 def _replaying(raw: np.ndarray) -> _Replay:
     return _Replay(np.asarray(raw, dtype=np.uint32))
+
+
+@pytest.mark.parametrize("normal", [eras.box_muller_normal, eras.inversion_normal])
+def test_a_missing_libm_fails_before_drawing(monkeypatch, normal):
+    def no_library():
+        raise fillers.FillerError("this profile needs the platform's C math library (libm)")
+
+    monkeypatch.setattr(libm, "_library", no_library)
+    libm.function.cache_clear()
+    try:
+        rng = fillers.CaffeRNG(8)
+        with pytest.raises(fillers.FillerError, match="libm"):
+            normal(rng, np.empty(10, dtype=np.float32), 0.0, 1.0)
+        assert rng.random_raw(1)[0] == fillers.CaffeRNG(8).random_raw(1)[0]
+    finally:
+        libm.function.cache_clear()
