@@ -72,7 +72,7 @@ def _uniform01_block(rng: CaffeRNG, real: Real, count: int) -> np.ndarray:
             raw = raw[raw < real.uniform01_limit]
         kept.append(raw)
         have += len(raw)
-    u = np.concatenate(kept).astype(real.dtype) if len(kept) != 1 else kept[0].astype(real.dtype)
+    u = np.concatenate(kept).astype(real.dtype)
     u *= real.type(2.0**-32)
     return u
 

@@ -457,15 +457,13 @@ class BilinearFiller(Filler):
         width = shape[3]
         f = math.ceil(width / 2.0)
         if self.caffe_1_0:
-            # `float c = (2 * f - 1 - f % 2) / (2. * f)`, then float x, y and arithmetic.
+            # `float c = (2 * f - 1 - f % 2) / (2. * f)`, and float x, y: float for double too.
             rt = np.float32
             c = rt((2 * f - 1 - f % 2) / (2.0 * f))
-            line = 1 - np.abs(np.arange(width).astype(rt) / rt(f) - c)
-            data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
-            return
-        rt = data.dtype.type
-        c = rt((width - 1) / (2.0 * f))
-        line = 1 - np.abs(np.arange(width).astype(data.dtype) / rt(f) - c)
+        else:
+            rt = data.dtype.type
+            c = rt((width - 1) / (2.0 * f))
+        line = 1 - np.abs(np.arange(width).astype(rt) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
 
 
