@@ -9,7 +9,7 @@ releases the GIL for each call; fills go in chunks, so Ctrl-C is seen between th
 
 Which backend runs:
 - FILLERS_BACKEND unset or "auto": the core if it was built and passes its load check
-  (its raw outputs equal numpy's on a test state), else the numpy path;
+  (its raw outputs equal numpy's on a test state), else the numpy path, with one warning;
 - "numpy": the numpy path, whatever was built;
 - "core": the core, or FillerError saying why it cannot load.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,13 @@ def _resolve() -> ctypes.CDLL | None:
                     _why_not = str(error)
                     if choice == "core":
                         raise FillerError(f"{ENV_VAR}=core: the compiled core cannot load: {error}") from None
+                    # pip shows nothing of a build that succeeded without the core: say it once here.
+                    warnings.warn(
+                        f"fillers: the compiled core is not in use ({error}); Caffe-exact fills run on "
+                        f"the numpy backend: same bits, slower. {ENV_VAR}=numpy silences this.",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
             _loaded = True
     return _library
 
