@@ -67,9 +67,11 @@ _SIGNATURES = {
 _TABLES = tuple(np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y))
 
 
-def open_library(path: Path = _LIBRARY_PATH) -> ctypes.CDLL:
-    """Load a build of the core, declare its functions, hand it the tables and check that it
-    reads numpy's MT19937 state as numpy does; raise OSError saying what failed."""
+def open_library(path: Path | None = None) -> ctypes.CDLL:
+    """Load a build of the core (by default the installed one), declare its functions, hand it
+    the tables and check that it reads numpy's MT19937 state as numpy does; raise OSError
+    saying what failed."""
+    path = _LIBRARY_PATH if path is None else path
     if not path.exists():
         raise OSError(f"{path.name} was not built (no C compiler at install time?)")
     library = ctypes.CDLL(str(path))
