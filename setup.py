@@ -20,7 +20,7 @@ import struct
 import sys
 from pathlib import Path
 
-from setuptools import Command, setup
+from setuptools import Command, Distribution, setup
 from setuptools.command.build import build
 
 try:
@@ -120,12 +120,15 @@ class build_core(Command):
             os.chdir(old_cwd)
 
 
+class DistributionWithCore(Distribution):
+    """Platform-specific (the files go to platlib), like a distribution with extensions."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
 class bdist_wheel_any_python(bdist_wheel):
     """A platform wheel for every Python 3: the core links to no Python library."""
-
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        self.root_is_pure = False
 
     def get_tag(self) -> tuple[str, str, str]:
         _, _, plat = super().get_tag()
@@ -134,4 +137,7 @@ class bdist_wheel_any_python(bdist_wheel):
 
 build.sub_commands = [*build.sub_commands, ("build_core", None)]
 
-setup(cmdclass={"build_core": build_core, "bdist_wheel": bdist_wheel_any_python})
+setup(
+    distclass=DistributionWithCore,
+    cmdclass={"build_core": build_core, "bdist_wheel": bdist_wheel_any_python},
+)

@@ -9,7 +9,7 @@ releases the GIL for each call; fills go in chunks, so Ctrl-C is seen between th
 
 Which backend runs:
 - FILLERS_BACKEND unset or "auto": the core if it was built and passes its load check
-  (its raw outputs equal numpy's on a test state), else the numpy path;
+  (its raw outputs equal numpy's on a test state), else the numpy path, with one warning;
 - "numpy": the numpy path, whatever was built;
 - "core": the core, or FillerError saying why it cannot load.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +73,11 @@ _SIGNATURES = {
 _TABLES = tuple(np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y))
 
 
-def open_library(path: Path = _LIBRARY_PATH) -> ctypes.CDLL:
-    """Load a build of the core, declare its functions, hand it the tables and check that it
-    reads numpy's MT19937 state as numpy does; raise OSError saying what failed."""
+def open_library(path: Path | None = None) -> ctypes.CDLL:
+    """Load a build of the core (by default the installed one), declare its functions, hand it
+    the tables and check that it reads numpy's MT19937 state as numpy does; raise OSError
+    saying what failed."""
+    path = _LIBRARY_PATH if path is None else path
     if not path.exists():
         raise OSError(f"{path.name} was not built (no C compiler at install time?)")
     library = ctypes.CDLL(str(path))
@@ -119,6 +122,13 @@ def _resolve() -> ctypes.CDLL | None:
                     _why_not = str(error)
                     if choice == "core":
                         raise FillerError(f"{ENV_VAR}=core: the compiled core cannot load: {error}") from None
+                    # pip shows nothing of a build that succeeded without the core: say it once here.
+                    warnings.warn(
+                        f"fillers: the compiled core is not in use ({error}); Caffe-exact fills run on "
+                        f"the numpy backend: same bits, slower. {ENV_VAR}=numpy silences this.",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
             _loaded = True
     return _library
 

@@ -259,3 +259,26 @@ def test_core_mask_from_generator_uniforms_matches_numpy(dtype):
     expected = data * (uniforms < dtype(0.3))
     core.mask_below(data, uniforms, 0.3)
     _same_bits(data, expected)
+
+
+def test_a_missing_core_falls_back_to_numpy_with_one_warning(monkeypatch, tmp_path):
+    monkeypatch.setattr(core, "_LIBRARY_PATH", tmp_path / "missing.so")
+    monkeypatch.setattr(core, "_loaded", False)
+    monkeypatch.setattr(core, "_library", None)
+    monkeypatch.delenv(core.ENV_VAR, raising=False)
+    with pytest.warns(RuntimeWarning, match="numpy backend: same bits"):
+        assert fillers.backend() == "numpy"
+    assert "missing.so was not built" in core.why_numpy()
+    out = fillers.get_filler(fillers.parse('type: "gaussian"')).fill((1000,), rng=CaffeRNG(8))
+    expected = np.empty(1000, dtype=np.float32)
+    boost.normal(CaffeRNG(8), expected, 0.0, 1.0)
+    _same_bits(out, expected)
+
+
+def test_fillers_backend_core_without_the_core_is_a_filler_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(core, "_LIBRARY_PATH", tmp_path / "missing.so")
+    monkeypatch.setattr(core, "_loaded", False)
+    monkeypatch.setattr(core, "_library", None)
+    monkeypatch.setenv(core.ENV_VAR, "core")
+    with pytest.raises(FillerError, match="FILLERS_BACKEND=core: the compiled core cannot load"):
+        fillers.backend()
