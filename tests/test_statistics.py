@@ -18,7 +18,13 @@ import fillers
 
 N = 200_000
 KS_BOUND = math.sqrt(-math.log(1e-9 / 2) / 2) / math.sqrt(N)
-STREAMS = {"caffe": lambda: fillers.CaffeRNG(1234), "generator": lambda: np.random.default_rng(1234)}
+STREAMS = {
+    "caffe": lambda: fillers.CaffeRNG(1234),
+    "generator": lambda: np.random.default_rng(1234),
+    # Boost 1.54's Box-Muller normals and 1.58's inversion-exponential tail (fillers.profiles).
+    "caffe-boost-1.54": lambda: fillers.CaffeRNG(1234, profile="caffe-1.0_boost-1.54"),
+    "caffe-boost-1.58": lambda: fillers.CaffeRNG(1234, profile="caffe-master_boost-1.58"),
+}
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
@@ -96,8 +102,9 @@ def test_positive_unitball_rows_are_positive_and_sum_to_one(dtype, stream):
     assert 1.8 < w.max() * 200 < 2.6
 
 
-def test_the_tail_beyond_the_last_ziggurat_layer_has_normal_mass(dtype):
-    w = fill('type: "gaussian"', (4_000_000,), dtype, "caffe")
+@pytest.mark.parametrize("stream", ["caffe", "caffe-boost-1.58"])
+def test_the_tail_beyond_the_last_ziggurat_layer_has_normal_mass(dtype, stream):
+    w = fill('type: "gaussian"', (4_000_000,), dtype, stream)
     tail_start = 3.4426198558966521214
     beyond = np.count_nonzero(np.abs(w) > tail_start)
     expected = 4_000_000 * 2 * (1 - float(normal_cdf(np.array([tail_start]), 0, 1)[0]))
