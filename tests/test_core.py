@@ -233,20 +233,30 @@ def test_a_build_for_this_cpu_gives_caffes_bits_only_with_contraction_off(tmp_pa
     # -march=native enables FMA where the CPU has it; -ffp-contract=off must keep every
     # `a * b + c` rounded twice, as Caffe's build did. With contraction allowed, the uniform
     # fills (xavier: u / 2^32 * (max - min) + min) go wrong, which shows the flag matters.
+    # The plain SSE2 build (no AVX2 variant picked at load time) must agree too.
+    variants = {
+        "native": ["-march=native", "-ffp-contract=off"],
+        "sse2": ["-DFC_NO_TARGET_CLONES", "-ffp-contract=off"],
+        "contracted": ["-march=native", "-ffp-contract=fast"],
+    }
     builds = {}
-    for contract in ("off", "fast"):
-        path = tmp_path / f"core-{contract}.so"
-        flags = ["-O3", "-march=native", "-std=c99", f"-ffp-contract={contract}", "-fPIC", "-shared"]
+    for name, extra in variants.items():
+        path = tmp_path / f"core-{name}.so"
+        flags = ["-O3", "-std=c99", *extra, "-fPIC", "-shared"]
         subprocess.run(["cc", *flags, "-o", str(path), str(CORE_SOURCE), "-lm"], check=True)
-        builds[contract] = core.open_library(path)
+        builds[name] = core.open_library(path)
     big = _golden_big_cases()
     assert len(big) == 6
     for golden in big:
         expected = golden["result"]["results"][0]["sha256"], golden["result"]["next_raw"]
-        assert _fill_with(builds["off"], golden["case"], monkeypatch) == expected, golden["case"]["id"]
+        for name in ("native", "sse2"):
+            assert _fill_with(builds[name], golden["case"], monkeypatch) == expected, (
+                name,
+                golden["case"]["id"],
+            )
     if _has_fma():
         xavier = next(g for g in _golden_big_cases() if "xavier" in g["case"]["fills"][0]["param"])
-        wrong = _fill_with(builds["fast"], xavier["case"], monkeypatch)
+        wrong = _fill_with(builds["contracted"], xavier["case"], monkeypatch)
         assert wrong[0] != xavier["result"]["results"][0]["sha256"]
 
 
@@ -282,3 +292,20 @@ def test_fillers_backend_core_without_the_core_is_a_filler_error(monkeypatch, tm
     monkeypatch.setenv(core.ENV_VAR, "core")
     with pytest.raises(FillerError, match="FILLERS_BACKEND=core: the compiled core cannot load"):
         fillers.backend()
+
+
+@needs_core
+def test_fills_on_separate_streams_in_threads_match_sequential_fills():
+    # The core keeps no state of its own between calls (the tables are read-only after
+    # loading) and releases the GIL: fills in parallel threads give the sequential bits.
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = fillers.parse('type: "gaussian" std: 0.01 sparse: 30')
+
+    def fill(seed: int) -> np.ndarray:
+        return fillers.get_filler(spec).fill((64, 4096), dtype=np.float64, rng=CaffeRNG(seed))
+
+    expected = [fill(seed) for seed in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        for got, want in zip(pool.map(fill, range(8)), expected, strict=True):
+            _same_bits(got, want)

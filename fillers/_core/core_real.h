@@ -251,7 +251,7 @@ FC_EXPORT int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, RE
  * reaches max; a range wider than half the largest REAL is sampled at half scale and doubled.
  * Each draw is one raw output, so a run of the state's words is transformed in a tight loop
  * and the rare redraws are squeezed out afterwards. */
-FC_EXPORT int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t n, REAL min_value, REAL max_value) {
+FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t n, REAL min_value, REAL max_value) {
     const REAL huge = (REAL)(sizeof(REAL) == 4 ? FLT_MAX : DBL_MAX);
     int doubled = max_value / 2 - min_value / 2 > huge / 2;
     if (doubled) {
