@@ -69,8 +69,6 @@ _SIGNATURES = {
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
 }
-# The Boost tables, kept alive for the library's lifetime (it copies them, but cheaply safe).
-_TABLES = tuple(np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y))
 
 
 def open_library(path: Path | None = None) -> ctypes.CDLL:
@@ -86,7 +84,9 @@ def open_library(path: Path | None = None) -> ctypes.CDLL:
         function.restype, function.argtypes = restype, argtypes
     if library.fc_abi_version() != ABI_VERSION:
         raise OSError(f"{path.name} is from another version of fillers: reinstall")
-    library.fc_set_tables(*(table.ctypes.data for table in _TABLES))
+    # One source of truth for Boost's tables: fillers/_tables.py, copied by the library here.
+    tables = [np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y)]
+    library.fc_set_tables(*(table.ctypes.data for table in tables))
     # numpy's state struct is internal: make sure we read it as numpy does, across a twist
     # and from the middle of a block.
     for skip in (0, 300):
