@@ -3,6 +3,7 @@
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
 from .fillers import Filler
+from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
 from .net import init_net
 from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
@@ -10,11 +11,14 @@ from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
 
 __all__ = [
+    "BlobSpec",
     "CaffeRNG",
     "Filler",
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "Layer",
+    "LayerSetup",
     "dump",
     "dump_all",
     "from_dict",
@@ -24,8 +28,11 @@ __all__ = [
     "load_all",
     "parse",
     "register",
+    "register_layer",
     "registered",
+    "registered_layers",
     "set_random_seed",
     "to_dict",
     "to_text",
+    "unregister_layer",
 ]

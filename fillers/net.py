@@ -20,9 +20,12 @@ from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
-from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
+from .layers.registry import Layer, input_flag
+from .netfile import Fields, LayerSource, read_net_file
+from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .registry import get_filler
 from .stream import CaffeRNG
+from .textproto import Block
 
 Params = dict[str, list[np.ndarray]]
 
@@ -101,7 +104,7 @@ class _NetBlobs:
                 raise FillerError(
                     f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
                     f"layer {self.producers[name]!r} reads from its data; "
-                    f"give it as input_shapes={{{name!r}: (...)}}"
+                    f"give it as {input_flag(name)}"
                 )
             shapes.append(self.shapes[name])
         return shapes
@@ -189,35 +192,86 @@ def plan_net(
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
-    param = read_net(net)
+    source = read_net_file(net)
+    param = source.param
     if not param.layer and not param.input:
-        raise FillerError("the net has no layers (is this a filler spec rather than a net?)")
+        raise FillerError(
+            f"{source.path or 'the net'}: the net has no layers (is this a filler spec rather than a net?)"
+        )
     state = net_state(param, phase, level, stages)
     blobs = _NetBlobs(_checked_input_shapes(input_shapes))
     named: dict[str, _NamedParam] = {}
     plans = []
-    for layer in [*_legacy_input_layers(param), *included_layers(param, state)]:
-        tops_given = (
-            bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
-        )
-        kind = layer_kind(layer.type, shape_rules, tops_given=tops_given)
-        layer = _with_phase(layer, state.phase)
-        if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
-            raise FillerError(
-                f"layer {layer.name!r}: propagate_down param must be specified either 0 or bottom_size times"
-            )
-        if layer.blobs:
-            raise FillerError(
-                f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
-                "Caffe would use them instead of filling: not supported"
-            )
-        made = setup_layer(kind, layer, blobs.bottoms(layer, kind))
-        tops = blobs.add_tops(layer, made.tops)
-        params = _append_params(layer, made.blobs, named)
-        plans.append(LayerPlan(layer.name, layer.type, tops, params, made.setup_draws))
+    legacy = LayerSource(source.path, 0, 0, Fields(Block()))
+    kept = [(layer, legacy) for layer in _legacy_input_layers(param)]
+    kept += [
+        (layer, at)
+        for layer, at in zip(param.layer, source.layers, strict=True)
+        if layer_included(layer, state)
+    ]
+    for layer, at in kept:
+        try:
+            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules))
+        except FillerError as error:
+            raise FillerError(_located(str(error), layer, at)) from None
     blobs.check_all_inputs_used()
     _check_unique_names(plans)
     return NetPlan(param.name, tuple(plans))
+
+
+def _plan_layer(
+    layer: LayerParameter,
+    at: LayerSource,
+    phase: int,
+    blobs: _NetBlobs,
+    named: dict[str, _NamedParam],
+    shape_rules: Mapping[str, ShapeRule] | None,
+) -> LayerPlan:
+    """One layer of Net::Init: its definition, its setup, its params appended."""
+    tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
+    holds_filler = bool(at.fields.keys() and layer_fillers_of(at)) or bool(layer_fillers(layer))
+    kind = layer_kind(
+        layer.type,
+        shape_rules,
+        tops_given=tops_given,
+        holds_filler=holds_filler,
+        has_bottoms=bool(layer.bottom),
+    )
+    layer = _with_phase(layer, phase)
+    if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
+        raise FillerError(
+            f"layer {layer.name!r}: propagate_down param must be specified either 0 or bottom_size times"
+        )
+    if layer.blobs:
+        raise FillerError(
+            f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
+            "Caffe would use them instead of filling: not supported"
+        )
+    made = setup_layer(kind, Layer(layer, at.fields), blobs.bottoms(layer, kind))
+    for index, spec in enumerate(made.blobs):
+        if spec.filler is not None:
+            try:
+                get_filler(spec.filler)
+            except FillerError as error:
+                raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
+    tops = blobs.add_tops(layer, made.tops)
+    params = _append_params(layer, made.blobs, named)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws)
+
+
+def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:
+    """Every filler the layer's fields hold, fork fields included."""
+    from .netfile import layer_fillers_in
+
+    return layer_fillers_in(at.fields._block)
+
+
+def _located(message: str, layer: LayerParameter, at: LayerSource) -> str:
+    """`message` with the layer's file:line:column and name in front, unless already there."""
+    if f"layer {layer.name!r}" not in message and f"layer {layer.name}" not in message:
+        message = f"layer {layer.name!r} ({layer.type}): {message}"
+    where = at.where
+    return f"{where}: {message}" if where and not message.startswith(where) else message
 
 
 def fill_net(
