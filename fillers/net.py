@@ -20,7 +20,7 @@ from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
-from .layers.registry import Layer, input_flag
+from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .netfile import Fields, LayerSource, read_net_file
 from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .registry import get_filler
@@ -91,6 +91,8 @@ class _NetBlobs:
         self.unused_inputs = set(input_shapes)
         self.shapes: dict[str, Shape | None] = {}
         self.producers: dict[str, str] = {}
+        # Tops a layer's prototxt fixes in part (None where the data decides).
+        self.partial: dict[str, tuple[int | None, ...]] = {}
 
     def bottoms(self, layer: LayerParameter, kind: LayerKind) -> list[Shape | None]:
         """The shapes of the layer's bottoms, which earlier layers made."""
@@ -101,10 +103,12 @@ class _NetBlobs:
                     f"Unknown bottom blob '{name}' (layer '{layer.name}', bottom index {index})"
                 )
             if self.shapes[name] is None and not kind.shape_free:
+                partial = self.partial.get(name)
+                fixed = f" (the prototxt fixes {_pattern(partial)})" if partial else ""
                 raise FillerError(
                     f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
                     f"layer {self.producers[name]!r} reads from its data; "
-                    f"give it as {input_flag(name)}"
+                    f"give it as {input_flag(name)}{fixed}"
                 )
             shapes.append(self.shapes[name])
         return shapes
@@ -120,8 +124,17 @@ class _NetBlobs:
                     f"layer {layer.name!r}: top {name!r}: Duplicate blobs produced by multiple sources."
                 )
             if not layer.bottom and name in self.input_shapes:
-                shape = self.input_shapes[name]
+                given = self.input_shapes[name]
+                if shape is not None and not _agrees(given, shape):
+                    raise FillerError(
+                        f"{given_flag(name, given)} contradicts the "
+                        f"prototxt: layer {layer.name!r} ({layer.type}) makes top {name!r} "
+                        f"{_pattern(shape)}"
+                    )
+                shape = given
                 self.unused_inputs.discard(name)
+            elif shape is not None and None in shape:
+                self.partial[name], shape = shape, None
             self.shapes[name], self.producers[name] = shape, layer.name
         return tuple((name, self.shapes[name]) for name in layer.top)
 
@@ -130,6 +143,16 @@ class _NetBlobs:
         if self.unused_inputs:
             names = ", ".join(sorted(self.unused_inputs))
             raise FillerError(f"input_shapes: no layer without bottoms has a top named {names}")
+
+
+def _agrees(given: Shape, fixed: tuple[int | None, ...]) -> bool:
+    """Whether a given shape matches every dim the prototxt fixes (None: any)."""
+    return len(given) == len(fixed) and all(f is None or f == g for g, f in zip(given, fixed, strict=True))
+
+
+def _pattern(shape: tuple[int | None, ...]) -> str:
+    """A shape with its unknown dims as '?': "24,?,300,300"."""
+    return ",".join("?" if dim is None else str(dim) for dim in shape)
 
 
 def init_net(
@@ -231,7 +254,7 @@ def _plan_layer(
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
     holds_filler = bool(at.fields.keys() and layer_fillers_of(at)) or bool(layer_fillers(layer))
     kind = layer_kind(
-        layer.type,
+        _definition_type(layer),
         shape_rules,
         tops_given=tops_given,
         holds_filler=holds_filler,
@@ -257,6 +280,16 @@ def _plan_layer(
     tops = blobs.add_tops(layer, made.tops)
     params = _append_params(layer, made.blobs, named)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws)
+
+
+def _definition_type(layer: LayerParameter) -> str:
+    """The registry key of a layer: its type, or for a Python layer with a definition of its
+    own, "Python:<module>.<layer>" (py-faster-rcnn's "Python:rpn.proposal_layer.ProposalLayer")."""
+    if layer.type == "Python":
+        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
+        if definition_of(key) is not None:
+            return key
+    return layer.type
 
 
 def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:

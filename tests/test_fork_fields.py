@@ -64,7 +64,10 @@ def test_missing_brace_names_the_block_left_open(tmp_path):
     path.write_text(
         INPUT + 'layer {\n  name: "ip"\n  inner_product_param {\n    num_output: 2\n\nlayer { name: "x" }\n'
     )
-    with pytest.raises(fillers.FillerError, match=r"open\.prototxt:4:3: block 'inner_product_param' .*never closed.*'layer' \(line 2\)"):
+    with pytest.raises(
+        fillers.FillerError,
+        match=r"open\.prototxt:4:3: block 'inner_product_param' .*never closed.*'layer' \(line 2\)",
+    ):
         fillers.init_net(path, seed=1)
 
 

@@ -16,7 +16,7 @@ from .._proto.filler_pb2 import FillerParameter, LayerParameter
 from ..errors import FillerError
 from ..fillers import count_of, shape_of
 from . import elementwise, learnable, pooling, reshaping, sources
-from .blob import BlobSpec, LayerSetup, Shape, require
+from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
 from .registry import (
     UNSUPPORTED,
     Count,
@@ -181,7 +181,7 @@ def setup_layer(
         made = _normalized(made)
         require(len(made.tops) == num_tops, f"setup gave {len(made.tops)} top shapes for {num_tops} tops")
         for name, top in zip(layer.top, made.tops, strict=True):
-            if top is not None:
+            if top is not None and None not in top:
                 _check_shape(top, f"top {name!r}")
         for index, blob in enumerate(made.blobs):
             _check_shape(blob.shape, f"blob {index}")
@@ -192,7 +192,7 @@ def setup_layer(
 
 def _normalized(made: LayerSetup) -> LayerSetup:
     """A plugin's LayerSetup with shapes as int tuples and blobs as BlobSpecs (lists accepted)."""
-    tops = tuple(None if top is None else shape_of(top) for top in made.tops)
+    tops = tuple(_top_shape(top) for top in made.tops)
     blobs = []
     for index, blob in enumerate(made.blobs):
         if not isinstance(blob, BlobSpec):
@@ -203,6 +203,16 @@ def _normalized(made: LayerSetup) -> LayerSetup:
     draws = made.setup_draws
     require(isinstance(draws, int) and draws >= 0, f"setup_draws: {draws!r} is not a count")
     return LayerSetup(tops=tops, blobs=tuple(blobs), setup_draws=draws)
+
+
+def _top_shape(top: object) -> Shape | PartialShape | None:
+    """A top's shape: None (unknown), a shape, or a shape with None where data decides."""
+    if top is None:
+        return None
+    if isinstance(top, (tuple, list)) and any(dim is None for dim in top):
+        known = shape_of([0 if dim is None else dim for dim in top])
+        return tuple(None if dim is None else known[i] for i, dim in enumerate(top))
+    return shape_of(top)
 
 
 def _check_shape(shape: Shape, what: str) -> None:

@@ -210,3 +210,10 @@ def rule_flag(layer_type: str) -> str:
 def input_flag(name: str) -> str:
     """How the user gives a top's shape, in the syntax of where they are."""
     return f"--input {name}=DIMS" if hint_style.get() == "cli" else f"input_shapes={{{name!r}: (...)}}"
+
+
+def given_flag(name: str, shape: Sequence[int]) -> str:
+    """How the user gave a top's shape, in the syntax of where they are."""
+    if hint_style.get() == "cli":
+        return f"--input {name}={','.join(map(str, shape))}"
+    return f"input_shapes[{name!r}]={tuple(shape)}"

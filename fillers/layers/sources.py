@@ -90,7 +90,10 @@ def memory_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) 
 def data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """DataLayer: images of a shape only its database knows; labels (batch_size,)."""
     batch_size = layer.data_param.batch_size
-    return LayerSetup(tops=(None, (batch_size,))[:num_tops], setup_draws=2 * _transform_draws(layer) + 1)
+    crop = layer.transform_param.crop_size or None
+    # Datum images are (C, H, W): batch_size and a crop are fixed here, the rest is data.
+    images = (batch_size, None, crop, crop)
+    return LayerSetup(tops=(images, (batch_size,))[:num_tops], setup_draws=2 * _transform_draws(layer) + 1)
 
 
 def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
@@ -109,7 +112,7 @@ def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -
     else:
         size = None
     channels = 3 if param.is_color else 1
-    images = None if size is None else (param.batch_size, channels, *size)
+    images = (param.batch_size, channels, *(size or (None, None)))
     transform = _transform_draws(layer)
     draws = transform + int(param.shuffle) + int(param.rand_skip > 0) + transform + 1
     return LayerSetup(tops=(images, (param.batch_size,)), setup_draws=draws)
@@ -121,7 +124,9 @@ def window_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) 
     require(transform.crop_size > 0, f"crop_size must be positive; got {transform.crop_size}")
     # Its own prefetch generator (needed for mirror or crop_size, so always) and the thread's.
     draws = 2 * _transform_draws(layer) + 2
-    return LayerSetup(tops=(None, (layer.window_data_param.batch_size,)), setup_draws=draws)
+    batch_size = layer.window_data_param.batch_size
+    images = (batch_size, None, transform.crop_size, transform.crop_size)
+    return LayerSetup(tops=(images, (batch_size,)), setup_draws=draws)
 
 
 def unknown_shapes(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
