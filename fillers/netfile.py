@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import text_encoding, text_format
-from google.protobuf.descriptor import Descriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from . import formats
 from ._proto import filler_pb2
@@ -172,7 +172,7 @@ def read_net_file(source: object) -> NetFile:
 
 
 def _from_text(text: str, path: str) -> NetFile:
-    from .netproto import parse_net
+    from .netproto import upgrade_net_as_needed
 
     try:
         tree = parse_tree(text)
@@ -191,14 +191,118 @@ def _from_text(text: str, path: str) -> NetFile:
             LayerParameter.DESCRIPTOR if item.name == "layer" else filler_pb2.V1LayerParameter.DESCRIPTOR
         )
         _check_fillers(item.value, descriptor, source, _layer_label(item.value))
+    param = NetParameter()
+    fill_message(tree, param, f"{path}:" if path else "line ")
     try:
-        param = parse_net(block_to_text(tree) if taken_from else text)
+        param = upgrade_net_as_needed(param)
     except FillerError as error:
         raise FillerError(f"{path}: {error}" if path else str(error)) from None
     if len(param.layer) != len(sources):
         # Only if the schema parse and the tree disagree on the layers: positions unknown.
         sources = tuple(LayerSource(path, 0, 0, Fields(Block())) for _ in param.layer)
     return NetFile(param, sources, path, taken_from)
+
+
+# Enum fields whose value decides shapes, fillers or which layers a net keeps: a name the
+# schema lacks there is a typo to report, not a fork's extra value to pass over.
+_DECISIVE_ENUMS = frozenset(
+    {"phase", "pool", "operation", "share_mode", "variance_norm", "round_mode", "norm_region"}
+)
+_INT_RANGES = {
+    FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.CPPTYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.CPPTYPE_UINT64: (0, 2**64 - 1),
+}
+_SKIP = object()
+
+
+def fill_message(block: Block, message: Any, where: str) -> None:
+    """Set `message`'s fields from a tree, as protobuf's text parser would, except that fields
+    the schema lacks, and names a fork added to an enum we know, are passed over (they stay
+    in the tree). A value of the wrong kind is a FillerError naming where:line:column."""
+    pending = [(block, message, "")]
+    while pending:
+        current, target, label = pending.pop()
+        descriptor = target.DESCRIPTOR
+        seen: set[str] = set()
+        for item in current:
+            field = descriptor.fields_by_name.get(item.name)
+            if field is None:
+                continue
+            item_label = label or (_layer_label(item.value) if isinstance(item.value, Block) else "")
+            if not field.is_repeated:
+                if item.name in seen:
+                    raise _tree_error(
+                        where, item, label, f'{descriptor.name} should not have multiple "{item.name}" fields'
+                    )
+                seen.add(item.name)
+            if field.message_type is not None:
+                if not isinstance(item.value, Block):
+                    raise _tree_error(where, item, label, f"{item.name}: expected a block {{ ... }}")
+                child = getattr(target, item.name).add() if field.is_repeated else getattr(target, item.name)
+                child.SetInParent()
+                pending.append((item.value, child, item_label if item.name in ("layer", "layers") else label))
+                continue
+            if isinstance(item.value, Block):
+                raise _tree_error(where, item, label, f"{item.name}: expected a value, found a block")
+            value = _scalar_for(field, item, where, label)
+            if value is _SKIP:
+                continue
+            if field.is_repeated:
+                getattr(target, item.name).append(value)
+            else:
+                setattr(target, item.name, value)
+
+
+def _scalar_for(field: FieldDescriptor, item: Field, where: str, label: str) -> Any:
+    value = item.value
+    kind = field.cpp_type
+
+    def bad(expected: str) -> FillerError:
+        return _tree_error(where, item, label, f"{item.name}: {value!r} is not {expected}")
+
+    if kind == FieldDescriptor.CPPTYPE_STRING:
+        if not isinstance(value, str) or isinstance(value, Enum):
+            raise bad("a quoted string")
+        return value
+    if kind == FieldDescriptor.CPPTYPE_BOOL:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise bad("true or false")
+    if kind == FieldDescriptor.CPPTYPE_ENUM:
+        values = field.enum_type.values_by_name
+        if isinstance(value, Enum) and value in values:
+            return values[value].number
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value in field.enum_type.values_by_number
+        ):
+            return value
+        if isinstance(value, Enum) and item.name not in _DECISIVE_ENUMS:
+            return _SKIP  # a value a fork added to this enum; it stays in the tree
+        close = difflib.get_close_matches(str(value), list(values), n=1)
+        hint = (
+            f"; did you mean {close[0]}?"
+            if close
+            else f"; {field.enum_type.name} values: {', '.join(values)}"
+        )
+        raise _tree_error(where, item, label, f"{item.name}: {value!r} is not a {field.enum_type.name}{hint}")
+    if kind in (FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise bad("a number")
+    low, high = _INT_RANGES[kind]
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    raise bad(f"an integer in [{low}, {high}]")
+
+
+def _tree_error(where: str, item: Field, label: str, message: str) -> FillerError:
+    return FillerError(f"{where}{item.line}:{item.column}: {label + ': ' if label else ''}{message}")
 
 
 def _with_solver_note(net: NetFile, taken_from: str) -> NetFile:

@@ -309,6 +309,41 @@ def bn(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     return LayerSetup(tops=(bottom,), blobs=blobs)
 
 
+@register_layer("DenseImageData", bottoms=0, tops=2, origin="alexgkendall/caffe-segnet")
+def dense_image_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """DenseImageDataLayer: images (batch_size, 3 or 1, H, W) and label images
+    (batch_size, 1, H, W); H, W from crop_size, crop_height/width, new_height/width, else
+    the first image.
+
+    Draws: InitRand twice (mirror, or crop in TRAIN), the shuffle generator's seed, one for
+    rand_skip; this fork's threads draw no seed.
+    """
+    param = layer.dense_image_data_param
+    new_h, new_w = _num(param, "new_height", 0), _num(param, "new_width", 0)
+    crop_h, crop_w = _num(param, "crop_height", 0), _num(param, "crop_width", 0)
+    require(
+        (new_h == 0 and new_w == 0) or (new_h > 0 and new_w > 0),
+        "Current implementation requires new_height and new_width to be set at the same time.",
+    )
+    require(
+        (crop_h == 0 and crop_w == 0) or (crop_h > 0 and crop_w > 0),
+        "Current implementation requires crop_height and crop_width to be set at the same time.",
+    )
+    crop = layer.transform_param.crop_size
+    size: tuple[int | None, int | None]
+    if crop > 0:
+        size = (crop, crop)
+    elif crop_h > 0:
+        size = (crop_h, crop_w)
+    else:
+        size = (new_h, new_w) if new_h > 0 else (None, None)
+    batch_size = _num(param, "batch_size", 0)
+    channels = 3 if _num(param, "is_color", True) else 1
+    draws = 2 * _transform_draws(layer) + int(bool(_num(param, "shuffle", False)))
+    draws += int(_num(param, "rand_skip", 0) > 0)
+    return LayerSetup(tops=((batch_size, channels, *size), (batch_size, 1, *size)), setup_draws=draws)
+
+
 @register_layer("Upsample", bottoms=2, origin="alexgkendall/caffe-segnet")
 def upsample(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """UpsampleLayer: (N, C, upsample_h, upsample_w), or H * scale_h - pad_out_h (and W)."""
