@@ -232,9 +232,10 @@ def plan_net(
         for layer, at in zip(param.layer, source.layers, strict=True)
         if layer_included(layer, state)
     ]
+    net_types = frozenset(layer.type for layer, _ in kept)
     for layer, at in kept:
         try:
-            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules))
+            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types))
         except FillerError as error:
             raise FillerError(_located(str(error), layer, at)) from None
     blobs.check_all_inputs_used()
@@ -249,6 +250,7 @@ def _plan_layer(
     blobs: _NetBlobs,
     named: dict[str, _NamedParam],
     shape_rules: Mapping[str, ShapeRule] | None,
+    net_types: frozenset[str] = frozenset(),
 ) -> LayerPlan:
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
@@ -270,7 +272,7 @@ def _plan_layer(
             f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
             "Caffe would use them instead of filling: not supported"
         )
-    made = setup_layer(kind, Layer(layer, at.fields), blobs.bottoms(layer, kind))
+    made = setup_layer(kind, Layer(layer, at.fields, net_types), blobs.bottoms(layer, kind))
     for index, spec in enumerate(made.blobs):
         if spec.filler is not None:
             try:

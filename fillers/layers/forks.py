@@ -24,6 +24,8 @@ from .blob import BlobSpec, LayerSetup, Shape, c_div, legacy_dim, require
 from .registry import Layer, register_layer
 
 _SSD = "weiliu89/caffe (ssd)"
+_YJX = "yjxiong/caffe (action_recog)"
+_YJXIONG_TYPES = frozenset({"VideoData", "Gather"})
 
 
 def _filler(value: Any, what: str) -> FillerParameter:
@@ -212,6 +214,24 @@ def smooth_l1_loss(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int)
     return LayerSetup(tops=((),)[:num_tops])
 
 
+@register_layer(
+    "SmoothL1LossOHEM", bottoms=(2, 3), tops=(0, 2), shape_free=True, origin="R-FCN OHEM caffe (Yi Li, 2016)"
+)
+def smooth_l1_loss_ohem(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) -> LayerSetup:
+    """SmoothL1LossOHEMLayer: a scalar loss, then the per-instance loss (N, 1, H, W)."""
+    known = [bottom for bottom in bottoms if bottom is not None]
+    for other in known[1:]:
+        require(
+            all(legacy_dim(other, i) == legacy_dim(known[0], i) for i in (1, 2, 3)),
+            "Check failed: bottoms agree on channels, height and width",
+        )
+    first = bottoms[0]
+    per_instance = (
+        None if first is None else (legacy_dim(first, 0), 1, legacy_dim(first, 2), legacy_dim(first, 3))
+    )
+    return LayerSetup(tops=((), per_instance)[:num_tops])
+
+
 def _param_str(layer: Layer) -> dict[str, Any]:
     """The YAML of python_param.param_str, as py-faster-rcnn's layers read it."""
     try:
@@ -284,8 +304,10 @@ def bn(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     by its filler (FillerParameter's default, constant 0, without one); tops 2 and 3 are the
     batch mean and variance (1, C, 1, 1).
     PSPNet / yjxiong (slope_filler, bias_filler, momentum, eps, frozen): slope and bias filled
-    by their fillers, then the moving mean (zeros) and variance (ones if frozen, else zeros),
-    all (1, C, 1, 1) as PSPNet lays them out (yjxiong's own are (1, C): same values).
+    by their fillers, then the moving mean (zeros) and variance (ones if frozen, else zeros);
+    yjxiong's are (1, C), PSPNet's (1, C, 1, 1), same values. The fields are the same, so a
+    net using yjxiong's own layers (VideoData, Gather) takes yjxiong's layout, any other
+    PSPNet's.
     """
     param = layer.bn_param
     bottom = bottoms[0]
@@ -302,6 +324,8 @@ def bn(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
         tops = (bottom, (1, channels, 1, 1), (1, channels, 1, 1))
         return LayerSetup(tops=tops[:num_tops], blobs=(BlobSpec(shape, scale), BlobSpec(shape, shift)))
     require(num_tops == 1, "this BN layer makes 1 top")
+    if layer.net_types & _YJXIONG_TYPES:
+        shape = (1, channels)
     slope = _filler(param.get("slope_filler", FillerParameter()), "slope_filler")
     bias = _filler(param.get("bias_filler", FillerParameter()), "bias_filler")
     variance = FillerParameter(type="constant", value=1.0) if _num(param, "frozen", False) else None
@@ -484,8 +508,6 @@ def relu6(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
 
 
 # --- yjxiong/caffe (TSN): VideoData, Gather -----------------------------------------------------
-
-_YJX = "yjxiong/caffe (action_recog)"
 
 
 @register_layer("VideoData", bottoms=0, tops=2, origin=_YJX)

@@ -44,14 +44,20 @@ class Layer:
 
     `layer.X` is the LayerParameter's field X when our schema has it; else the layer's fork
     field X as written (a `Fields` for a block), an empty `Fields` for an unset `*_param`.
-    `layer.message` is the LayerParameter, `layer.fields` every field as written.
+    `layer.message` is the LayerParameter, `layer.fields` every field as written,
+    `layer.net_types` the layer types of the whole net.
     """
 
-    __slots__ = ("fields", "message")
+    __slots__ = ("fields", "message", "net_types")
 
-    def __init__(self, message: LayerParameter, fields: Fields | None = None) -> None:
+    def __init__(
+        self, message: LayerParameter, fields: Fields | None = None, net_types: frozenset[str] = frozenset()
+    ) -> None:
         self.message = message
         self.fields = fields if fields is not None else Fields(Block())
+        # The layer types of the whole net: a fork's type name shared by forks (BN) is told
+        # apart by the fork's other layers.
+        self.net_types = net_types
 
     def __getattr__(self, name: str) -> Any:
         if name in _SCHEMA_FIELDS or name.startswith(("Has", "Clear", "List")):
