@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -315,9 +315,11 @@ def fill_net(
     seed: int | None = None,
     rng: Stream | None = None,
     dtype: object = np.float32,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Params:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
-    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
+    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`;
+    `progress(done, total, layer_name)` is called before each layer with blobs.
 
     Every filler is built and checked against its blob before the first draw, so a failure
     leaves the stream as it was.
@@ -335,10 +337,15 @@ def fill_net(
                     f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
                 ) from None
     params: Params = {}
+    total = sum(1 for layer in plan.layers if layer.blobs)
+    done = 0
     for layer in plan.layers:
         if layer.setup_draws and isinstance(stream, CaffeRNG):
             stream.random_raw(layer.setup_draws)
         if layer.blobs:
+            if progress is not None:
+                progress(done, total, layer.name)
+            done += 1
             params[layer.name] = [
                 np.zeros(blob.shape, dtype)
                 if blob.filler is None

@@ -161,6 +161,8 @@ def read_net_file(source: object) -> NetFile:
     reads it (net_param, net, train_net_param, train_net). Errors name file:line:column."""
     from .netproto import read_net  # netproto parses the schema part; we add positions
 
+    if isinstance(source, NetFile):
+        return source
     if isinstance(source, os.PathLike) or (isinstance(source, str) and os.path.isfile(source)):
         path = os.fspath(source)
         return _from_text(formats.read_text(path), path)

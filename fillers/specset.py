@@ -15,7 +15,7 @@ write, named "<layer>/<field>" ("conv1/weight_filler", "data/data_filler.0"), in
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from google.protobuf import text_format
 
@@ -78,10 +78,13 @@ def net_fillers(net: NetParameter, *, phase: PhaseLike | None = None) -> dict[st
     return specs
 
 
-def net_file_fillers(net: NetFile, *, phase: PhaseLike | None = None) -> dict[str, FillerParameter]:
-    """As `net_fillers`, for a net read with its fields: fork fields' fillers included."""
+def net_file_fillers(
+    net: NetFile, *, phase: PhaseLike | None = None, level: int = 0, stages: Sequence[str] = ()
+) -> dict[str, FillerParameter]:
+    """As `net_fillers`, for a net read with its fields: fork fields' fillers included.
+    With `phase`, only the layers Caffe keeps for (phase, level, stages)."""
     param = net.param
-    state = None if phase is None else net_state(param, phase)
+    state = None if phase is None else net_state(param, phase, level, stages)
     specs: dict[str, FillerParameter] = {}
     for index, layer in enumerate(param.layer):
         if state is not None and not layer_included(layer, state):
@@ -114,6 +117,14 @@ def _repeated_layer_message(name: str, layer_name: str, phase: PhaseLike | None)
     else:
         where = f" in phase {phase!r}"
     return f"filler name {name!r} repeats: layer {layer_name!r} is defined twice{where}"
+
+
+def is_net_file(path: formats.PathLike) -> bool:
+    """Whether `path` holds a Caffe net or solver in text format (not a named set)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if formats.FORMAT_BY_SUFFIX.get(suffix, formats.TEXT) != formats.TEXT:
+        return False
+    return _first_field(formats.read_text(path)) in _NET_FIELDS
 
 
 def _first_field(text: str) -> str | None:
