@@ -143,7 +143,8 @@ def test_a_net_without_fillers_gets_a_notice(tmp_path, capsys):
     net = tmp_path / "deploy.prototxt"
     net.write_text(
         'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }\n'
-        'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n'
+        "  inner_product_param { num_output: 2 } }\n"
     )
     assert main(["net", str(net), "--seed", "1"]) == 0
     error = capsys.readouterr().err

@@ -51,7 +51,8 @@ def test_specs_list_fillers_in_fork_fields(tmp_path):
 def test_misspelled_filler_field_after_an_unknown_fork_field_is_an_error():
     net = (
         INPUT
-        + 'layer { name: "n" type: "X" bottom: "data" top: "n"\n  x_param { foo: 1\n    scale_filler { type: "constant" vaule: 2 } } }'
+        + 'layer { name: "n" type: "X" bottom: "data" top: "n"\n  x_param { foo: 1\n'
+        + '    scale_filler { type: "constant" vaule: 2 } } }'
     )
     with pytest.raises(
         fillers.FillerError, match=r"line 4:37: layer 'n': scale_filler: .*\"vaule\".*'value'"
