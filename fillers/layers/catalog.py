@@ -91,7 +91,7 @@ KINDS: dict[str, LayerKind] = {
     "Data": LayerKind(sources.data, (0, 0), (1, 2)),
     "ImageData": LayerKind(sources.image_data, (0, 0), (2, 2)),
     "WindowData": LayerKind(sources.window_data, (0, 0), (2, 2)),
-    "HDF5Data": LayerKind(sources.unknown_shapes, (0, 0), (1, None)),
+    "HDF5Data": LayerKind(sources.hdf5_data, (0, 0), (1, None)),
     **{name: LayerKind(elementwise.same_shape) for name in _NEURONS},
     **{name: LayerKind(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
 }
