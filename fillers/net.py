@@ -255,13 +255,19 @@ def _plan_layer(
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
     holds_filler = bool(at.fields.keys() and layer_fillers_of(at)) or bool(layer_fillers(layer))
-    kind = layer_kind(
-        _definition_type(layer),
-        shape_rules,
-        tops_given=tops_given,
-        holds_filler=holds_filler,
-        has_bottoms=bool(layer.bottom),
-    )
+    try:
+        kind = layer_kind(
+            _definition_type(layer),
+            shape_rules,
+            tops_given=tops_given,
+            holds_filler=holds_filler,
+            has_bottoms=bool(layer.bottom),
+        )
+    except FillerError as error:
+        if layer.type != "Python":
+            raise
+        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
+        raise FillerError(f"{error}; a definition of this Python layer is registered as {key!r}") from None
     layer = _with_phase(layer, phase)
     if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
         raise FillerError(
@@ -276,7 +282,8 @@ def _plan_layer(
     for index, spec in enumerate(made.blobs):
         if spec.filler is not None:
             try:
-                get_filler(spec.filler)
+                # The dtype-independent checks, here where the error can name file:line.
+                get_filler(spec.filler).check(spec.shape, np.dtype(np.float32))
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
