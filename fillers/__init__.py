@@ -4,6 +4,7 @@ from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
 from .fillers import Filler
 from .net import init_net
+from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
@@ -15,6 +16,7 @@ __all__ = [
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "NetParams",
     "dump",
     "dump_all",
     "from_dict",
