@@ -9,6 +9,7 @@ from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
+from .weights import load_weights, save_weights
 
 __all__ = [
     "CaffeRNG",
@@ -24,9 +25,11 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_weights",
     "parse",
     "register",
     "registered",
+    "save_weights",
     "set_random_seed",
     "to_dict",
     "to_text",

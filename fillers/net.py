@@ -19,6 +19,7 @@ from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, Pa
 from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
+from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
 from .params import NetParams
@@ -47,13 +48,15 @@ class ParamBlob:
 @dataclass(frozen=True)
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
-    its blobs, and the raw outputs its setup draws before filling them."""
+    its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
+    as Net::Init holds it (phase set), which a .caffemodel writes back."""
 
     name: str
     type: str
     tops: tuple[tuple[str, Shape | None], ...]
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
+    param: LayerParameter | None = None
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,10 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
+    weights: WeightsLike | None = None,
 ) -> NetParams:
-    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
+    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
+    then, with `weights`, the trained blobs `caffe train --weights` copies over them.
 
     Args:
       net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
@@ -159,6 +164,15 @@ def init_net(
         with the LayerParameter and a list of shape tuples. Only for types without learnable
         blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
         gives all its tops (a Python data layer, say).
+      weights: trained blobs to start from, as `caffe train --weights` gives them: a path
+        (.caffemodel, .caffemodel.h5, .npz, .safetensors), a mapping {layer: [array, ...]},
+        a list of these, or comma-separated paths, copied in order. Every layer is filled
+        first (the stream moves exactly as without weights); then each layer of a weights
+        file whose name the net has takes the file's blobs (Net::CopyTrainedLayersFrom:
+        the first net layer of that name, whatever its type; layers the net lacks are
+        ignored; blob counts and shapes must match, else Caffe's error text). Every file is
+        read and checked before the first draw. A shared blob takes the value last copied
+        into it.
 
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
@@ -176,7 +190,22 @@ def init_net(
     plan = plan_net(
         net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
     )
-    return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
+    params = fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    apply_copies(params, copies)
+    return params
+
+
+def target_layers(plan: NetPlan) -> list[TargetLayer]:
+    """The net's layers as weights files see them: name, blob shapes, shared blobs."""
+    return [
+        TargetLayer(
+            layer.name,
+            tuple(blob.shape for blob in layer.blobs),
+            tuple(blob.owner is not None for blob in layer.blobs),
+        )
+        for layer in plan.layers
+    ]
 
 
 def plan_net(
@@ -215,7 +244,7 @@ def plan_net(
         made = setup_layer(kind, layer, blobs.bottoms(layer, kind))
         tops = blobs.add_tops(layer, made.tops)
         params = _append_params(layer, made.blobs, named)
-        plans.append(LayerPlan(layer.name, layer.type, tops, params, made.setup_draws))
+        plans.append(LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer))
     blobs.check_all_inputs_used()
     _check_unique_names(plans)
     return NetPlan(param.name, tuple(plans))
