@@ -68,7 +68,7 @@ def write_safetensors(path: str | os.PathLike[str], layers: Sequence[LayerBlobs]
     """Every blob under "<layer>/<index>", with the layers' order and types as metadata."""
     numpy_io = _optional("safetensors.numpy", "safetensors")
     arrays = {
-        f"{name}/{index}": np.ascontiguousarray(blob)
+        f"{name}/{index}": np.asarray(blob, order="C")
         for name, _, blobs in layers
         for index, blob in enumerate(blobs)
     }

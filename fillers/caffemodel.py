@@ -288,7 +288,7 @@ def _wire_array(blob: np.ndarray) -> np.ndarray:
     """The blob as the little-endian C-order array its packed field holds (no copy when it
     already is one)."""
     dtype = "<f8" if np.asarray(blob).dtype == np.float64 else "<f4"
-    return np.ascontiguousarray(blob, dtype=dtype)
+    return np.asarray(blob, dtype=dtype, order="C")
 
 
 def _blob_head(array: np.ndarray) -> tuple[bytes, bytes]:
