@@ -42,8 +42,10 @@ class _Corrupt(Exception):
 class _Walker:
     """Reads protobuf wire format sequentially from a binary file, keeping the position."""
 
-    def __init__(self, file: BinaryIO, size: int) -> None:
+    def __init__(self, file: BinaryIO, size: int, mapped: str | None = None) -> None:
         self.file, self.pos, self.size = file, 0, size
+        # The path of `file` when big fields are to be memory-mapped rather than read.
+        self.mapped = mapped
 
     def read(self, count: int) -> bytes:
         data = self.file.read(count)
@@ -51,6 +53,17 @@ class _Walker:
             raise _Corrupt("the file ends inside a field")
         self.pos += count
         return data
+
+    def values(self, count: int, dtype: np.dtype) -> np.ndarray:
+        """The next `count` values of `dtype`: read, or mapped from the file."""
+        if self.mapped is None or not count:
+            array = np.empty(count, dtype)
+            self.read_into(array)
+            return array
+        array = np.memmap(self.mapped, dtype, "r", offset=self.pos, shape=(count,))
+        self.file.seek(array.nbytes, io.SEEK_CUR)
+        self.pos += array.nbytes
+        return array
 
     def read_into(self, array: np.ndarray) -> None:
         view = memoryview(array.reshape(-1)).cast("B")
@@ -108,19 +121,22 @@ class _Walker:
         return _key(number, wire) + payload
 
 
-def read_caffemodel(path: str | os.PathLike[str], shown: str | None = None) -> WeightFile:
+def read_caffemodel(
+    path: str | os.PathLike[str], shown: str | None = None, *, mapped: bool = False
+) -> WeightFile:
     """The layers of a binary NetParameter file, upgraded as Caffe's
     ReadNetParamsFromBinaryFileOrDie upgrades them (V1 `layers` to `layer`; net-level input
     fields to a blob-less layer named "input" ahead of the rest).
 
     `shown` is how errors name the file (default: the path). A truncated or corrupt file
-    raises FillerError with Caffe's text and where the walk stopped.
+    raises FillerError with Caffe's text and where the walk stopped. `mapped`: blob values
+    are read-only memory maps of the file instead of arrays in memory.
     """
     shown = os.fspath(path) if shown is None else shown
     header = bytearray()
     blobs: list[tuple[SourceBlob, ...]] = []
     with open(path, "rb") as file:
-        walker = _Walker(file, os.fstat(file.fileno()).st_size)
+        walker = _Walker(file, os.fstat(file.fileno()).st_size, os.fspath(path) if mapped else None)
         try:
             while walker.pos < walker.size:
                 number, wire = walker.key()
@@ -217,8 +233,7 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
                 length = walker.length(end)
                 if length % dtype.itemsize:
                     raise _Corrupt(f"packed field {number} of {length} bytes splits a value")
-                chunk = np.empty(length // dtype.itemsize, dtype)
-                walker.read_into(chunk)
+                chunk = walker.values(length // dtype.itemsize, dtype)
             elif wire == (_FIXED32 if number == _BLOB_DATA else _FIXED64):
                 chunk = np.frombuffer(walker.read(dtype.itemsize), dtype)
             else:

@@ -63,9 +63,10 @@ def weight_files(weights: WeightsLike) -> list[WeightFile]:
     )
 
 
-def read_weights(source: WeightsSource) -> WeightFile:
+def read_weights(source: WeightsSource, *, mapped: bool = False) -> WeightFile:
     """One weights source: a path (.npz, .safetensors; an HDF5 file by its signature; else a
-    binary NetParameter) or a mapping {layer: [array, ...]} in file order."""
+    binary NetParameter) or a mapping {layer: [array, ...]} in file order. `mapped`: a
+    binary NetParameter's blobs are memory-mapped, not read."""
     if isinstance(source, Mapping):
         return _mapping_file(source)
     if not isinstance(source, (str, os.PathLike)):
@@ -84,7 +85,7 @@ def read_weights(source: WeightsSource) -> WeightFile:
             return arrayfiles.read_safetensors(path, shown)
         if _is_hdf5(path):
             return arrayfiles.read_hdf5(path, shown)
-        return read_caffemodel(path, shown)
+        return read_caffemodel(path, shown, mapped=mapped)
     except OSError as error:
         raise FillerError(f"Couldn't open {shown}: {error.strerror or error}") from None
 
