@@ -256,15 +256,18 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
 
 
 def write_caffemodel(
-    path: str | os.PathLike[str], name: str, layers: Iterable[tuple[LayerParameter, list[np.ndarray]]]
+    path: str | os.PathLike[str],
+    name: str | None,
+    layers: Iterable[tuple[LayerParameter, list[np.ndarray]]],
 ) -> None:
-    """Write a binary NetParameter: `name`, then each (layer fields, blobs) as one layer.
+    """Write a binary NetParameter: `name` (None: no name field; Caffe always writes one,
+    empty or not), then each (layer fields, blobs) as one layer.
 
     float64 blobs are written as `double_data` (as Caffe's Blob<double>::ToProto does), any
     other dtype as float32 `data`. The file appears whole or not at all.
     """
     with written_whole(path) as temporary, open(temporary, "wb") as file:
-        if name:
+        if name is not None:
             encoded = name.encode()
             file.write(_key(_NET_NAME, _LENGTH) + _varint(len(encoded)) + encoded)
         for fields, blobs in layers:

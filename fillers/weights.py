@@ -19,8 +19,9 @@ from .caffemodel import write_caffemodel
 from .errors import FillerError
 from .finetune import TargetLayer, planned_copies, read_weights
 from .net import LayerPlan, NetPlan, plan_net, target_layers
-from .netproto import NetSource, PhaseLike
+from .netproto import NetSource, PhaseLike, phase_number
 from .params import NetParams
+from .splits import insert_splits
 
 PathLike = str | os.PathLike[str]
 
@@ -127,14 +128,14 @@ def save_weights(
     checked = _checked_params(params)
     types = getattr(params, "types", {})
     if net is None:
-        name = ""
+        name = None
         layers = [
             (LayerParameter(name=layer, type=types.get(layer, "")), blobs) for layer, blobs in checked.items()
         ]
         shared: dict[tuple[str, int], bool] = {}
     else:
         plan = plan_net(net, phase=phase, input_shapes=input_shapes)
-        name, layers, shared = plan.name, _net_layer_blobs(plan, checked), _shared_blobs(plan)
+        name, layers, shared = plan.name, _net_layer_blobs(plan, checked, phase), _shared_blobs(plan)
     if form == _CAFFEMODEL:
         write_caffemodel(path, name, layers)
         return
@@ -196,14 +197,24 @@ def _net_layers(
 
 
 def _net_layer_blobs(
-    plan: NetPlan, params: dict[str, list[np.ndarray]]
+    plan: NetPlan, params: dict[str, list[np.ndarray]], phase: PhaseLike
 ) -> list[tuple[LayerParameter, list[np.ndarray]]]:
-    """Every layer of the net with its params, which must be the net's blobs exactly."""
+    """Every layer of the net as Caffe builds it (Split layers included) with its params,
+    which must be the net's blobs exactly."""
     extra = set(params) - {layer.name for layer in plan.layers if layer.blobs}
     if extra:
         raise FillerError(f"params: layers {sorted(extra)} have no blobs in the net")
     layers = []
-    for layer in plan.layers:
+    given = [
+        LayerParameter(name=layer.name, type=layer.type) if layer.param is None else layer.param
+        for layer in plan.layers
+    ]
+    for fields, index in insert_splits(given):
+        if index is None:
+            fields.phase = phase_number(phase)
+            layers.append((fields, []))
+            continue
+        layer = plan.layers[index]
         blobs = params.get(layer.name, []) if layer.blobs else []
         shapes = [blob.shape for blob in layer.blobs]
         if [tuple(blob.shape) for blob in blobs] != shapes:
@@ -211,18 +222,14 @@ def _net_layer_blobs(
                 f"params: layer {layer.name!r} has blobs of shapes {[tuple(b.shape) for b in blobs]}; "
                 f"the net's are {shapes}"
             )
-        layers.append((_as_set_up(layer), blobs))
+        layers.append((_as_set_up(fields, layer), blobs))
     return layers
 
 
-def _as_set_up(layer: LayerPlan) -> LayerParameter:
+def _as_set_up(fields: LayerParameter, layer: LayerPlan) -> LayerParameter:
     """The layer's LayerParameter as Caffe holds it after setup, which Layer::ToProto writes:
     a loss layer without loss_weight gains `loss_weight: 1` (LossLayer::LayerSetUp), a
     BatchNorm gains `param { lr_mult: 0 }` for each statistic it has none for."""
-    fields = LayerParameter()
-    if layer.param is not None:
-        fields.CopyFrom(layer.param)
-    fields.name, fields.type = layer.name, layer.type
     if layer.type in _LOSS_LAYERS and not fields.loss_weight:
         fields.loss_weight.append(1.0)
     if layer.type == "BatchNorm":

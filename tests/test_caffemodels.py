@@ -75,6 +75,17 @@ def test_caffes_file_holds_init_nets_blobs_for_the_same_seed(golden):
     assert loaded.roles == params.roles
 
 
+@pytest.mark.parametrize("golden", WRITTEN, ids=map(_id, WRITTEN))
+def test_save_weights_with_the_net_writes_caffes_file_byte_for_byte(golden, tmp_path):
+    # Net::ToProto's layout: every layer as built (Split layers included) with its parameters
+    # after setup, its blobs' packed data before their shapes.
+    case, result = golden["case"], golden["result"]
+    options = {"phase": case["phase"], "input_shapes": result["inputs"]}
+    params = fillers.init_net(case["prototxt"], seed=case["seed"], **options)
+    fillers.save_weights(params, tmp_path / "net.caffemodel", net=case["prototxt"], **options)
+    assert (tmp_path / "net.caffemodel").read_bytes() == (DATA / case["path"]).read_bytes()
+
+
 @pytest.mark.parametrize("golden", FINETUNED, ids=map(_id, FINETUNED))
 def test_finetuning_matches_caffe_train_weights(golden, in_data):
     case, result = golden["case"], golden["result"]

@@ -95,12 +95,15 @@ def test_caffemodel_written_with_its_net_carries_every_layer_as_caffe_does(tmp_p
     fillers.save_weights(params, tmp_path / "lenet.caffemodel", net=LENET, **LENET_OPTIONS)
     written = NetParameter.FromString((tmp_path / "lenet.caffemodel").read_bytes())
     assert written.name == "LeNet"
+    # The Split layers Caffe inserts where a top feeds two bottoms (label, ip2) are written too.
     assert [layer.name for layer in written.layer] == [
-        "mnist", "conv1", "pool1", "conv2", "pool2", "ip1", "relu1", "ip2", "accuracy", "loss"
+        "mnist", "label_mnist_1_split", "conv1", "pool1", "conv2", "pool2", "ip1", "relu1", "ip2",
+        "ip2_ip2_0_split", "accuracy", "loss",
     ]  # fmt: skip
+    assert list(written.layer[-1].bottom) == ["ip2_ip2_0_split_1", "label_mnist_1_split_1"]
     loss = written.layer[-1]
     assert list(loss.loss_weight) == [1.0] and loss.phase == 1  # TEST
-    conv1 = written.layer[1]
+    conv1 = written.layer[2]
     assert conv1.convolution_param.weight_filler.type == "xavier"
     assert list(conv1.blobs[0].shape.dim) == [20, 1, 5, 5] and not conv1.blobs[0].double_data
 
@@ -110,7 +113,7 @@ def test_hdf5_snapshot_leaves_shared_blobs_to_their_owner(tmp_path):
     params = fillers.init_net(SMALL, seed=1)
     fillers.save_weights(params, tmp_path / "s.caffemodel.h5", net=SMALL)
     with h5py.File(tmp_path / "s.caffemodel.h5") as file:
-        assert sorted(file["data"]) == ["data", "ip", "ip_other", "ip_twin", "relu"]
+        assert sorted(file["data"]) == ["data", "data_data_0_split", "ip", "ip_other", "ip_twin", "relu"]
         assert sorted(file["data/ip_twin"]) == ["0", "1"] and list(file["data/ip_other"]) == []
     loaded = fillers.load_weights(tmp_path / "s.caffemodel.h5")
     assert "ip_other" not in loaded
