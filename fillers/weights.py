@@ -72,9 +72,9 @@ def load_weights(
     A missing, truncated or corrupt file, or a blob whose value count is not its shape's,
     raises FillerError naming the file, layer and blob.
     """
-    file = read_weights(path) if isinstance(path, (str, os.PathLike)) else None
-    if file is None:
+    if not isinstance(path, (str, os.PathLike)):
         raise FillerError(f"load_weights: {path!r} is not a file path")
+    file = read_weights(path)
     targets: dict[str, tuple[str, tuple[tuple[int, ...], ...]]] = {}
     if net is not None:
         layers, types = _net_layers(net, phase, input_shapes)

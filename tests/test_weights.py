@@ -339,3 +339,36 @@ def test_importing_fillers_imports_no_optional_dependency():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("blobs", "message"),
+    [
+        (
+            {"0": np.zeros((4, 3)), "1": np.zeros(4), "2": np.zeros(1)},
+            r"Check failed: num_source_params <= target_blobs.size\(\) \(3 vs. 2\) "
+            "Incompatible number of blobs for layer ip",
+        ),
+        (
+            {"0": np.zeros((3, 4)), "1": np.zeros(4)},
+            r"Check failed: blob_dims == blob->shape\(\) Cannot load blob from hdf5; shape mismatch. "
+            r"Source shape is 3 4 \(12\) target shape is 4 3 \(12\)",
+        ),
+        ({"1": np.zeros(4)}, "^Incompatible number of blobs for layer ip$"),
+    ],
+)
+def test_hdf5_snapshots_are_checked_as_caffe_checks_them(tmp_path, blobs, message):
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "w.caffemodel.h5", "w") as file:
+        for key, values in blobs.items():
+            file.create_dataset(f"data/ip/{key}", data=values)
+    with pytest.raises(fillers.FillerError, match=message):
+        fillers.init_net(SMALL, seed=1, weights=tmp_path / "w.caffemodel.h5")
+
+
+def test_hdf5_without_data_group_gives_caffes_text(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "w.caffemodel.h5", "w") as file:
+        file.create_group("other")
+    with pytest.raises(fillers.FillerError, match="Error reading weights from"):
+        fillers.load_weights(tmp_path / "w.caffemodel.h5")
