@@ -5,10 +5,12 @@ from .errors import FillerError
 from .fillers import Filler
 from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
 from .net import init_net
+from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
+from .weights import load_weights, save_weights
 
 __all__ = [
     "BlobSpec",
@@ -19,6 +21,7 @@ __all__ = [
     "GetFiller",
     "Layer",
     "LayerSetup",
+    "NetParams",
     "dump",
     "dump_all",
     "from_dict",
@@ -26,11 +29,13 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_weights",
     "parse",
     "register",
     "register_layer",
     "registered",
     "registered_layers",
+    "save_weights",
     "set_random_seed",
     "to_dict",
     "to_text",

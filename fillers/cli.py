@@ -1,4 +1,4 @@
-"""The `fillers` command: fill, show, list, specs and net, over the public API.
+"""The `fillers` command: fill, show, list, specs, net and weights, over the public API.
 
 A failure the library reports (FillerError: a bad spec, shape or net) or an unreadable file
 (OSError) ends the command with one line on stderr and exit status 1; argparse owns usage
@@ -8,6 +8,7 @@ errors (status 2) and --help (status 0).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,14 +18,17 @@ import numpy as np
 
 from .cliutil import Progress, load_plugins, moments, plot_histograms, shape_rules
 from .errors import FillerError
+from .finetune import apply_copies, planned_copies, read_weights, weight_files
 from .formats import FORMAT_BY_SUFFIX, errors_in, read_text
 from .layers.registry import cli_hints
-from .net import ParamBlob, fill_net, plan_net
+from .net import ParamBlob, fill_net, plan_net, target_layers
 from .netfile import NetFile, read_net_file
+from .params import blob_roles
 from .registry import get_filler, registered
 from .spec import FillerParameter, load, parse, to_text
 from .specset import is_net_file, load_all, net_file_fillers
 from .stream import CaffeRNG
+from .weights import save_weights
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
@@ -108,7 +112,7 @@ def _net(args: argparse.Namespace) -> None:
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
     rng = CaffeRNG(args.seed)
-    # init_net in its two steps, so that the table can say which filler made each blob.
+    # init_net in its steps, so that the table can say which filler (or file) made each blob.
     plan = plan_net(
         net,
         phase=args.phase,
@@ -117,7 +121,9 @@ def _net(args: argparse.Namespace) -> None:
         input_shapes=input_shapes,
         shape_rules=rules,
     )
-    if plan.blobs and not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage):
+    copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
+    no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
+    if plan.blobs and no_fillers and args.weights is None:
         print(
             f"fillers net: note: {args.net} writes no fillers, so every blob takes its layer's default "
             "(constant 0 for weights and biases); is this a deploy file?",
@@ -128,6 +134,8 @@ def _net(args: argparse.Namespace) -> None:
         params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype], progress=progress)
     finally:
         progress.close()
+    apply_copies(params, copies)
+    copied = {(copy.layer, copy.index): copy.source for copy in copies}
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
     if args.plot is not None:
         names = [
@@ -135,13 +143,18 @@ def _net(args: argparse.Namespace) -> None:
         ]
         plot_histograms([(name, values) for name, (_, values) in zip(names, blobs, strict=True)], args.plot)
     if args.out is not None:
-        with open(args.out, "wb") as out:
-            np.savez(out, **{f"{blob.layer}/{blob.index}": values for blob, values in blobs})
+        save_weights(params, args.out, net=plan, phase=args.phase, input_shapes=input_shapes)
     print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}")
     _print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
-            (blob.layer, blob.index, _shape_text(blob.shape), *_moments(values), _made_by(blob))
+            (
+                blob.layer,
+                blob.index,
+                _shape_text(blob.shape),
+                *_moments(values),
+                "from weights" if (blob.layer, blob.index) in copied else _made_by(blob),
+            )
             for blob, values in blobs
         ],
     )
@@ -153,6 +166,46 @@ def _read_net(args: argparse.Namespace) -> NetFile:
     if net.taken_from:
         print(f"fillers {args.command}: {args.net} is a solver; its net is {net.taken_from}", file=sys.stderr)
     return net
+
+
+def _weights(args: argparse.Namespace) -> None:
+    # A .caffemodel's blobs are mapped, not read, and reduced in chunks: memory stays bounded
+    # by the chunk size however big the file.
+    file = read_weights(args.file, mapped=True)
+    rows = []
+    for layer in file.layers:
+        roles = blob_roles(layer.type, len(layer.blobs))
+        for index, blob in enumerate(layer.blobs):
+            if blob is not None:
+                stats = _chunked_statistics(blob.values)
+                rows.append(
+                    (layer.name, layer.type, f"{index}:{roles[index]}", _shape_text(blob.shape), *stats)
+                )
+    _print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
+
+
+_CHUNK = 1 << 20
+
+
+def _chunked_statistics(values: np.ndarray) -> tuple[float, float, float, float]:
+    """min, max, mean and std of `values`, a chunk of 2^20 values at a time, in float64;
+    chunks combine their means and squared deviations (Chan et al.), which keeps std exact
+    where sum-of-squares formulas cancel."""
+    flat = values.reshape(-1)
+    if not flat.size:
+        return (math.nan,) * 4
+    low, high, count, mean, deviations = math.inf, -math.inf, 0, 0.0, 0.0
+    for start in range(0, flat.size, _CHUNK):
+        chunk = np.asarray(flat[start : start + _CHUNK], dtype=np.float64)
+        low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
+        chunk_mean = float(chunk.mean())
+        chunk_deviations = float(((chunk - chunk_mean) ** 2).sum())
+        total = count + chunk.size
+        delta = chunk_mean - mean
+        mean += delta * chunk.size / total
+        deviations += chunk_deviations + delta * delta * count * chunk.size / total
+        count = total
+    return low, high, mean, math.sqrt(deviations / count)
 
 
 def _read_spec(spec: str) -> FillerParameter:
@@ -270,7 +323,7 @@ def _parser() -> argparse.ArgumentParser:
         _net,
         "initialize every learnable blob of a net",
         "Initialize every learnable blob of a Caffe net as Caffe's Net::Init does for --seed, "
-        'print a table of them, and write them with --out (keys "<layer>/<index>").',
+        "print a table of them, and write them with --out.",
     )
     net.add_argument("net", metavar="NET.prototxt", help="a Caffe net or solver prototxt (any file name)")
     net.add_argument("--phase", choices=_PHASES, default="TRAIN", help="the phase to build (default: TRAIN)")
@@ -283,12 +336,32 @@ def _parser() -> argparse.ArgumentParser:
         help="the shape of a top the net does not give, e.g. data=1,3,227,227 (repeat for each)",
     )
     _add_dtype_and_seed(net)
-    net.add_argument("--out", metavar="FILE.npz", help="write the blobs to this .npz file")
+    net.add_argument(
+        "--weights",
+        metavar="W.caffemodel",
+        help="then copy the blobs of these trained weights, as `caffe train --weights` does "
+        "(comma-separated files are copied in order)",
+    )
+    net.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the blobs to FILE: .caffemodel, .caffemodel.h5, .npz or .safetensors, by extension",
+    )
+
     net.add_argument(
         "--plot",
         metavar="FILE.png",
         help="draw one histogram per learnable blob to this image (needs matplotlib: fillers[plot])",
     )
+
+    weights = _add_command(
+        commands,
+        _weights,
+        "list the blobs of a weights file",
+        "Print every blob of a weights file (.caffemodel, .caffemodel.h5, .npz, .safetensors) "
+        "with its layer, type, role, shape, min, max, mean and std.",
+    )
+    weights.add_argument("file", metavar="FILE", help="a weights file")
     return parser
 
 

@@ -19,15 +19,15 @@ from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, Pa
 from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
+from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .netfile import Fields, LayerSource, read_net_file
 from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
+from .params import NetParams
 from .registry import get_filler
 from .stream import CaffeRNG
 from .textproto import Block
-
-Params = dict[str, list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,15 @@ class ParamBlob:
 @dataclass(frozen=True)
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
-    its blobs, and the raw outputs its setup draws before filling them."""
+    its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
+    as Net::Init holds it (phase set), which a .caffemodel writes back."""
 
     name: str
     type: str
     tops: tuple[tuple[str, Shape | None], ...]
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
+    param: LayerParameter | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +168,10 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
-) -> Params:
-    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
+    weights: WeightsLike | None = None,
+) -> NetParams:
+    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
+    then, with `weights`, the trained blobs `caffe train --weights` copies over them.
 
     Args:
       net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
@@ -186,22 +190,48 @@ def init_net(
         with the LayerParameter and a list of shape tuples. Only for types without learnable
         blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
         gives all its tops (a Python data layer, say).
+      weights: trained blobs to start from, as `caffe train --weights` gives them: a path
+        (.caffemodel, .caffemodel.h5, .npz, .safetensors), a mapping {layer: [array, ...]},
+        a list of these, or comma-separated paths, copied in order. Every layer is filled
+        first (the stream moves exactly as without weights); then each layer of a weights
+        file whose name the net has takes the file's blobs (Net::CopyTrainedLayersFrom:
+        the first net layer of that name, whatever its type; layers the net lacks are
+        ignored; blob counts and shapes must match, else Caffe's error text). Every file is
+        read and checked before the first draw. A shared blob takes the value last copied
+        into it.
 
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
       order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
+      The mapping is a `NetParams`: `.types[layer]` is the layer's type ("Convolution") and
+      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.params.blob_roles`).
 
     >>> params = init_net('''
     ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
     ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
     ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
-    >>> [blob.shape for blob in params["ip"]]
-    [(4, 3), (4,)]
+    >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
+    ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
     """
     plan = plan_net(
         net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
     )
-    return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
+    params = fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    apply_copies(params, copies)
+    return params
+
+
+def target_layers(plan: NetPlan) -> list[TargetLayer]:
+    """The net's layers as weights files see them: name, blob shapes, shared blobs."""
+    return [
+        TargetLayer(
+            layer.name,
+            tuple(blob.shape for blob in layer.blobs),
+            tuple(blob.owner is not None for blob in layer.blobs),
+        )
+        for layer in plan.layers
+    ]
 
 
 def plan_net(
@@ -288,7 +318,7 @@ def _plan_layer(
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
     params = _append_params(layer, made.blobs, named)
-    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
 
 
 def _definition_type(layer: LayerParameter) -> str:
@@ -323,7 +353,7 @@ def fill_net(
     rng: Stream | None = None,
     dtype: object = np.float32,
     progress: Callable[[int, int, str], None] | None = None,
-) -> Params:
+) -> NetParams:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
     blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`;
     `progress(done, total, layer_name)` is called before each layer with blobs.
@@ -343,7 +373,7 @@ def fill_net(
                 raise FillerError(
                     f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
                 ) from None
-    params: Params = {}
+    params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
     for layer in plan.layers:
@@ -353,12 +383,16 @@ def fill_net(
             if progress is not None:
                 progress(done, total, layer.name)
             done += 1
-            params[layer.name] = [
-                np.zeros(blob.shape, dtype)
-                if blob.filler is None
-                else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
-                for blob in layer.blobs
-            ]
+            params.add(
+                layer.name,
+                layer.type,
+                [
+                    np.zeros(blob.shape, dtype)
+                    if blob.filler is None
+                    else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                    for blob in layer.blobs
+                ],
+            )
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner
