@@ -335,7 +335,7 @@ def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:
     """Every filler the layer's fields hold, fork fields included."""
     from .netfile import layer_fillers_in
 
-    return layer_fillers_in(at.fields._block)
+    return layer_fillers_in(at.fields.block)
 
 
 def _located(message: str, layer: LayerParameter, at: LayerSource) -> str:

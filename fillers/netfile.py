@@ -67,6 +67,11 @@ class Fields:
         """The 1-based line the block starts on."""
         return self._block.line
 
+    @property
+    def block(self) -> Block:
+        """The block as parsed, with every field's position."""
+        return self._block
+
     def all(self, name: str) -> list[Any]:
         """Every value of field `name`, in file order ([] when it is not set)."""
         return [self._value(item) for item in self._block.named(name)]
@@ -152,7 +157,7 @@ class NetFile:
     def fillers(self, index: int) -> list[tuple[str, FillerParameter]]:
         """Every FillerParameter layer `index` writes, fork fields included, named by field
         ("weight_filler", "data_filler.1"; a name two blocks share takes its block's path)."""
-        return layer_fillers_in(self.layers[index].fields._block)
+        return layer_fillers_in(self.layers[index].fields.block)
 
 
 def read_net_file(source: object) -> NetFile:

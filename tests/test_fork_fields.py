@@ -165,3 +165,35 @@ def test_python_hints_in_python():
         fillers.FillerError, match=r"register_layer\('Foo'\).*shape_rules=\{'Foo': \"same\"\}"
     ):
         plan_net(net)
+
+
+def test_a_forks_value_in_a_known_enum_is_passed_over_and_kept():
+    net = INPUT + (
+        'layer { name: "r" type: "ReLU" bottom: "data" top: "r"\n'
+        "  loss_param { normalization: PRE_FIXED } }\n"
+    )
+    plan = plan_net(net)
+    assert read_net_file(net).layers[1].fields["loss_param"]["normalization"] == "PRE_FIXED"
+    assert plan.layers[1].tops == (("r", (2, 3, 4, 4)),)
+
+
+def test_a_typo_in_an_enum_that_decides_shapes_is_an_error():
+    net = INPUT + (
+        'layer { name: "p" type: "Pooling" bottom: "data" top: "p"\n'
+        "  pooling_param { pool: MAXX kernel_size: 2 } }\n"
+    )
+    with pytest.raises(
+        fillers.FillerError, match=r"line 3:19: layer 'p': pool: 'MAXX' is not a PoolMethod; did you mean MAX"
+    ):
+        plan_net(net)
+
+
+def test_a_value_of_the_wrong_kind_names_its_position():
+    net = (
+        INPUT
+        + 'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n  inner_product_param { num_output: "4" } }'
+    )
+    with pytest.raises(
+        fillers.FillerError, match=r"line 3:25: layer 'ip': num_output: '4' is not an integer"
+    ):
+        plan_net(net)

@@ -24,6 +24,7 @@ from .registry import (
     LayerDefinition,
     SetupFunction,
     define,
+    define_hint,
     definition_of,
     did_you_mean,
     registered_layers,
@@ -131,7 +132,7 @@ def layer_kind(
         raise FillerError(
             f"layer type {layer_type!r} has a filler in its parameters, so it has learnable blobs "
             f"that a shape rule or given top shapes would silently drop; "
-            f"{ways_forward(layer_type, has_bottoms=has_bottoms).split('; or')[0]}"
+            f"{define_hint(layer_type)}"
         )
     if rule is None:
         if tops_given:

@@ -187,11 +187,18 @@ def did_you_mean(name: str, choices: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def define_hint(layer_type: str) -> str:
+    """How a user defines a layer type, in the syntax of where they are."""
+    if hint_style.get() == "cli":
+        return f"--plugin FILE.py, a Python file that defines it with @fillers.register_layer({layer_type!r})"
+    return f"define it with @fillers.register_layer({layer_type!r})"
+
+
 def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
     """How a user gets past a layer type without a definition, in the syntax of where they are."""
     if hint_style.get() == "cli":
         ways = [
-            f"--plugin FILE.py, a Python file that defines it with @fillers.register_layer({layer_type!r})",
+            define_hint(layer_type),
             f"or, if it has no learnable blobs, --shape-rule {layer_type}=same "
             "(each top shaped like bottom 0)",
         ]
@@ -199,7 +206,7 @@ def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
             ways.append("or, for a layer without bottoms, --input TOP=DIMS for each of its tops")
     else:
         ways = [
-            f"define it with @fillers.register_layer({layer_type!r})",
+            define_hint(layer_type),
             f'or, if it has no learnable blobs, shape_rules={{{layer_type!r}: "same"}} or a function '
             "(layer, bottom_shapes) -> top_shapes",
         ]
