@@ -191,7 +191,8 @@ def test_a_typo_in_an_enum_that_decides_shapes_is_an_error():
 def test_a_value_of_the_wrong_kind_names_its_position():
     net = (
         INPUT
-        + 'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n  inner_product_param { num_output: "4" } }'
+        + 'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"\n'
+        + '  inner_product_param { num_output: "4" } }'
     )
     with pytest.raises(
         fillers.FillerError, match=r"line 3:25: layer 'ip': num_output: '4' is not an integer"
