@@ -213,7 +213,7 @@ def _from_text(text: str, path: str) -> NetFile:
 # Enum fields whose value decides shapes, fillers or which layers a net keeps: a name the
 # schema lacks there is a typo to report, not a fork's extra value to pass over.
 _DECISIVE_ENUMS = frozenset(
-    {"phase", "pool", "operation", "share_mode", "variance_norm", "round_mode", "norm_region"}
+    {"phase", "pool", "operation", "share_mode", "variance_norm", "round_mode", "norm_region", "type"}
 )
 _INT_RANGES = {
     FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
