@@ -182,14 +182,17 @@ def init_net(
         stream (see `fillers.set_random_seed`).
       input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
         {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
-        layer's images, an HDF5Data layer's tops) where a layer needs its shape; it also
-        overrides an Input layer's shape. A name no such top has is an error.
+        layer's images, an HDF5Data layer's tops) where a layer needs its shape and the
+        source is not on disk. A shape that contradicts a dimension the prototxt fixes
+        (batch_size, crop_size, an Input or MemoryData shape) is an error naming both, and
+        so is a name no such top has.
       dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
       shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
         top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
         with the LayerParameter and a list of shape tuples. Only for types without learnable
-        blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
-        gives all its tops (a Python data layer, say).
+        blobs, and refused for a layer whose parameters hold a filler. A layer of an unknown
+        type without bottoms needs no rule when input_shapes gives all its tops (a Python data
+        layer, say). Layer types of forks and plugins: `fillers.register_layer`.
       weights: trained blobs to start from, as `caffe train --weights` gives them: a path
         (.caffemodel, .caffemodel.h5, .npz, .safetensors), a mapping {layer: [array, ...]},
         a list of these, or comma-separated paths, copied in order. Every layer is filled

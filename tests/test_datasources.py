@@ -132,3 +132,25 @@ def test_import_fillers_imports_no_reader():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("layer", "fixed"),
+    [
+        (
+            'type: "MemoryData" top: "data" top: "label" '
+            "memory_data_param { batch_size: 4 channels: 3 height: 8 width: 8 }",
+            "4,3,8,8",
+        ),
+        (
+            'type: "DummyData" top: "data" dummy_data_param { shape { dim: 4 dim: 3 dim: 8 dim: 8 } }',
+            "4,3,8,8",
+        ),
+        ('type: "Input" top: "data" input_param { shape { dim: 4 dim: 3 dim: 8 dim: 8 } }', "4,3,8,8"),
+    ],
+)
+def test_an_input_shape_that_contradicts_the_prototxt_names_both(layer, fixed):
+    net = f'layer {{ name: "data" {layer} }}'
+    with pytest.raises(fillers.FillerError, match=rf"\(4, 3, 9, 8\) contradicts.*{fixed}"):
+        plan_net(net, input_shapes={"data": (4, 3, 9, 8)})
+    assert plan_net(net, input_shapes={"data": (4, 3, 8, 8)}).layers[0].tops[0] == ("data", (4, 3, 8, 8))
