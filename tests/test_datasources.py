@@ -154,3 +154,25 @@ def test_an_input_shape_that_contradicts_the_prototxt_names_both(layer, fixed):
     with pytest.raises(fillers.FillerError, match=rf"\(4, 3, 9, 8\) contradicts.*{fixed}"):
         plan_net(net, input_shapes={"data": (4, 3, 9, 8)})
     assert plan_net(net, input_shapes={"data": (4, 3, 8, 8)}).layers[0].tops[0] == ("data", (4, 3, 8, 8))
+
+
+def test_annotated_data_reads_its_first_annotated_datum(tmp_path):
+    lmdb = pytest.importorskip("lmdb")
+    from pathlib import Path
+
+    path = tmp_path / "trainval_lmdb"
+    image = datum(data=png(500, 375), encoded=True)
+    # AnnotatedDatum: datum 1, type 2 (BBOX), annotation_group 3 { annotation 2 {...} x3 }
+    group = b"".join(varint(2 << 3 | 2) + varint(2) + varint(1 << 3) + varint(i) for i in range(3))
+    record = varint(1 << 3 | 2) + varint(len(image)) + image + varint(2 << 3) + varint(0)
+    record += varint(3 << 3 | 2) + varint(len(group)) + group
+    env = lmdb.open(str(path), map_size=1 << 20)
+    with env.begin(write=True) as txn:
+        txn.put(b"0", record)
+    env.close()
+    text = (Path(__file__).parent / "data" / "forks" / "MobileNetSSD_train.prototxt").read_text()
+    net = tmp_path / "ssd.prototxt"
+    net.write_text(text.replace('source: "trainval_lmdb/"', f'source: "{path}"'))
+    plan = plan_net(net)
+    # resize_param WARP 300x300; channels from the decoded image; 3 boxes.
+    assert plan.layers[0].tops == (("data", (24, 3, 300, 300)), ("label", (1, 1, 3, 8)))

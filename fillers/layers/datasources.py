@@ -87,8 +87,24 @@ def datum_dims(value: bytes, source: str, force_color: bool = False, force_gray:
     return dims
 
 
-def _wire_fields(value: bytes, source: str) -> dict[int, Any]:
-    """The varint and length-delimited fields of a protobuf message (last one wins)."""
+def first_annotated_datum(source: str, backend: str) -> tuple[bytes, int, bool] | None:
+    """The Datum inside the first AnnotatedDatum of an SSD database, how many boxes its
+    annotation groups hold, and whether it sets its type (AnnotatedDatum: datum 1, type 2,
+    annotation_group 3; AnnotationGroup: annotation 2); None when `source` does not exist."""
+    if not os.path.isdir(source):
+        return None
+    value = _first_lmdb_value(source) if backend == "LMDB" else _first_leveldb_value(source)
+    if value is None:
+        raise FillerError(f"{source}: the database is empty")
+    fields = _wire_fields(value, source, repeated=True)
+    datum = fields.get(1, [b""])[-1]
+    boxes = sum(len(_wire_fields(group, source, repeated=True).get(2, [])) for group in fields.get(3, []))
+    return datum, boxes, 2 in fields
+
+
+def _wire_fields(value: bytes, source: str, repeated: bool = False) -> dict[int, Any]:
+    """The varint and length-delimited fields of a protobuf message: the last value of each,
+    or with `repeated` the list of all."""
     fields: dict[int, Any] = {}
     position = 0
     try:
@@ -96,17 +112,24 @@ def _wire_fields(value: bytes, source: str) -> dict[int, Any]:
             key, position = _varint(value, position)
             number, wire = key >> 3, key & 7
             if wire == 0:
-                fields[number], position = _varint(value, position)
+                item, position = _varint(value, position)
             elif wire == 2:
                 length, position = _varint(value, position)
-                fields[number] = value[position : position + length]
+                item = value[position : position + length]
                 position += length
+                if position > len(value):
+                    raise ValueError("truncated field")
             elif wire == 5:
                 position += 4
             elif wire == 1:
                 position += 8
             else:
                 raise ValueError(f"wire type {wire}")
+            if wire in (0, 2):
+                if repeated:
+                    fields.setdefault(number, []).append(item)
+                else:
+                    fields[number] = item
     except (IndexError, ValueError) as error:
         raise FillerError(f"{source}: the first record is not a Datum ({error})") from None
     return fields

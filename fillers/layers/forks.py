@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .._proto.filler_pb2 import TRAIN, FillerParameter
+from .._proto.filler_pb2 import TRAIN, DataParameter, FillerParameter
 from ..errors import FillerError
-from . import learnable
+from ..netfile import Fields
+from ..textproto import Block
+from . import datasources, learnable
 from .blob import BlobSpec, LayerSetup, Shape, c_div, legacy_dim, require
 from .registry import Layer, register_layer
 
@@ -178,10 +180,26 @@ def annotated_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
     if resize is not None and _num(resize, "resize_mode", "WARP") in ("WARP", "FIT_LARGE_SIZE_AND_PAD"):
         height, width = _num(resize, "height", 0) or None, _num(resize, "width", 0) or None
     crop = layer.transform_param.crop_size
+    channels = None
+    first = datasources.first_annotated_datum(
+        layer.data_param.source, DataParameter.DB.Name(layer.data_param.backend)
+    )
+    label: tuple[int | None, ...] = (1, 1, None, 8)
+    if first is not None:
+        datum, boxes, typed = first
+        transform_param = layer.transform_param
+        channels, datum_h, datum_w = datasources.datum_dims(
+            datum, layer.data_param.source, transform_param.force_color, transform_param.force_gray
+        )
+        if height is None and (resize is None or _num(resize, "resize_mode", "WARP") == "WARP"):
+            height, width = datum_h, datum_w
+        # Without an annotation type (in the datum or anno_type) labels are one per image.
+        typed = typed or "anno_type" in layer.fields.get("annotated_data_param", Fields(Block()))
+        label = (1, 1, max(boxes, 1), 8) if typed else (batch_size, 1, 1, 1)
     if crop:
         height = width = crop
-    data = (batch_size, None, height, width)
-    tops: tuple[Any, ...] = (data, (1, 1, None, 8))
+    data = (batch_size, channels, height, width)
+    tops: tuple[Any, ...] = (data, label)
     draws = 1 + 2 * _transform_draws(layer) + 1
     return LayerSetup(tops=tops[:num_tops], setup_draws=draws)
 
