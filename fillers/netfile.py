@@ -138,7 +138,7 @@ class LayerSource:
 
     @property
     def where(self) -> str:
-        """ "file:line:column" (or "line L, column C" for text; "" for a message)."""
+        """ "file:line:column" ("line L:C" for text without a file; "" for a message)."""
         if not self.line:
             return self.path
         return f"{self.path}:{self.line}:{self.column}" if self.path else f"line {self.line}:{self.column}"
@@ -178,7 +178,7 @@ def read_net_file(source: object) -> NetFile:
     return NetFile(param, tuple(LayerSource("", 0, 0, empty) for _ in param.layer))
 
 
-def _from_text(text: str, path: str) -> NetFile:
+def _from_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
     from .netproto import upgrade_net_as_needed
 
     try:
@@ -186,9 +186,12 @@ def _from_text(text: str, path: str) -> NetFile:
     except FillerError as error:
         raise FillerError(f"{path}:{error}" if path else f"line {error}") from None
     tree, taken_from = _net_of_solver(tree, path)
+    if taken_from and in_solver:
+        raise FillerError(f"{path}: the net a solver names is itself a solver")
     if taken_from.startswith(("net:", "train_net:")):
         field, net_path = taken_from.split(":", 1)
-        return _with_solver_note(read_net_file(net_path), f"{field} ({net_path})")
+        net = _from_text(formats.read_text(net_path), net_path, in_solver=True)
+        return _with_solver_note(net, f"{field} ({net_path})")
     layer_blocks = [
         item for item in tree if item.name in ("layer", "layers") and isinstance(item.value, Block)
     ]
@@ -205,8 +208,9 @@ def _from_text(text: str, path: str) -> NetFile:
     except FillerError as error:
         raise FillerError(f"{path}: {error}" if path else str(error)) from None
     if len(param.layer) != len(sources):
-        # Only if the schema parse and the tree disagree on the layers: positions unknown.
-        sources = tuple(LayerSource(path, 0, 0, Fields(Block())) for _ in param.layer)
+        # Each `layer`/`layers` block is one layer, upgraded in order; anything else would
+        # cut the fork fields off their layers, so it is refused rather than guessed.
+        raise FillerError(f"{path or 'net'}: {len(sources)} layer blocks gave {len(param.layer)} layers")
     return NetFile(param, sources, path, taken_from)
 
 

@@ -189,3 +189,10 @@ def test_plot_writes_a_png(tmp_path, capsys):
     argv = ["net", str(NETS / "lenet_train_test.prototxt"), "--seed", "1", "--input", "data=64,1,28,28"]
     assert main([*argv, "--plot", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_solver_naming_a_solver_is_an_error(tmp_path, capsys):
+    solver = tmp_path / "solver.prototxt"
+    solver.write_text(f'net: "{solver}"\nbase_lr: 0.1\n')
+    assert main(["net", str(solver)]) == 1
+    assert "itself a solver" in capsys.readouterr().err
