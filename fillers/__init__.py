@@ -6,6 +6,7 @@ from .fillers import Filler
 from .net import init_net
 from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
+from .rules import Rule, load_rules
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
@@ -17,6 +18,7 @@ __all__ = [
     "FillerParameter",
     "GetFiller",
     "NetParams",
+    "Rule",
     "dump",
     "dump_all",
     "from_dict",
@@ -24,6 +26,7 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_rules",
     "parse",
     "register",
     "registered",
