@@ -188,43 +188,62 @@ def _golden(case_id):
     raise AssertionError(case_id)
 
 
-class _ResBlock(torch.nn.Module):
-    """The golden ResBlock net's architecture, written as torch modules."""
+def _resblock():
+    """The golden ResBlock net's architecture as torch modules (BatchNorm + Scale: one BatchNorm2d)."""
+    model = torch.nn.Module()
+    model.conv_a = torch.nn.Conv2d(16, 16, 3, padding=1, bias=False)
+    model.bn_a = torch.nn.BatchNorm2d(16)
+    model.conv_b = torch.nn.Conv2d(16, 16, 3, padding=1, bias=False)
+    model.bn_b = torch.nn.BatchNorm2d(16)
+    model.fc = torch.nn.Linear(16, 10)
+    return model
 
-    def __init__(self):
-        super().__init__()
-        self.conv_a = torch.nn.Conv2d(16, 16, 3, padding=1, bias=False)
-        self.bn_a = torch.nn.BatchNorm2d(16)
-        self.conv_b = torch.nn.Conv2d(16, 16, 3, padding=1, bias=False)
-        self.bn_b = torch.nn.BatchNorm2d(16)
-        self.fc = torch.nn.Linear(16, 10)
+
+def _lenet():
+    model = torch.nn.Module()
+    model.conv1, model.conv2 = torch.nn.Conv2d(1, 20, 5), torch.nn.Conv2d(20, 50, 5)
+    model.ip1, model.ip2 = torch.nn.Linear(800, 500), torch.nn.Linear(500, 10)
+    return model
 
 
-def test_a_golden_net_through_state_dict_reproduces_every_tensor():
-    golden = _golden("s-net-resblock-TRAIN-11")
+def _fcn_upsample():
+    """Caffe's Deconvolution blob (C_in, C_out / group, kh, kw) is ConvTranspose2d's weight."""
+    model = torch.nn.Module()
+    model.score = torch.nn.Conv2d(8, 21, 1)
+    model.upscore2 = torch.nn.ConvTranspose2d(21, 21, 4, stride=2, groups=21, bias=False)
+    model.upscore8 = torch.nn.ConvTranspose2d(21, 21, 16, stride=8, padding=4, groups=21, bias=False)
+    model.up3 = torch.nn.ConvTranspose2d(21, 4, 3)
+    return model
+
+
+MODELS = {
+    "s-net-lenet-TRAIN-1701": (_lenet, {}),
+    "s-net-fcn_upsample-TRAIN-3": (_fcn_upsample, {}),
+    "s-net-resblock-TRAIN-11": (_resblock, {"scale_a": "bn_a", "scale_b": "bn_b"}),
+}
+ROLE_KEYS = {"weight": "weight", "bias": "bias", "scale": "weight"}
+
+
+@pytest.mark.parametrize("case_id", MODELS)
+def test_a_golden_net_through_state_dict_reproduces_every_tensor(case_id):
+    golden = _golden(case_id)
     case = golden["case"]
     params = fillers.init_net(case["prototxt"], phase=case["phase"], seed=case["seed"])
-    model = _ResBlock()
+    build, merged_into = MODELS[case_id]
+    model = build()
     model.load_state_dict(ft.state_dict(params))  # strict: every key, every shape
     state = model.state_dict()
-    by_blob = {
-        ("conv_a", 0): state["conv_a.weight"],
-        ("scale_a", 0): state["bn_a.weight"],
-        ("scale_a", 1): state["bn_a.bias"],
-        ("conv_b", 0): state["conv_b.weight"],
-        ("scale_b", 0): state["bn_b.weight"],
-        ("scale_b", 1): state["bn_b.bias"],
-        ("fc", 0): state["fc.weight"],
-        ("fc", 1): state["fc.bias"],
-    }
+    checked = 0
     for want in golden["result"]["params"]:
-        key = (want["layer"], want["index"])
+        layer, role = want["layer"], params.roles[want["layer"]][want["index"]]
         if want["layer_type"] == "BatchNorm":
             continue  # statistics: checked below against torch's defaults
-        got = by_blob[key].numpy()
+        got = state[f"{merged_into.get(layer, layer)}.{ROLE_KEYS[role]}"].numpy()
         assert list(got.shape) == want["shape"]
-        assert hashlib.sha256(got.astype("<f4").tobytes()).hexdigest() == want["sha256"], key
-    for bn in ("bn_a", "bn_b"):  # Caffe's scale_factor is 0 at init: torch's defaults
+        assert hashlib.sha256(got.astype("<f4").tobytes()).hexdigest() == want["sha256"], (layer, role)
+        checked += 1
+    assert checked == sum(1 for p in golden["result"]["params"] if p["layer_type"] != "BatchNorm")
+    for bn in {*merged_into.values()}:  # Caffe's scale_factor is 0 at init: torch's defaults
         assert torch.equal(state[f"{bn}.running_mean"], torch.zeros(16))
         assert torch.equal(state[f"{bn}.running_var"], torch.ones(16))
         assert int(state[f"{bn}.num_batches_tracked"]) == 0
