@@ -225,6 +225,10 @@ def _renamer(rename: Rename) -> Callable[[str], str]:
         raise FillerError(f"rename: {rename!r} is not a {{regex: replacement}} dict or a function")
     compiled = []
     for pattern, replacement in rename.items():
+        if not (isinstance(replacement, str) or callable(replacement)):
+            raise FillerError(
+                f"rename: {pattern!r}: {replacement!r} is not a string or a function of the match"
+            )
         try:
             compiled.append((re.compile(pattern), replacement))
         except (re.error, TypeError) as error:
