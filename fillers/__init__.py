@@ -7,6 +7,7 @@ from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_laye
 from .net import init_net
 from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
+from .rules import Rule, load_rules
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
@@ -22,6 +23,7 @@ __all__ = [
     "Layer",
     "LayerSetup",
     "NetParams",
+    "Rule",
     "dump",
     "dump_all",
     "from_dict",
@@ -29,6 +31,7 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_rules",
     "load_weights",
     "parse",
     "register",
