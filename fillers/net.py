@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
-from .draws import Stream, stream_for
+from .draws import Stream, rewound_on_error, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
+from .limits import echo
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
 from .registry import get_filler
 from .stream import CaffeRNG
@@ -189,6 +190,8 @@ def plan_net(
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
+    if shape_rules is not None and not isinstance(shape_rules, Mapping):
+        raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
     param = read_net(net)
     if not param.layer and not param.input:
         raise FillerError("the net has no layers (is this a filler spec rather than a net?)")
@@ -231,7 +234,8 @@ def fill_net(
     blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
 
     Every filler is built and checked against its blob before the first draw, so a failure
-    leaves the stream as it was.
+    leaves the stream as it was. A failure after that (an interrupt) rewinds the stream to
+    where it stood before the net, as a failed fill does.
     """
     stream = _stream(seed, rng)
     dtype = supported_dtype(dtype)
@@ -246,16 +250,17 @@ def fill_net(
                     f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
                 ) from None
     params: Params = {}
-    for layer in plan.layers:
-        if layer.setup_draws and isinstance(stream, CaffeRNG):
-            stream.random_raw(layer.setup_draws)
-        if layer.blobs:
-            params[layer.name] = [
-                np.zeros(blob.shape, dtype)
-                if blob.filler is None
-                else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
-                for blob in layer.blobs
-            ]
+    with rewound_on_error(stream):
+        for layer in plan.layers:
+            if layer.setup_draws and isinstance(stream, CaffeRNG):
+                stream.random_raw(layer.setup_draws)
+            if layer.blobs:
+                params[layer.name] = [
+                    np.zeros(blob.shape, dtype)
+                    if blob.filler is None
+                    else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                    for blob in layer.blobs
+                ]
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner
@@ -273,14 +278,16 @@ def _stream(seed: int | None, rng: Stream | None) -> Stream:
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:
     """input_shapes as {top name: shape}, each a blob shape Caffe would accept."""
     if input_shapes is not None and not isinstance(input_shapes, Mapping):
-        raise FillerError(f"input_shapes: {input_shapes!r} is not a mapping of top names to shapes")
+        raise FillerError(f"input_shapes: {echo(repr(input_shapes))} is not a mapping of top names to shapes")
     checked = {}
     for name, shape in (input_shapes or {}).items():
+        if not isinstance(name, str):
+            raise FillerError(f"input_shapes: the key {echo(repr(name))} is not a top name (a str)")
         try:
             checked[name] = shape_of(shape)
             count_of(checked[name])
         except FillerError as error:
-            raise FillerError(f"input_shapes[{name!r}]: {error}") from None
+            raise FillerError(f"input_shapes[{echo(repr(name))}]: {error}") from None
     return checked
 
 

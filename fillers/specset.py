@@ -22,6 +22,7 @@ from . import formats
 from ._proto import filler_pb2
 from .errors import FillerError
 from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, net_state, parse_net
+from .prototext import parse_into
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
 
 FillerSet = filler_pb2.FillerSet
@@ -103,12 +104,9 @@ def _first_field(text: str) -> str | None:
 
 def _parse_filler_set(text: str) -> FillerSet:
     named_set = FillerSet()
-    try:
-        text_format.Parse(text, named_set)
-    except text_format.ParseError as error:
-        raise FillerError(
-            f"cannot parse a named set (filler {{ name: ... param {{ ... }} }}) or a Caffe net: {error}"
-        ) from error
+    parse_into(
+        text, named_set, "cannot parse a named set (filler { name: ... param { ... } }) or a Caffe net"
+    )
     return named_set
 
 
