@@ -12,7 +12,8 @@ np.float64 for double), as in the C++ templates.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -79,10 +80,10 @@ def fans(shape: Shape) -> tuple[int, int]:
 def shape_of(target: Sequence[int]) -> Shape:
     """`target` as a tuple of ints, or FillerError naming it.
 
-    Bytes, bytearrays, memoryviews and strings iterate as numbers or characters, never
-    meant as dimensions: they are refused.
+    Bytes, bytearrays, memoryviews and strings iterate as numbers or characters, sets and
+    mappings in no order of dimensions: none of them is meant as a shape, and all are refused.
     """
-    if isinstance(target, (str, bytes, bytearray, memoryview)):
+    if isinstance(target, (str, bytes, bytearray, memoryview, AbstractSet, Mapping)):
         raise FillerError(f"shape: {echo(repr(target))} is not a sequence of ints")
     try:
         dims = tuple(target)
