@@ -87,8 +87,12 @@ def read_bytes(path: PathLike) -> bytes:
         _check_regular(path, os.stat(path))
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with open(fd, "rb") as file:
-            _check_regular(path, os.fstat(fd))
-            data = file.read(MAX_FILE_BYTES + 1)
+            status = os.fstat(fd)
+            _check_regular(path, status)
+            data = file.read(status.st_size + 1)  # read(n) allocates n bytes up front
+            if len(data) > status.st_size:
+                # The file grew, or reports no size (/proc): read on, up to the limit.
+                data += file.read(MAX_FILE_BYTES + 1 - len(data))
     except (OSError, ValueError) as error:
         # ValueError: a path with a NUL character in it.
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

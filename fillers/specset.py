@@ -21,6 +21,7 @@ from google.protobuf import text_format
 from . import formats
 from ._proto import filler_pb2
 from .errors import FillerError
+from .limits import echo
 from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, net_state, parse_net
 from .prototext import parse_into
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
@@ -45,7 +46,10 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
         with formats.errors_in(path):
             return net_fillers(parse_net(text), phase=phase)
     if phase is not None:
-        raise FillerError(f"{path}: phase={phase!r} applies to Caffe nets; this file is a named set")
+        raise FillerError(
+            f"{formats.shown(path)}: phase={echo(repr(phase))} applies to Caffe nets; "
+            "this file is a named set"
+        )
     if fmt == formats.TEXT:
         with formats.errors_in(path):
             return _from_filler_set(_parse_filler_set(text))
@@ -123,5 +127,5 @@ def _from_filler_set(named_set: FillerSet) -> dict[str, FillerParameter]:
 
 def _checked_name(name: object) -> str:
     if not isinstance(name, str):
-        raise FillerError(f"a spec name must be a string, not {name!r}")
+        raise FillerError(f"a spec name must be a string, not {echo(repr(name))}")
     return name
