@@ -267,7 +267,7 @@ def _classify(case) -> tuple[str, str | None]:
     except fillers.FillerError:
         return "filler_error", None
     except _Hang:
-        return "hang", None
+        return "hang", traceback.format_exc(limit=-3)
     except BaseException:
         return "other", traceback.format_exc(limit=4)
     finally:
@@ -299,7 +299,12 @@ def _run_batch(group: str, start: int, stop: int, root: str) -> tuple[Counter, l
         outcome, sample = _classify(case)
         counts[outcome] += 1
         if sample and len(samples) < 3:
-            samples.append(f"{group} case {seed}:\n{sample}")
+            where = (
+                f" ({_PATHS[(seed - _first_seed) // 9].name!r}, reader {seed % 9})"
+                if group == "malformed_files"
+                else ""
+            )
+            samples.append(f"{group} case {seed}{where}: {outcome}\n{sample}")
     return counts, samples
 
 
@@ -343,6 +348,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=10, help="seconds before a case counts as a hang")
+    parser.add_argument("--only", help="run only this group (specs, malformed_files or random_files)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -360,6 +366,8 @@ def main() -> int:
         header = ("group", "cases", "success", "FillerError", "other", "hang", "crash")
         print(f"{header[0]:<16} " + " ".join(f"{h:>11}" for h in header[1:]))
         for group, count in groups:
+            if args.only and group != args.only:
+                continue
             counts, samples = run_group(group, count, args.seed, args.workers, args.timeout, root)
             total.update(counts)
             row = [count, *(counts[k] for k in ("success", "filler_error", "other", "hang", "crash"))]
