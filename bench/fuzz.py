@@ -137,12 +137,38 @@ def _random_target(r: random.Random) -> object:
     return out
 
 
+def _plausible_dict(r: random.Random) -> dict:
+    """A spec a user might write: a known type, fields of the right kinds, values near the edges."""
+    spec: dict = {"type": r.choice(_TYPES)}
+    for name in r.sample(_FIELDS[1:], r.randrange(4)):
+        if name == "sparse":
+            spec[name] = r.randint(-2, 10)
+        elif name == "variance_norm":
+            spec[name] = r.choice(["FAN_IN", "FAN_OUT", "AVERAGE", 0, 1, 2])
+        else:
+            spec[name] = r.choice([r.uniform(-3, 3), r.uniform(0, 1), 3e38, -3e38, 1e-45, 0.0])
+    return spec
+
+
+def _plausible_case(r: random.Random, seed: int) -> None:
+    param = fillers.from_dict(_plausible_dict(r))
+    shape = tuple(r.randrange(1, 9) for _ in range(r.randrange(1, 5)))
+    dtype = r.choice([np.float32, np.float64])
+    rng = fillers.CaffeRNG(seed % 2**32) if r.random() < 0.7 else np.random.default_rng(seed)
+    with np.errstate(all=r.choice(["raise", "warn", "ignore"])):
+        result = fillers.get_filler(param).fill(shape, dtype=dtype, rng=rng)
+    assert result.shape == shape and result.dtype == dtype
+
+
 def _spec_case(seed: int) -> None:
     r = random.Random(seed)
     how = r.random()
-    if how < 0.7:
+    if how < 0.5:
+        _plausible_case(r, seed)
+        return
+    if how < 0.8:
         param = fillers.from_dict(_random_dict(r))
-    elif how < 0.9:
+    elif how < 0.95:
         fields = _random_dict(r)
         text = " ".join(f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}" for k, v in fields.items())
         param = fillers.parse(text)
