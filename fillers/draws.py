@@ -136,7 +136,7 @@ def _generator_in_use(stream: Stream) -> Iterator[None]:
     try:
         yield
     finally:
-        count, _ = _generators_in_use.pop(key)
+        count, _ = _generators_in_use.pop(key, (1, lock))
         if count > 1:
             _generators_in_use[key] = (count - 1, lock)
 

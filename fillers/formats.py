@@ -93,6 +93,8 @@ def read_bytes(path: PathLike) -> bytes:
             if len(data) > status.st_size:
                 # The file grew, or reports no size (/proc): read on, up to the limit.
                 data += file.read(MAX_FILE_BYTES + 1 - len(data))
+    except FillerError:
+        raise
     except (OSError, ValueError) as error:
         # ValueError: a path with a NUL character in it.
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
@@ -130,9 +132,9 @@ def write_bytes(path: PathLike, data: bytes) -> None:
                 f"cannot write {shown(path)}: not a regular file (a FIFO, a device or a directory)"
             )
         Path(path).write_bytes(data)
+    except FillerError:
+        raise
     except (OSError, ValueError) as error:
-        if isinstance(error, FillerError):
-            raise
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise FillerError(f"cannot write {shown(path)}: {reason}") from error
 

@@ -7,6 +7,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -156,6 +157,7 @@ def _targets(draw):
     return out
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 @_SETTINGS
 @given(spec=_fill_specs, target=_targets(), dtype=_dtypes, kind=st.sampled_from(["caffe", "numpy"]))
 def test_fill_gives_the_right_array_or_a_filler_error_that_changes_nothing(spec, target, dtype, kind):

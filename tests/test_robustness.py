@@ -217,6 +217,7 @@ def test_files_over_the_limit_are_refused_before_reading(tmp_path):
     os.remove(huge)
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 def test_ndarray_subclasses_are_filled_through_their_base_view():
     filler = fillers.get_filler({"type": "gaussian"})
     matrix = np.asmatrix(np.zeros((4, 6), np.float32))
