@@ -1,6 +1,7 @@
-"""Fuzz the public API: random specs, random fills and every kind of malformed file (issue #9).
+"""Fuzz the public API: random specs, random fills, mutated nets and every kind of malformed
+file (issue #9).
 
-    python bench/fuzz.py [--specs N] [--files N] [--seed S] [--workers W] [--timeout SECONDS]
+    python bench/fuzz.py [--specs N] [--nets N] [--files N] [--seed S] [--workers W] [--timeout S]
 
 Every case must end in a result or a FillerError. Cases run in worker processes, each case
 under signal.alarm(--timeout): an alarm is counted as a hang, a worker that dies (a crash in C)
@@ -16,6 +17,8 @@ import contextlib
 import io
 import os
 import random
+import re
+import resource
 import signal
 import sys
 import tempfile
@@ -190,6 +193,57 @@ def _spec_case(seed: int) -> None:
     fillers.to_text(param)
 
 
+# --- mutated nets --------------------------------------------------------------------------
+
+_ROOT = Path(__file__).resolve().parent.parent
+_DATA = _ROOT / "tests" / "data"
+_NETS = [
+    path.read_text()
+    for path in [*sorted((_DATA / "layer_nets").glob("*.prototxt")), _DATA / "nets" / "resnet_block.prototxt"]
+]
+_NET_NUMBERS = [*range(-2, 9), 16, 64, 2**31, 2**32 + 1, 10**30, "1e40", "-1e40", "nan", "0x10"]
+_NET_JUNK = ["{", "}", "<", ">", ":", '"', "#", "layer {", 'name: "x"', 'bottom: "data"', 'top: "data"']
+
+
+def _mutated_net(r: random.Random) -> str:
+    # Comments dropped: the tokens are joined on one line.
+    tokens = re.sub(r"#[^\n]*", "", r.choice(_NETS)).split()
+    for _ in range(r.randrange(4)):
+        at = r.randrange(len(tokens))
+        action = r.randrange(4)
+        if action == 0:
+            del tokens[at]
+        elif action == 1:
+            tokens.insert(at, tokens[r.randrange(len(tokens))])
+        elif action == 2 and tokens[at].lstrip("-").isdigit():
+            tokens[at] = str(r.choice(_NET_NUMBERS))
+        else:
+            tokens.insert(at, r.choice([*_NET_JUNK, _random_text(r)]))
+    return " ".join(tokens)
+
+
+def _net_case(seed: int) -> None:
+    r = random.Random(seed)
+    text = _mutated_net(r)
+    kwargs = {"seed": seed % 2**32}
+    for name, values in {
+        "phase": ["TRAIN", "TEST", 0, 1, 2, "train", None, [1]],
+        "level": [0, 1, -1, 2**40, "x"],
+        "stages": [(), ["a"], "ab", 5, ["\ud800"]],
+        "input_shapes": [{"data": (2, 3)}, {"data": (2, 3, 4, 4)}, {None: (2,)}, {"data": b"\x02"}, 5],
+        "dtype": [np.float32, np.float64, np.float16],
+        "shape_rules": [{"Foo": "same"}, {"Foo": 3}, 5],
+        "rng": [np.random.default_rng(seed), 3],
+    }.items():
+        if r.random() < 0.15:
+            kwargs[name] = r.choice(values)
+    if "rng" in kwargs:
+        del kwargs["seed"]
+    with np.errstate(all=r.choice(["raise", "warn", "ignore"])):
+        params = fillers.init_net(text, **kwargs)
+    assert all(isinstance(blob, np.ndarray) for blobs in params.values() for blob in blobs)
+
+
 # --- malformed files -----------------------------------------------------------------------
 
 _SUFFIXES = [".prototxt", ".pbtxt", ".txt", ".yaml", ".yml", ".json", ".pb"]
@@ -305,10 +359,16 @@ _timeout = 10
 _first_seed = 0
 
 
+_MEMORY_LIMIT = 3 << 30
+"""Address space per worker: a blob too large for it is a MemoryError at once (which fillers
+reports as a FillerError) rather than a kill by the kernel's OOM killer."""
+
+
 def _init_worker(timeout: int) -> None:
     global _timeout
     _timeout = timeout
     signal.signal(signal.SIGALRM, _on_alarm)
+    resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT, _MEMORY_LIMIT))
 
 
 def _run_batch(group: str, start: int, stop: int, root: str) -> tuple[Counter, list[str]]:
@@ -317,6 +377,8 @@ def _run_batch(group: str, start: int, stop: int, root: str) -> tuple[Counter, l
     for seed in range(start, stop):
         if group == "specs":
             case = lambda seed=seed: _spec_case(seed)  # noqa: E731
+        elif group == "nets":
+            case = lambda seed=seed: _net_case(seed)  # noqa: E731
         elif group == "random_files":
             case = lambda seed=seed: _random_file_case(Path(root), seed)  # noqa: E731
         else:
@@ -370,6 +432,7 @@ def run_group(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=int, default=100_000, help="random spec-and-fill cases")
+    parser.add_argument("--nets", type=int, default=10_000, help="mutated nets through init_net")
     parser.add_argument("--files", type=int, default=5_000, help="random files in random extensions")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
@@ -385,6 +448,7 @@ def main() -> int:
         _first_seed = args.seed
         groups = [
             ("specs", args.specs),
+            ("nets", args.nets),
             ("malformed_files", len(kinds) * 9),
             ("random_files", args.files),
         ]

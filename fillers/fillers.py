@@ -94,10 +94,10 @@ def shape_of(target: Sequence[int]) -> Shape:
     return tuple(int(d) for d in dims)
 
 
-def _allocate(shape: Shape, dtype: np.dtype) -> np.ndarray:
-    """A new output array, or FillerError if memory cannot hold it."""
+def allocate(shape: Shape, dtype: np.dtype, *, zeroed: bool = False) -> np.ndarray:
+    """A new blob (of zeros if `zeroed`), or FillerError if memory cannot hold it."""
     try:
-        return np.empty(shape, dtype=dtype)
+        return np.zeros(shape, dtype=dtype) if zeroed else np.empty(shape, dtype=dtype)
     except MemoryError:
         raise FillerError(f"shape {shape}: {math.prod(shape)} {dtype} values do not fit in memory") from None
 
@@ -160,7 +160,7 @@ class Filler:
             self.check(shape, out_dtype)
             stream = stream_for(rng)
             if out is None:
-                out = target = _allocate(shape, out_dtype)
+                out = target = allocate(shape, out_dtype)
             with rewound_on_error(stream):
                 self.generate(out.reshape(-1), shape, draws_for(stream))
         return target

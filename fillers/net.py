@@ -18,7 +18,7 @@ import numpy as np
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
 from .draws import Stream, rewound_on_error, stream_for
 from .errors import FillerError
-from .fillers import count_of, shape_of, supported_dtype
+from .fillers import allocate, count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .limits import echo
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
@@ -256,7 +256,7 @@ def fill_net(
                 stream.random_raw(layer.setup_draws)
             if layer.blobs:
                 params[layer.name] = [
-                    np.zeros(blob.shape, dtype)
+                    allocate(blob.shape, dtype, zeroed=True)
                     if blob.filler is None
                     else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
                     for blob in layer.blobs
