@@ -342,3 +342,26 @@ def test_a_huge_one_line_spec_echoes_at_most_200_characters():
     with pytest.raises(fillers.FillerError) as raised:
         fillers.init_net("x" * 10_000_000)
     assert len(str(raised.value)) < 300
+
+
+def test_a_blob_too_large_for_memory_is_a_filler_error(monkeypatch):
+    def out_of_memory_for_blobs(allocate):
+        def allocate_small(shape, *args, **kwargs):
+            if isinstance(shape, tuple) and 1031 in shape:  # the blobs below, no array numpy makes
+                raise MemoryError
+            return allocate(shape, *args, **kwargs)
+
+        return allocate_small
+
+    rng = fillers.CaffeRNG(1)
+    before = rng.state
+    monkeypatch.setattr(np, "empty", out_of_memory_for_blobs(np.empty))
+    monkeypatch.setattr(np, "zeros", out_of_memory_for_blobs(np.zeros))
+    with pytest.raises(fillers.FillerError, match="do not fit in memory"):
+        fillers.get_filler({"type": "gaussian"}).fill((1031, 4), rng=rng)
+    assert repr(rng.state) == repr(before)
+    net = (
+        'layer { name: "bn" type: "BatchNorm" bottom: "d" top: "d" } input: "d" input_dim: 1 input_dim: 1031'
+    )
+    with pytest.raises(fillers.FillerError, match="do not fit in memory"):
+        fillers.init_net(net + " input_dim: 1 input_dim: 1", rng=rng)
