@@ -4,8 +4,9 @@ file (issue #9).
     python bench/fuzz.py [--specs N] [--nets N] [--files N] [--seed S] [--workers W] [--timeout S]
 
 Every case must end in a result or a FillerError. Cases run in worker processes, each case
-under signal.alarm(--timeout): an alarm is counted as a hang, a worker that dies (a crash in C)
-as a crash for its whole batch, any other exception as "other" (the first few are printed).
+under signal.alarm(--timeout) and an address-space limit: an alarm is counted as a hang, a
+worker that dies (a crash in C) as one crash for the batch it ran (the rest run again), any
+other exception as "other" (the first few are printed).
 A CLI case succeeds when the command exits 0 or 1 (a FillerError reported on one line). Prints the
 counts per group, and exits 1 unless other, hang and crash are all 0.
 """
@@ -411,21 +412,29 @@ def run_group(
 ) -> tuple[Counter, list[str]]:
     counts: Counter = Counter()
     samples: list[str] = []
-    batches = [(seed + i, seed + min(i + _BATCH, count)) for i in range(0, count, _BATCH)]
-    pool = _pool(workers, timeout)
-    futures = [pool.submit(_run_batch, group, a, b, str(root)) for a, b in batches]
-    for future in futures:
-        try:
-            batch_counts, batch_samples = future.result()
-        except BrokenProcessPool:
-            # A worker died: count the batch as crashed, then rerun what is left in a new pool.
-            counts["crash"] += 1
-            pool.shutdown(cancel_futures=True)
-            pool = _pool(workers, timeout)
-            continue
-        counts.update(batch_counts)
-        samples += batch_samples
-    pool.shutdown()
+    todo = [(seed + i, seed + min(i + _BATCH, count)) for i in range(0, count, _BATCH)]
+    while todo:
+        pool = _pool(workers, timeout)
+        futures = [(pool.submit(_run_batch, group, a, b, str(root)), (a, b)) for a, b in todo]
+        todo, crashed = [], False
+        for future, batch in futures:
+            try:
+                batch_counts, batch_samples = future.result()
+            except BrokenProcessPool:
+                # A worker died, failing every unfinished batch. With one worker the first of
+                # them is the one that ran: it counts as a crash. With more, any running one
+                # may have died: all run again, one at a time.
+                if workers == 1 and not crashed:
+                    counts["crash"] += 1
+                    samples.append(f"{group}: a worker died running cases {batch[0]}..{batch[1] - 1}")
+                else:
+                    todo.append(batch)
+                crashed = True
+                continue
+            counts.update(batch_counts)
+            samples += batch_samples
+        pool.shutdown()
+        workers = 1 if crashed else workers
     return counts, samples
 
 
@@ -437,7 +446,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=10, help="seconds before a case counts as a hang")
-    parser.add_argument("--only", help="run only this group (specs, malformed_files or random_files)")
+    parser.add_argument("--only", help="run only this group (specs, nets, malformed_files or random_files)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
