@@ -181,16 +181,23 @@ def dump_mapping(mapping: dict[str, Any], fmt: str) -> str:
 _JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""LibYAML's parser where PyYAML has it (30 times faster than the pure-Python one), with the
-same safe constructor."""
-
-
 def _load_yaml(text: str, path: PathLike) -> Any:
-    """The document of `text`: its nesting checked, then composed, its keys checked, then
-    constructed."""
-    _check_yaml_nesting(text, path)
-    loader = _SafeLoader(text)
+    """The document of `text`: its nesting checked from the parser's events (the composer
+    recurses once per level), then composed, its keys checked, then constructed. LibYAML's
+    parser where PyYAML has it (30 times faster than the pure-Python one), with the same
+    safe constructor."""
+    import yaml  # self-contained, so that the module-level import can become lazy
+
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    for event in yaml.parse(text, Loader=safe_loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise nesting_error(f"{shown(path)}: cannot parse YAML at line {event.start_mark.line + 1}")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    loader = safe_loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -199,20 +206,6 @@ def _load_yaml(text: str, path: PathLike) -> Any:
         return loader.construct_document(root)
     finally:
         loader.dispose()
-
-
-def _check_yaml_nesting(text: str, path: PathLike) -> None:
-    """Refuse collections nested more than MAX_NESTING deep, from the parser's events, before
-    the composer recurses once per level."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING:
-                line = event.start_mark.line + 1
-                raise nesting_error(f"{shown(path)}: cannot parse YAML at line {line}")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 def _unique_keys(pairs: list[tuple[str, Any]], path: PathLike) -> dict[str, Any]:
