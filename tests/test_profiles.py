@@ -359,3 +359,19 @@ def test_a_missing_libm_fails_before_drawing(monkeypatch, normal):
         assert rng.random_raw(1)[0] == fillers.CaffeRNG(8).random_raw(1)[0]
     finally:
         libm.function.cache_clear()
+
+
+def test_net_planning_checks_fillers_as_the_profiles_caffe_does():
+    # A Scale layer with num_axes 0 has a 0-D blob: Caffe 1.0's xavier fills it (fan_in 1),
+    # master's refuses it, already while the net is planned.
+    net = """
+    layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
+    layer { name: "s" type: "Scale" bottom: "data" top: "s"
+            scale_param { num_axes: 0 filler { type: "xavier" } } }
+    """
+    rng = fillers.CaffeRNG(1, profile="caffe-1.0_boost-1.65")
+    params = fillers.init_net(net, rng=rng)
+    assert params["s"][0].shape == ()
+    assert abs(float(params["s"][0])) <= np.sqrt(np.float32(3))
+    with pytest.raises(fillers.FillerError, match="out of range for 0-D Blob"):
+        fillers.init_net(net, seed=1)

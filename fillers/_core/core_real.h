@@ -335,7 +335,10 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, 
 
 /* The sparse mask over a numpy Generator's uniforms: data[i] *= (u[i] < p), in REAL. */
 FC_EXPORT FC_VECTOR_LOOP void SUFFIX(fc_mask_below)(REAL *data, const REAL *u, int64_t n, REAL p) {
-    for (int64_t i = 0; i < n; i++) data[i] *= (REAL)(u[i] < p);
+    for (int64_t i = 0; i < n; i++) {
+        REAL keep = u[i] < p ? (REAL)1 : (REAL)0; /* (a select: GCC vectorizes it, not the cast) */
+        data[i] = data[i] * keep;
+    }
 }
 
 /* PositiveUnitballFiller's step after the uniform draw: each row of `dim` elements divided
