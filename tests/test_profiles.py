@@ -375,3 +375,24 @@ def test_net_planning_checks_fillers_as_the_profiles_caffe_does():
     assert abs(float(params["s"][0])) <= np.sqrt(np.float32(3))
     with pytest.raises(fillers.FillerError, match="out of range for 0-D Blob"):
         fillers.init_net(net, seed=1)
+
+
+def test_torch_init_checks_and_fills_as_the_streams_profile():
+    torch = pytest.importorskip("torch")
+    import fillers.torch as ft
+
+    model = torch.nn.Linear(3, 4)
+    rules = [{"match": "weight", "filler": {"type": "gaussian", "std": 0.1}}]
+    ft.init_(model, rules, rng=fillers.CaffeRNG(1, profile="caffe-1.0_boost-1.54"), strict=False)
+    want = fillers.get_filler(fillers.parse('type: "gaussian" std: 0.1')).fill(
+        (4, 3), rng=fillers.CaffeRNG(1, profile="caffe-1.0_boost-1.54")
+    )
+    np.testing.assert_array_equal(model.weight.detach().numpy(), want)
+    # A 0-D parameter: Caffe 1.0's xavier fills it (fan_in 1), master's refuses it.
+    scalar = torch.nn.Module()
+    scalar.scale = torch.nn.Parameter(torch.zeros(()))
+    xavier = [{"match": "scale", "filler": {"type": "xavier"}}]
+    ft.init_(scalar, xavier, rng=fillers.CaffeRNG(2, profile="caffe-1.0_boost-1.65"))
+    assert 0 < abs(float(scalar.scale)) <= np.sqrt(np.float32(3))
+    with pytest.raises(fillers.FillerError, match="out of range for 0-D Blob"):
+        ft.init_(scalar, xavier, rng=fillers.CaffeRNG(2))
