@@ -1,6 +1,7 @@
 """fillers: Caffe's weight fillers in Python, bit for bit."""
 
 from ._proto.filler_pb2 import FillerParameter
+from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler
 from .net import init_net
@@ -11,6 +12,7 @@ from .stream import CaffeRNG, set_random_seed
 
 __all__ = [
     "CaffeRNG",
+    "CounterRNG",
     "Filler",
     "FillerError",
     "FillerParameter",

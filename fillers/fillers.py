@@ -12,16 +12,19 @@ np.float64 for double), as in the C++ templates.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, chunks, draws_for
+from .counter import CounterRNG
+from .draws import CounterDraws, Draws, Stream, chunks, draws_for
 from .errors import FillerError
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
+Bounds = tuple[tuple[int, int], ...]
+"""A region as (start, stop) per axis."""
 
 _INT_MAX = 0x7FFFFFFF
 _MAX_BLOB_AXES = 32
@@ -143,6 +146,34 @@ class Filler:
         self.generate(out.reshape(-1), shape, draws)
         return out
 
+    def fill_region(
+        self, shape: Sequence[int], region: Sequence[slice], rng: CounterRNG, dtype: object = np.float32
+    ) -> np.ndarray:
+        """The values of `region` of the tensor `fill(shape, dtype, rng)` fills, without the rest.
+
+        region: one slice per axis (step 1; missing trailing axes are whole), e.g.
+        `(slice(0, 64), slice(None))`. Equal bit for bit to `fill(shape, dtype=dtype,
+        rng=rng)[region]` for every region: element i (in C order) takes the counter stream's
+        draws for position i. rng must be a `fillers.CounterRNG`.
+
+        >>> f = get_filler({"type": "gaussian", "std": 0.1})   # doctest: +SKIP
+        >>> f.fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w")).shape   # doctest: +SKIP
+        (10, 1000)
+        """
+        if not isinstance(rng, CounterRNG):
+            raise FillerError(
+                f"rng: {rng!r} is not a fillers.CounterRNG; fill_region needs a counter stream, since on "
+                "a sequential stream (CaffeRNG, numpy Generator) an element's value depends on every "
+                "draw before it"
+            )
+        shape, dtype = shape_of(shape), supported_dtype(dtype)
+        bounds = region_bounds(shape, region)
+        self.check(shape, dtype)
+        out = np.empty(tuple(stop - start for start, stop in bounds), dtype=dtype)
+        if out.size:
+            self.generate_region(out, shape, bounds, rng)
+        return out
+
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         """Raise FillerError where Caffe's Fill would abort for this shape and Dtype."""
         count_of(shape)
@@ -152,6 +183,16 @@ class Filler:
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         """Write the blob's values into the flat array `data` (shape `shape`)."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        """Write the values of the region `bounds` of the tensor of `shape` into `out`.
+
+        This default is exact for element-wise fillers, whose element i takes the i-th draws
+        of the stream: `generate` runs on each contiguous run of the region, its draws
+        starting at the run's first element. Fillers that combine elements override it.
+        """
+        for start, run in contiguous_runs(shape, bounds, out):
+            self.generate(run, shape, CounterDraws(rng, start))
 
     def _check_count(self, shape: Shape, check_text: str) -> None:
         # Caffe checks an empty blob either by CHECK(count) or, for fillers that ask for the
@@ -179,6 +220,52 @@ class Filler:
     def __repr__(self) -> str:
         fields = " ".join(str(self.param).split())
         return f"{type(self).__name__}({fields})"
+
+
+def region_bounds(shape: Shape, region: Sequence[slice]) -> Bounds:
+    """`region` (slices, step 1, at most one per axis) as (start, stop) per axis of `shape`."""
+    if isinstance(region, slice):
+        region = (region,)
+    try:
+        region = tuple(region)
+    except TypeError:
+        raise FillerError(f"region: {region!r} is not a tuple of slices") from None
+    if len(region) > len(shape):
+        raise FillerError(f"region: {region!r} has {len(region)} slices for a {len(shape)}-D shape {shape}")
+    bounds = []
+    for axis, dim in enumerate(shape):
+        part = region[axis] if axis < len(region) else slice(None)
+        if not isinstance(part, slice):
+            raise FillerError(f"region[{axis}]: {part!r} is not a slice")
+        try:
+            start, stop, step = part.indices(dim)
+        except TypeError:
+            raise FillerError(f"region[{axis}]: {part!r} has a bound that is not an int") from None
+        if step != 1:
+            raise FillerError(f"region[{axis}]: {part!r} has step {step}; a region is a block (step 1)")
+        bounds.append((start, max(start, stop)))
+    return tuple(bounds)
+
+
+def contiguous_runs(shape: Shape, bounds: Bounds, out: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The region `bounds` of a C-order tensor of `shape` as runs of consecutive elements:
+    (the run's first flat index in the full tensor, the flat view of `out` it fills)."""
+    ndim = len(shape)
+    full_from = ndim
+    while full_from > 0 and bounds[full_from - 1] == (0, shape[full_from - 1]):
+        full_from -= 1
+    # Axes from full_from on are whole, so a run spans them and the partial axis before them.
+    run_axis = max(full_from - 1, 0)
+    strides = [math.prod(shape[axis + 1 :]) for axis in range(ndim)]
+    extents = [stop - start for start, stop in bounds]
+    run_length = math.prod(extents[run_axis:])
+    if run_length == 0:
+        return
+    runs = out.reshape(-1, run_length)
+    offset = bounds[run_axis][0] * strides[run_axis] if ndim else 0
+    for row, index in zip(runs, np.ndindex(*extents[:run_axis]), strict=True):
+        start = offset + sum((bounds[axis][0] + i) * strides[axis] for axis, i in enumerate(index))
+        yield start, row
 
 
 def _check_uniform_bounds(dtype: np.dtype, low: np.floating, high: np.floating, subject: str) -> None:
@@ -288,7 +375,22 @@ class PositiveUnitballFiller(Filler):
         draws.uniform(data, 0, 1)
         rows = data.reshape(shape[0], -1)
         for block in _row_blocks(rows):
-            block /= _sequential_row_sums(block)[:, None]
+            block /= _sequential_row_sums(_column_chunks(block), len(block), data.dtype)[:, None]
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        # The row sums are a reduction over whole rows: each touched row's uniforms are drawn
+        # again (any element is reachable), summed as `generate` sums them.
+        for start, run in contiguous_runs(shape, bounds, out):
+            CounterDraws(rng, start).uniform(run, 0, 1)
+        first, last = bounds[0]
+        row_length = math.prod(shape[1:])
+        per_block = max(1, _ROW_CHUNK // row_length)
+        sums = np.empty(last - first, dtype=out.dtype)
+        for row in range(first, last, per_block):
+            rows = min(per_block, last - row)
+            pieces = _drawn_column_chunks(rng, row * row_length, rows, row_length, out.dtype)
+            sums[row - first : row - first + rows] = _sequential_row_sums(pieces, rows, out.dtype)
+        out /= sums.reshape((-1,) + (1,) * (len(shape) - 1))
 
 
 def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
@@ -297,14 +399,31 @@ def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
         yield rows[start : start + per_block]
 
 
-def _sequential_row_sums(rows: np.ndarray) -> np.ndarray:
-    """Each row's sum added left to right in the rows' dtype (np.sum adds pairwise, which
-    rounds differently). Long rows are summed a chunk at a time, the running sum added to
-    each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
-    sums = np.zeros(rows.shape[0], dtype=rows.dtype)
+def _column_chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """Copies of consecutive column ranges of `rows`, at most _ROW_CHUNK columns each."""
     for start in range(0, rows.shape[1], _ROW_CHUNK):
-        running = np.array(rows[:, start : start + _ROW_CHUNK])
-        if start:
+        yield np.array(rows[:, start : start + _ROW_CHUNK])
+
+
+def _drawn_column_chunks(
+    rng: CounterRNG, start: int, rows: int, row_length: int, dtype: np.dtype
+) -> Iterator[np.ndarray]:
+    """The U[0, 1) draws of `rows` whole rows from flat index `start`, as `_column_chunks` of
+    them would give (a block of rows is drawn at once only when it fits in one chunk)."""
+    draws = CounterDraws(rng, start)
+    for column in range(0, row_length, _ROW_CHUNK):
+        piece = np.empty((rows, min(_ROW_CHUNK, row_length - column)), dtype=dtype)
+        draws.uniform(piece.reshape(-1), 0, 1)
+        yield piece
+
+
+def _sequential_row_sums(column_chunks: Iterable[np.ndarray], rows: int, dtype: np.dtype) -> np.ndarray:
+    """Each row's sum added left to right in `dtype` (np.sum adds pairwise, which rounds
+    differently), from consecutive column chunks of the rows (writable copies). The running
+    sum is added to each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
+    sums = np.zeros(rows, dtype=dtype)
+    for index, running in enumerate(column_chunks):
+        if index:
             running[:, 0] += sums
         np.add.accumulate(running, axis=1, out=running)
         sums = running[:, -1]
@@ -399,6 +518,12 @@ class BilinearFiller(Filler):
         c = rt((width - 1) / (2.0 * f))
         line = 1 - np.abs(np.arange(width).astype(data.dtype) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        kernel = np.empty(shape[2:], dtype=out.dtype)
+        self.generate(kernel.reshape(-1), (1, 1, *shape[2:]), draws_for(rng))
+        (y0, y1), (x0, x1) = bounds[2:]
+        out[:] = kernel[y0:y1, x0:x1]
 
 
 BUILTIN_FILLERS: dict[str, type[Filler]] = {

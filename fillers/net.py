@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
+from .counter import CounterRNG
 from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
@@ -148,8 +149,10 @@ def init_net(
       phase, level, stages: the NetState that include/exclude rules are checked against.
       seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
         stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
-        bits and speed; data layers' setup draws are then skipped). Neither: the global
-        stream (see `fillers.set_random_seed`).
+        bits and speed; data layers' setup draws are then skipped), or a CounterRNG (each
+        blob from its own counter stream keyed "<layer>/<index>", `rng.child`, so every
+        blob, and every block of one, can be computed alone: see `fillers.dask.init_net`).
+        Neither: the global stream (see `fillers.set_random_seed`).
       input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
         {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
         layer's images, an HDF5Data layer's tops) where a layer needs its shape; it also
@@ -253,7 +256,9 @@ def fill_net(
             params[layer.name] = [
                 np.zeros(blob.shape, dtype)
                 if blob.filler is None
-                else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                else built[blob.layer, blob.index].fill(
+                    blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
+                )
                 for blob in layer.blobs
             ]
     for blob in plan.blobs:
@@ -261,6 +266,12 @@ def fill_net(
             owner_layer, owner_index = blob.owner
             params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
     return params
+
+
+def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
+    """The stream a blob fills from: a counter stream keyed "<layer>/<index>" under a
+    CounterRNG's key, else the net's one sequential stream."""
+    return stream.child(f"{blob.layer}/{blob.index}") if isinstance(stream, CounterRNG) else stream
 
 
 def _stream(seed: int | None, rng: Stream | None) -> Stream:
