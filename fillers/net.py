@@ -19,7 +19,7 @@ from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, Pa
 from .counter import CounterRNG
 from .draws import Stream, stream_for
 from .errors import FillerError
-from .fillers import count_of, shape_of, supported_dtype
+from .fillers import Filler, count_of, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
 from .registry import get_filler
@@ -238,16 +238,7 @@ def fill_net(
     """
     stream = _stream(seed, rng)
     dtype = supported_dtype(dtype)
-    built = {}
-    for blob in plan.blobs:
-        if blob.filler is not None:
-            filler = built[blob.layer, blob.index] = get_filler(blob.filler)
-            try:
-                filler.check(blob.shape, dtype)
-            except FillerError as error:
-                raise FillerError(
-                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
-                ) from None
+    built = checked_fillers(plan, dtype)
     params: Params = {}
     for layer in plan.layers:
         if layer.setup_draws and isinstance(stream, CaffeRNG):
@@ -266,6 +257,22 @@ def fill_net(
             owner_layer, owner_index = blob.owner
             params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
     return params
+
+
+def checked_fillers(plan: NetPlan, dtype: np.dtype) -> dict[tuple[str, int], Filler]:
+    """The filler of every blob that has one, by (layer, index), each checked against its blob
+    (a failure names the layer and blob)."""
+    built = {}
+    for blob in plan.blobs:
+        if blob.filler is not None:
+            filler = built[blob.layer, blob.index] = get_filler(blob.filler)
+            try:
+                filler.check(blob.shape, dtype)
+            except FillerError as error:
+                raise FillerError(
+                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
+                ) from None
+    return built
 
 
 def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
