@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import fillers
 from fillers.registry import unregister
 
@@ -48,3 +50,15 @@ def test_yaml_examples_load(tmp_path):
         "conv1/bias_filler",
         "fc/weight",
     ]
+
+
+def _block_with(text: str) -> str:
+    [block] = [block for block in _blocks("python") if text in block]
+    return block
+
+
+def test_larger_than_one_machine_example_runs(monkeypatch, capsys):
+    pytest.importorskip("dask.array", reason="the fillers[dask] extra is not installed")
+    monkeypatch.chdir(ROOT)
+    exec(compile(_block_with("import fillers.dask"), "README.md", "exec"), {})
+    assert "conv1" in capsys.readouterr().out
