@@ -1,5 +1,6 @@
 """fillers: Caffe's weight fillers in Python, bit for bit."""
 
+from ._core import backend
 from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
 from .errors import FillerError
@@ -17,6 +18,7 @@ __all__ = [
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "backend",
     "dump",
     "dump_all",
     "from_dict",

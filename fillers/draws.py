@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from . import _core as core
 from . import boost
 from .boxmuller import BoxMuller
 from .counter import CounterRNG
@@ -28,7 +29,8 @@ _CHUNK = 1 << 16
 
 
 class CaffeDraws:
-    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits."""
+    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits, from the compiled
+    core when it is the backend (`fillers.backend()`), else from `boost`'s numpy code."""
 
     def __init__(self, rng: CaffeRNG) -> None:
         self.rng = rng
@@ -37,15 +39,15 @@ class CaffeDraws:
         """caffe_rng_uniform: Boost's uniform_real on [a, nextafter(b, +max)) in out's dtype."""
         rt = out.dtype.type
         upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
-        boost.uniform_real(self.rng, out, rt(a), upper)
+        (core.uniform_real if core.available() else boost.uniform_real)(self.rng, out, rt(a), upper)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
-        boost.normal(self.rng, out, mean, sigma)
+        (core.normal if core.available() else boost.normal)(self.rng, out, mean, sigma)
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
-        boost.bernoulli(self.rng, out, p, dtype)
+        (core.bernoulli if core.available() else boost.bernoulli)(self.rng, out, p, dtype)
 
 
 class GeneratorDraws:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from . import _core as core
 from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
 from .draws import CounterDraws, Draws, Stream, chunks, draws_for
@@ -374,6 +375,9 @@ class PositiveUnitballFiller(Filler):
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         draws.uniform(data, 0, 1)
         rows = data.reshape(shape[0], -1)
+        if core.available():
+            core.normalize_rows(rows)
+            return
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(_column_chunks(block), len(block), data.dtype)[:, None]
 

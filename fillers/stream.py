@@ -74,6 +74,11 @@ class CaffeRNG:
             raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
         return self._generator.integers(0, 1 << 32, size=n, dtype=np.uint32)
 
+    @property
+    def bit_generator(self) -> np.random.MT19937:
+        """The numpy MT19937 that holds the engine's state (the compiled core advances it in place)."""
+        return self._bit_generator
+
     def __repr__(self) -> str:
         return f"CaffeRNG(seed={self.seed})"
 
