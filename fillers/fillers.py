@@ -379,7 +379,7 @@ class PositiveUnitballFiller(Filler):
             core.normalize_rows(rows)
             return
         for block in _row_blocks(rows):
-            block /= _sequential_row_sums(_column_chunks(block), len(block), data.dtype)[:, None]
+            block /= _sequential_row_sums(block)[:, None]
 
     def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
         # The row sums are a reduction over whole rows: each touched row's uniforms are drawn
@@ -393,7 +393,7 @@ class PositiveUnitballFiller(Filler):
         for row in range(first, last, per_block):
             rows = min(per_block, last - row)
             pieces = _drawn_column_chunks(rng, row * row_length, rows, row_length, out.dtype)
-            sums[row - first : row - first + rows] = _sequential_row_sums(pieces, rows, out.dtype)
+            sums[row - first : row - first + rows] = _running_row_sums(pieces, rows, out.dtype)
         out /= sums.reshape((-1,) + (1,) * (len(shape) - 1))
 
 
@@ -421,10 +421,16 @@ def _drawn_column_chunks(
         yield piece
 
 
-def _sequential_row_sums(column_chunks: Iterable[np.ndarray], rows: int, dtype: np.dtype) -> np.ndarray:
-    """Each row's sum added left to right in `dtype` (np.sum adds pairwise, which rounds
-    differently), from consecutive column chunks of the rows (writable copies). The running
-    sum is added to each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
+def _sequential_row_sums(rows: np.ndarray) -> np.ndarray:
+    """Each row's sum added left to right in the rows' dtype (np.sum adds pairwise, which
+    rounds differently), a chunk of columns at a time."""
+    return _running_row_sums(_column_chunks(rows), len(rows), rows.dtype)
+
+
+def _running_row_sums(column_chunks: Iterable[np.ndarray], rows: int, dtype: np.dtype) -> np.ndarray:
+    """The left-to-right row sums of rows given as consecutive column chunks (writable
+    copies). The running sum is added to each chunk's first element as Caffe's loop would
+    (0 + x = x for the first), so the chunking does not change a bit."""
     sums = np.zeros(rows, dtype=dtype)
     for index, running in enumerate(column_chunks):
         if index:

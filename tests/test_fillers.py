@@ -228,5 +228,4 @@ def test_positive_unitball_sums_long_rows_left_to_right_across_chunks(monkeypatc
         for value in row:
             total = np.float32(total + value)
         expected.append(total)
-    sums = filler_module._sequential_row_sums(filler_module._column_chunks(rows), len(rows), rows.dtype)
-    np.testing.assert_array_equal(sums, expected)
+    np.testing.assert_array_equal(filler_module._sequential_row_sums(rows), expected)
