@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,21 +33,35 @@ _ANGLE_LOW_CENTRE = (1 << (_ANGLE_SHIFT - 1)) - 0.5
 _PI = decimal.Decimal("3.14159265358979323846264338327950288419716939937510582097494")
 
 
+class Tables(NamedTuple):
+    """The lookup tables and constants, correctly rounded from 40-digit decimal arithmetic."""
+
+    log_centre: np.ndarray
+    """c_j = 1/2 + (j + 1/2) / 512, the centres of m's cells."""
+    ln_centre: np.ndarray
+    cos: np.ndarray
+    """cos(2 pi (j + 1/2) / 1024)."""
+    sin: np.ndarray
+    ln2: float
+    radians_per_word: float
+    """2 pi / 2**32."""
+
+
 @functools.cache
-def _constants() -> dict[str, np.ndarray | float]:
-    """The tables and constants, correctly rounded from 40-digit decimal arithmetic."""
+def tables() -> Tables:
+    """The tables, built on first use."""
     context = decimal.Context(prec=40)
-    one, two = decimal.Decimal(1), decimal.Decimal(2)
-    centres = [decimal.Decimal(1) / 2 + (decimal.Decimal(j) + one / 2) / _LOG_CELLS for j in range(256)]
-    angles = [2 * _PI * (decimal.Decimal(j) + one / 2) / (1 << _ANGLE_BITS) for j in range(1 << _ANGLE_BITS)]
-    return {
-        "log_centre": np.array([float(c) for c in centres]),
-        "ln_centre": np.array([float(context.ln(c)) for c in centres]),
-        "cos": np.array([float(_cos(a, context)) for a in angles]),
-        "sin": np.array([float(_cos(a - _PI / 2, context)) for a in angles]),
-        "ln2": float(context.ln(two)),
-        "radians_per_word": float(context.divide(2 * _PI, decimal.Decimal(1 << 32))),
-    }
+    half = decimal.Decimal(1) / 2
+    centres = [half + (decimal.Decimal(j) + half) / _LOG_CELLS for j in range(256)]
+    angles = [2 * _PI * (decimal.Decimal(j) + half) / (1 << _ANGLE_BITS) for j in range(1 << _ANGLE_BITS)]
+    return Tables(
+        log_centre=np.array([float(c) for c in centres]),
+        ln_centre=np.array([float(context.ln(c)) for c in centres]),
+        cos=np.array([float(_cos(a, context)) for a in angles]),
+        sin=np.array([float(_cos(a - _PI / 2, context)) for a in angles]),
+        ln2=float(context.ln(decimal.Decimal(2))),
+        radians_per_word=float(context.divide(2 * _PI, decimal.Decimal(1 << 32))),
+    )
 
 
 def _cos(angle: decimal.Decimal, context: decimal.Context) -> decimal.Decimal:
@@ -70,7 +85,7 @@ class BoxMuller:
 
     def pairs(self, w1: np.ndarray, w2: np.ndarray, z0: np.ndarray, z1: np.ndarray) -> None:
         """z0, z1 (float64 arrays, views allowed) = the normal pairs of words w1, w2 (uint32)."""
-        k = _constants()
+        k = tables()
         n = len(w1)
         m, r, t, u, v, w = (row[:n] for row in self.scratch)
         index, exponent = self.index[:n], self.exponent[:n]
@@ -81,7 +96,7 @@ class BoxMuller:
         np.subtract(t, _LOG_CELLS // 2, out=t)
         np.floor(t, out=t)
         index[:] = t
-        np.take(k["log_centre"], index, out=t)
+        np.take(k.log_centre, index, out=t)
         np.subtract(m, t, out=r)
         np.divide(r, t, out=r)
         np.multiply(r, 1 / 5, out=t)
@@ -90,17 +105,17 @@ class BoxMuller:
             np.multiply(t, r, out=t)
         np.add(t, 1, out=t)
         np.multiply(t, r, out=t)
-        np.take(k["ln_centre"], index, out=m)
+        np.take(k.ln_centre, index, out=m)
         np.add(t, m, out=t)
         np.subtract(32, exponent, out=m)
-        np.multiply(m, k["ln2"], out=m)
+        np.multiply(m, k.ln2, out=m)
         np.subtract(m, t, out=m)
         np.multiply(m, 2, out=m)
         np.sqrt(m, out=m)
         # theta = table angle + d; cos d - 1 and sin d by Taylor series
         np.bitwise_and(w2, _ANGLE_LOW_MASK, out=index)
         np.subtract(index, _ANGLE_LOW_CENTRE, out=r)
-        np.multiply(r, k["radians_per_word"], out=r)
+        np.multiply(r, k.radians_per_word, out=r)
         np.multiply(r, r, out=t)
         np.multiply(t, -1 / 720, out=u)
         np.add(u, 1 / 24, out=u)
@@ -114,8 +129,8 @@ class BoxMuller:
         np.add(v, r, out=v)
         # u = cos d - 1, v = sin d; rotate the table's (cos, sin) by d, then scale by the radius
         np.right_shift(w2, _ANGLE_SHIFT, out=index)
-        np.take(k["cos"], index, out=t)
-        np.take(k["sin"], index, out=w)
+        np.take(k.cos, index, out=t)
+        np.take(k.sin, index, out=w)
         np.multiply(t, u, out=r)
         np.add(r, t, out=r)
         np.multiply(w, v, out=z0)

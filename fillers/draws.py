@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _core as core
 from . import boost
+from ._core import counter as core_counter
 from .boxmuller import BoxMuller
 from .counter import CounterRNG
 from .errors import FillerError
@@ -84,7 +85,8 @@ class CounterDraws:
     """The same distributions from a CounterRNG, the draws of elements start, start + 1, ...
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
-    scaled to [a, b) in the dtype. Its normal comes from the aligned pair 2j, 2j + 1 holding it
+    scaled to [a, b) in the dtype. The compiled core, when it is the backend, computes the
+    same bits (fillers/_core/counter.c). Its normal comes from the aligned pair 2j, 2j + 1 holding it
     (`fillers.boxmuller`, float64, then rounded to the dtype and scaled in it). Its Bernoulli
     mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each call takes
     the next elements of its stream: values and mask bits keep separate positions.
@@ -103,6 +105,16 @@ class CounterDraws:
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
+        if _use_core(out):
+            core_counter.uniform(
+                self.rng.philox_key,
+                self._take(len(out)),
+                out,
+                to_range.low,
+                to_range.span,
+                to_range.scale != 1,
+            )
+            return
         # float32 keeps 24 bits of the word (exactly representable); float64 keeps all 32.
         shift, unit = (8, out.dtype.type(2.0**-24)) if out.dtype == np.float32 else (0, 2.0**-32)
         start = 0
@@ -119,6 +131,9 @@ class CounterDraws:
         """Normal(mean, sigma) in out's dtype: Box-Muller over aligned pairs of words."""
         rt = out.dtype.type
         first = self._take(len(out))
+        if _use_core(out):
+            core_counter.normal(self.rng.philox_key, first, out, mean, sigma)
+            return
         head = first % 2
         pairs_start, pairs = first // 2, (head + len(out) + 1) // 2
         transform = BoxMuller(min(pairs, _CHUNK // 2))
@@ -138,10 +153,19 @@ class CounterDraws:
         """True with probability p (p taken in `dtype`, as Caffe's mask compares)."""
         threshold = float(np.dtype(dtype).type(p)) * 2.0**32
         start, self.mask_position = self.mask_position, self.mask_position + len(out)
+        if _use_core(out):
+            core_counter.bernoulli(self.mask_rng.philox_key, start, out, threshold)
+            return
         done = 0
         for words in self.mask_rng.word_chunks(start, len(out)):
             np.less(words, threshold, out=out[done : done + len(words)])
             done += len(words)
+
+
+def _use_core(out: np.ndarray) -> bool:
+    """Whether counter draws into `out` run in the compiled core (its loops write contiguous
+    arrays; they give the numpy code's bits)."""
+    return out.flags.c_contiguous and core.available()
 
 
 class UnitToRange:

@@ -45,6 +45,7 @@ _why_not = ""
 
 _p = ctypes.c_void_p
 _i64 = ctypes.c_int64
+_u64 = ctypes.c_uint64
 _SIGNATURES = {
     "fc_abi_version": (ctypes.c_int, []),
     "fc_set_tables": (None, [_p, _p, _p, _p]),
@@ -59,6 +60,20 @@ _SIGNATURES = {
     "fc_bernoulli_mask_f64": (ctypes.c_int, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
+    # counter mode (issue 14, counter.c): key words, first element, count, output, ...
+    "fc_counter_words": (None, [_u64, _u64, _i64, _i64, _p]),
+    "fc_counter_uniform_f32": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float, ctypes.c_int],
+    ),
+    "fc_counter_uniform_f64": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double, ctypes.c_int],
+    ),
+    "fc_counter_normal_f32": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float]),
+    "fc_counter_normal_f64": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double]),
+    "fc_counter_bernoulli": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double]),
+    "fc_counter_set_tables": (None, [_p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
 }
 # The Boost tables, kept alive for the library's lifetime (it copies them, but cheaply safe).
 _TABLES = tuple(np.array(t, dtype=np.float64) for t in (NORMAL_X, NORMAL_Y, EXPONENTIAL_X, EXPONENTIAL_Y))

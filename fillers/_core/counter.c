@@ -1,0 +1,253 @@
+/* Counter mode in C: Philox4x64-10 words and the draws fillers/draws.py's CounterDraws makes
+ * from them, the same bits as the numpy path (tests/test_counter_core.py checks it).
+ *
+ * Word i of a stream is the (i mod 8)-th 32-bit half (low then high) of Philox4x64-10 at
+ * counter (i / 8, 0, 0, 0) under the stream's 128-bit key: numpy's Philox, whose state
+ * counter c yields block c + 1. Every expression repeats, operation for operation, the numpy
+ * code it mirrors (fillers/boxmuller.py, CounterDraws, UnitToRange); the build's
+ * -ffp-contract=off keeps a * b + c from becoming one fused, differently rounded operation.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(_WIN32)
+#define FC_EXPORT __declspec(dllexport)
+#else
+#define FC_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ---- Philox4x64-10 (Salmon et al. 2011; Random123's constants, as numpy's philox.h) ---- */
+
+#if defined(__SIZEOF_INT128__)
+static inline uint64_t mulhilo64(uint64_t a, uint64_t b, uint64_t *hi) {
+    unsigned __int128 product = (unsigned __int128)a * b;
+    *hi = (uint64_t)(product >> 64);
+    return (uint64_t)product;
+}
+#else
+static inline uint64_t mulhilo64(uint64_t a, uint64_t b, uint64_t *hi) {
+    uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32, b_lo = b & 0xffffffffu, b_hi = b >> 32;
+    uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi, hi_hi = a_hi * b_hi;
+    uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xffffffffu) + lo_hi;
+    *hi = hi_hi + (hi_lo >> 32) + (cross >> 32);
+    return (cross << 32) | (lo_lo & 0xffffffffu);
+}
+#endif
+
+/* Blocks first .. first + count - 1 into out[4 * count]; four blocks at a time, so that the
+ * four dependency chains of ten rounds overlap in the pipeline. */
+static void philox_blocks(uint64_t first, int64_t count, const uint64_t key[2], uint64_t *out) {
+    int64_t b = 0;
+    for (; b < count; b += 4) {
+        uint64_t c0[4], c1[4], c2[4], c3[4], k0 = key[0], k1 = key[1];
+        int lane, round, lanes = count - b < 4 ? (int)(count - b) : 4;
+        for (lane = 0; lane < 4; lane++) {
+            c0[lane] = first + (uint64_t)(b + lane);
+            c1[lane] = c2[lane] = c3[lane] = 0;
+        }
+        for (round = 0; round < 10; round++) {
+            for (lane = 0; lane < 4; lane++) {
+                uint64_t hi0, hi1;
+                uint64_t lo0 = mulhilo64(0xD2E7470EE14C6C93ull, c0[lane], &hi0);
+                uint64_t lo1 = mulhilo64(0xCA5A826395121157ull, c2[lane], &hi1);
+                c0[lane] = hi1 ^ c1[lane] ^ k0;
+                c1[lane] = lo1;
+                c2[lane] = hi0 ^ c3[lane] ^ k1;
+                c3[lane] = lo0;
+            }
+            k0 += 0x9E3779B97F4A7C15ull;
+            k1 += 0xBB67AE8584CAA73Bull;
+        }
+        for (lane = 0; lane < lanes; lane++) {
+            out[4 * (b + lane)] = c0[lane];
+            out[4 * (b + lane) + 1] = c1[lane];
+            out[4 * (b + lane) + 2] = c2[lane];
+            out[4 * (b + lane) + 3] = c3[lane];
+        }
+    }
+}
+
+#define BATCH_PAIRS 512
+/* Pairs of words (64-bit outputs) per batch: a multiple of 4, plus room for alignment. */
+
+/* The 64-bit outputs first .. first + count - 1 (count <= BATCH_PAIRS); returns a pointer
+ * into `buffer` (BATCH_PAIRS + 8 words) at output `first`. */
+static const uint64_t *pairs_of_words(const uint64_t key[2], uint64_t first, int64_t count, uint64_t *buffer) {
+    uint64_t first_block = first >> 2, last_block = (first + (uint64_t)count - 1) >> 2;
+    philox_blocks(first_block, (int64_t)(last_block - first_block + 1), key, buffer);
+    return buffer + (first & 3);
+}
+
+FC_EXPORT void fc_counter_words(uint64_t key0, uint64_t key1, int64_t start, int64_t n, uint32_t *out) {
+    const uint64_t key[2] = {key0, key1};
+    uint64_t buffer[BATCH_PAIRS + 8];
+    int64_t done = 0;
+    while (done < n) {
+        uint64_t i = (uint64_t)(start + done), first_pair = i >> 1;
+        int64_t words = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2, k;
+        const uint64_t *pairs = pairs_of_words(key, first_pair, (int64_t)(((i + words - 1) >> 1) - first_pair + 1), buffer);
+        for (k = 0; k < words; k++) {
+            uint64_t word = i + (uint64_t)k;
+            uint64_t pair = pairs[(word >> 1) - first_pair];
+            out[done + k] = (uint32_t)(word & 1 ? pair >> 32 : pair);
+        }
+        done += words;
+    }
+}
+
+/* ---- uniform: CounterDraws.uniform, then UnitToRange ------------------------------------ */
+
+#define FC_COUNTER_UNIFORM(NAME, REAL, SHIFT, UNIT)                                                       \
+    FC_EXPORT void NAME(uint64_t key0, uint64_t key1, int64_t start, int64_t n, REAL *out, REAL low,      \
+                        REAL span, int doubled) {                                                         \
+        uint32_t words[2 * BATCH_PAIRS];                                                                  \
+        int64_t done = 0, k;                                                                              \
+        while (done < n) {                                                                                \
+            int64_t count = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2;              \
+            fc_counter_words(key0, key1, start + done, count, words);                                      \
+            for (k = 0; k < count; k++) {                                                                 \
+                REAL x = (REAL)(words[k] >> SHIFT);                                                       \
+                x = x * UNIT;                                                                             \
+                x = x * span;                                                                             \
+                x = x + low;                                                                              \
+                out[done + k] = doubled ? x * (REAL)2 : x;                                                \
+            }                                                                                             \
+            done += count;                                                                                \
+        }                                                                                                 \
+    }
+
+FC_COUNTER_UNIFORM(fc_counter_uniform_f32, float, 8, (1.0f / 16777216.0f))
+FC_COUNTER_UNIFORM(fc_counter_uniform_f64, double, 0, (1.0 / 4294967296.0))
+
+/* ---- bernoulli: CounterDraws.bernoulli (word < p * 2**32) -------------------------------- */
+
+FC_EXPORT void fc_counter_bernoulli(uint64_t key0, uint64_t key1, int64_t start, int64_t n, uint8_t *out,
+                                    double threshold) {
+    uint32_t words[2 * BATCH_PAIRS];
+    int64_t done = 0, k;
+    while (done < n) {
+        int64_t count = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2;
+        fc_counter_words(key0, key1, start + done, count, words);
+        for (k = 0; k < count; k++) out[done + k] = (double)words[k] < threshold;
+        done += count;
+    }
+}
+
+/* ---- normal: fillers/boxmuller.py's BoxMuller.pairs, one pair at a time ----------------- */
+
+#define LOG_CELLS 512
+#define ANGLE_BITS 10
+#define ANGLE_SHIFT (32 - ANGLE_BITS)
+#define ANGLE_LOW_MASK ((1u << ANGLE_SHIFT) - 1u)
+
+static double log_centre[256], ln_centre[256], cos_table[1 << ANGLE_BITS], sin_table[1 << ANGLE_BITS];
+static double ln2, radians_per_word;
+
+FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *ln_centres, const double *cosines,
+                                     const double *sines, double ln2_value, double radians) {
+    int j;
+    for (j = 0; j < 256; j++) {
+        log_centre[j] = log_centres[j];
+        ln_centre[j] = ln_centres[j];
+    }
+    for (j = 0; j < (1 << ANGLE_BITS); j++) {
+        cos_table[j] = cosines[j];
+        sin_table[j] = sines[j];
+    }
+    ln2 = ln2_value;
+    radians_per_word = radians;
+}
+
+/* frexp for a positive normal double, without a library call: m in [1/2, 1), x = m 2**e. */
+static inline double frexp_normal(double x, int *exponent) {
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    *exponent = (int)((bits >> 52) & 0x7ff) - 1022;
+    bits = (bits & 0x800fffffffffffffull) | 0x3fe0000000000000ull;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+static inline void box_muller(uint64_t pair, double *z0, double *z1) {
+    uint32_t w1 = (uint32_t)pair, w2 = (uint32_t)(pair >> 32);
+    double m, r, t, u, v, w, c, s;
+    int exponent;
+    int64_t index;
+    m = (double)w1 + 0.5;
+    m = frexp_normal(m, &exponent);
+    t = m * LOG_CELLS;
+    t = t - LOG_CELLS / 2;
+    index = (int64_t)t; /* t >= 0: truncation is floor */
+    t = log_centre[index];
+    r = m - t;
+    r = r / t;
+    t = r * (1.0 / 5.0);
+    t = t + (-1.0 / 4.0);
+    t = t * r;
+    t = t + (1.0 / 3.0);
+    t = t * r;
+    t = t + (-1.0 / 2.0);
+    t = t * r;
+    t = t + 1.0;
+    t = t * r;
+    t = t + ln_centre[index];
+    m = (double)(32 - exponent);
+    m = m * ln2;
+    m = m - t;
+    m = m * 2.0;
+    m = sqrt(m);
+    r = (double)(int64_t)(w2 & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
+    r = r * radians_per_word;
+    t = r * r;
+    u = t * (-1.0 / 720.0);
+    u = u + (1.0 / 24.0);
+    u = u * t;
+    u = u + (-1.0 / 2.0);
+    u = u * t;
+    v = t * (1.0 / 120.0);
+    v = v + (-1.0 / 6.0);
+    v = v * t;
+    v = v * r;
+    v = v + r;
+    c = cos_table[w2 >> ANGLE_SHIFT];
+    s = sin_table[w2 >> ANGLE_SHIFT];
+    w = c * u;
+    w = w + c;
+    *z0 = s * v;
+    *z0 = w - *z0;
+    *z0 = *z0 * m;
+    w = s * u;
+    w = w + s;
+    *z1 = c * v;
+    *z1 = w + *z1;
+    *z1 = *z1 * m;
+}
+
+/* Elements start .. start + n - 1: element 2j is z0 and 2j + 1 is z1 of pair j (words 2j, 2j + 1,
+ * one 64-bit output), rounded to the dtype, then `* sigma + mean` in the dtype. */
+#define FC_COUNTER_NORMAL(NAME, REAL)                                                                     \
+    FC_EXPORT void NAME(uint64_t key0, uint64_t key1, int64_t start, int64_t n, REAL *out, REAL mean,     \
+                        REAL sigma) {                                                                     \
+        const uint64_t key[2] = {key0, key1};                                                             \
+        uint64_t buffer[BATCH_PAIRS + 8];                                                                 \
+        int64_t done = 0, k;                                                                              \
+        while (done < n) {                                                                                \
+            uint64_t i = (uint64_t)(start + done), first_pair = i >> 1;                                   \
+            int64_t count = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2;              \
+            int64_t pair_count = (int64_t)(((i + (uint64_t)count - 1) >> 1) - first_pair + 1);            \
+            const uint64_t *pairs = pairs_of_words(key, first_pair, pair_count, buffer);                  \
+            for (k = 0; k < pair_count; k++) {                                                            \
+                double z0, z1;                                                                            \
+                int64_t element = 2 * (int64_t)(first_pair + (uint64_t)k) - start;                        \
+                box_muller(pairs[k], &z0, &z1);                                                           \
+                if (element >= done) out[element] = (REAL)z0 * sigma + mean;                              \
+                if (element + 1 < done + count) out[element + 1] = (REAL)z1 * sigma + mean;               \
+            }                                                                                             \
+            done += count;                                                                                \
+        }                                                                                                 \
+    }
+
+FC_COUNTER_NORMAL(fc_counter_normal_f32, float)
+FC_COUNTER_NORMAL(fc_counter_normal_f64, double)
