@@ -36,36 +36,28 @@ static inline uint64_t mulhilo64(uint64_t a, uint64_t b, uint64_t *hi) {
 }
 #endif
 
-/* Blocks first .. first + count - 1 into out[4 * count]; four blocks at a time, so that the
- * four dependency chains of ten rounds overlap in the pipeline. */
+/* Blocks first .. first + count - 1 into out[4 * count]. (Interleaving several blocks' rounds
+ * measured slower: the 64-bit multiplies' fixed registers make x86-64 spill.) */
 static void philox_blocks(uint64_t first, int64_t count, const uint64_t key[2], uint64_t *out) {
-    int64_t b = 0;
-    for (; b < count; b += 4) {
-        uint64_t c0[4], c1[4], c2[4], c3[4], k0 = key[0], k1 = key[1];
-        int lane, round, lanes = count - b < 4 ? (int)(count - b) : 4;
-        for (lane = 0; lane < 4; lane++) {
-            c0[lane] = first + (uint64_t)(b + lane);
-            c1[lane] = c2[lane] = c3[lane] = 0;
-        }
+    int64_t b;
+    for (b = 0; b < count; b++) {
+        uint64_t c0 = first + (uint64_t)b, c1 = 0, c2 = 0, c3 = 0, k0 = key[0], k1 = key[1];
+        int round;
         for (round = 0; round < 10; round++) {
-            for (lane = 0; lane < 4; lane++) {
-                uint64_t hi0, hi1;
-                uint64_t lo0 = mulhilo64(0xD2E7470EE14C6C93ull, c0[lane], &hi0);
-                uint64_t lo1 = mulhilo64(0xCA5A826395121157ull, c2[lane], &hi1);
-                c0[lane] = hi1 ^ c1[lane] ^ k0;
-                c1[lane] = lo1;
-                c2[lane] = hi0 ^ c3[lane] ^ k1;
-                c3[lane] = lo0;
-            }
+            uint64_t hi0, hi1;
+            uint64_t lo0 = mulhilo64(0xD2E7470EE14C6C93ull, c0, &hi0);
+            uint64_t lo1 = mulhilo64(0xCA5A826395121157ull, c2, &hi1);
+            c0 = hi1 ^ c1 ^ k0;
+            c1 = lo1;
+            c2 = hi0 ^ c3 ^ k1;
+            c3 = lo0;
             k0 += 0x9E3779B97F4A7C15ull;
             k1 += 0xBB67AE8584CAA73Bull;
         }
-        for (lane = 0; lane < lanes; lane++) {
-            out[4 * (b + lane)] = c0[lane];
-            out[4 * (b + lane) + 1] = c1[lane];
-            out[4 * (b + lane) + 2] = c2[lane];
-            out[4 * (b + lane) + 3] = c3[lane];
-        }
+        out[4 * b] = c0;
+        out[4 * b + 1] = c1;
+        out[4 * b + 2] = c2;
+        out[4 * b + 3] = c3;
     }
 }
 
@@ -170,59 +162,75 @@ static inline double frexp_normal(double x, int *exponent) {
     return x;
 }
 
-static inline void box_muller(uint64_t pair, double *z0, double *z1) {
-    uint32_t w1 = (uint32_t)pair, w2 = (uint32_t)(pair >> 32);
-    double m, r, t, u, v, w, c, s;
-    int exponent;
-    int64_t index;
-    m = (double)w1 + 0.5;
-    m = frexp_normal(m, &exponent);
-    t = m * LOG_CELLS;
-    t = t - LOG_CELLS / 2;
-    index = (int64_t)t; /* t >= 0: truncation is floor */
-    t = log_centre[index];
-    r = m - t;
-    r = r / t;
-    t = r * (1.0 / 5.0);
-    t = t + (-1.0 / 4.0);
-    t = t * r;
-    t = t + (1.0 / 3.0);
-    t = t * r;
-    t = t + (-1.0 / 2.0);
-    t = t * r;
-    t = t + 1.0;
-    t = t * r;
-    t = t + ln_centre[index];
-    m = (double)(32 - exponent);
-    m = m * ln2;
-    m = m - t;
-    m = m * 2.0;
-    m = sqrt(m);
-    r = (double)(int64_t)(w2 & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
-    r = r * radians_per_word;
-    t = r * r;
-    u = t * (-1.0 / 720.0);
-    u = u + (1.0 / 24.0);
-    u = u * t;
-    u = u + (-1.0 / 2.0);
-    u = u * t;
-    v = t * (1.0 / 120.0);
-    v = v + (-1.0 / 6.0);
-    v = v * t;
-    v = v * r;
-    v = v + r;
-    c = cos_table[w2 >> ANGLE_SHIFT];
-    s = sin_table[w2 >> ANGLE_SHIFT];
-    w = c * u;
-    w = w + c;
-    *z0 = s * v;
-    *z0 = w - *z0;
-    *z0 = *z0 * m;
-    w = s * u;
-    w = w + s;
-    *z1 = c * v;
-    *z1 = w + *z1;
-    *z1 = *z1 * m;
+/* The Box-Muller of `count` pairs, z0[k], z1[k] from pairs[k] (w1 low, w2 high), in stages
+ * over the batch: each stage's iterations are independent and short, so many of them are in
+ * flight at once (one pair's whole chain is about 45 dependent operations). */
+static void box_muller(const uint64_t *pairs, int64_t count, double *z0, double *z1) {
+    double radius[BATCH_PAIRS], cos_d[BATCH_PAIRS], sin_d[BATCH_PAIRS];
+    int64_t k;
+    for (k = 0; k < count; k++) {
+        /* radius = sqrt(-2 ln u1) = sqrt(2 ((32 - e) ln 2 - ln c - log1p(r))), r = (m - c) / c */
+        double m, r, t, c;
+        int exponent;
+        int64_t index;
+        m = (double)(uint32_t)pairs[k] + 0.5;
+        m = frexp_normal(m, &exponent);
+        t = m * LOG_CELLS;
+        t = t - LOG_CELLS / 2;
+        index = (int64_t)t; /* t >= 0: truncation is floor */
+        c = log_centre[index];
+        r = m - c;
+        r = r / c;
+        t = r * (1.0 / 5.0);
+        t = t + (-1.0 / 4.0);
+        t = t * r;
+        t = t + (1.0 / 3.0);
+        t = t * r;
+        t = t + (-1.0 / 2.0);
+        t = t * r;
+        t = t + 1.0;
+        t = t * r;
+        t = t + ln_centre[index];
+        m = (double)(32 - exponent);
+        m = m * ln2;
+        m = m - t;
+        m = m * 2.0;
+        radius[k] = sqrt(m);
+    }
+    for (k = 0; k < count; k++) {
+        /* the residual angle d of theta past its table cell's centre: cos d - 1 and sin d */
+        double r, t, u, v;
+        r = (double)(int64_t)((uint32_t)(pairs[k] >> 32) & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
+        r = r * radians_per_word;
+        t = r * r;
+        u = t * (-1.0 / 720.0);
+        u = u + (1.0 / 24.0);
+        u = u * t;
+        u = u + (-1.0 / 2.0);
+        u = u * t;
+        v = t * (1.0 / 120.0);
+        v = v + (-1.0 / 6.0);
+        v = v * t;
+        v = v * r;
+        v = v + r;
+        cos_d[k] = u;
+        sin_d[k] = v;
+    }
+    for (k = 0; k < count; k++) {
+        /* the table's (cos, sin) rotated by d, scaled by the radius */
+        uint32_t cell = (uint32_t)(pairs[k] >> 32) >> ANGLE_SHIFT;
+        double c = cos_table[cell], s = sin_table[cell], u = cos_d[k], v = sin_d[k], w, z;
+        w = c * u;
+        w = w + c;
+        z = s * v;
+        z = w - z;
+        z0[k] = z * radius[k];
+        w = s * u;
+        w = w + s;
+        z = c * v;
+        z = w + z;
+        z1[k] = z * radius[k];
+    }
 }
 
 /* Elements start .. start + n - 1: element 2j is z0 and 2j + 1 is z1 of pair j (words 2j, 2j + 1,
@@ -232,18 +240,18 @@ static inline void box_muller(uint64_t pair, double *z0, double *z1) {
                         REAL sigma) {                                                                     \
         const uint64_t key[2] = {key0, key1};                                                             \
         uint64_t buffer[BATCH_PAIRS + 8];                                                                 \
+        double z0[BATCH_PAIRS], z1[BATCH_PAIRS];                                                          \
         int64_t done = 0, k;                                                                              \
         while (done < n) {                                                                                \
             uint64_t i = (uint64_t)(start + done), first_pair = i >> 1;                                   \
             int64_t count = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2;              \
             int64_t pair_count = (int64_t)(((i + (uint64_t)count - 1) >> 1) - first_pair + 1);            \
             const uint64_t *pairs = pairs_of_words(key, first_pair, pair_count, buffer);                  \
+            box_muller(pairs, pair_count, z0, z1);                                                        \
             for (k = 0; k < pair_count; k++) {                                                            \
-                double z0, z1;                                                                            \
                 int64_t element = 2 * (int64_t)(first_pair + (uint64_t)k) - start;                        \
-                box_muller(pairs[k], &z0, &z1);                                                           \
-                if (element >= done) out[element] = (REAL)z0 * sigma + mean;                              \
-                if (element + 1 < done + count) out[element + 1] = (REAL)z1 * sigma + mean;               \
+                if (element >= done) out[element] = (REAL)z0[k] * sigma + mean;                           \
+                if (element + 1 < done + count) out[element + 1] = (REAL)z1[k] * sigma + mean;            \
             }                                                                                             \
             done += count;                                                                                \
         }                                                                                                 \
