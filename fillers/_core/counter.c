@@ -152,84 +152,90 @@ FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *ln
     radians_per_word = radians;
 }
 
-/* frexp for a positive normal double, without a library call: m in [1/2, 1), x = m 2**e. */
-static inline double frexp_normal(double x, int *exponent) {
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    *exponent = (int)((bits >> 52) & 0x7ff) - 1022;
-    bits = (bits & 0x800fffffffffffffull) | 0x3fe0000000000000ull;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
 /* The Box-Muller of `count` pairs, z0[k], z1[k] from pairs[k] (w1 low, w2 high), in stages
- * over the batch: each stage's iterations are independent and short, so many of them are in
- * flight at once (one pair's whole chain is about 45 dependent operations). */
+ * over the batch. Each stage's iterations are independent and short, and the arithmetic
+ * stages have no table lookups, so the compiler runs them two pairs per SSE2 instruction (the
+ * same correctly rounded operations); the lookups are loops of their own. The build's
+ * -fno-math-errno lets the sqrt loop vectorize (its argument is never negative; errno is all
+ * that flag changes). */
 static void box_muller(const uint64_t *pairs, int64_t count, double *z0, double *z1) {
-    double radius[BATCH_PAIRS], cos_d[BATCH_PAIRS], sin_d[BATCH_PAIRS];
+    double m[BATCH_PAIRS], r[BATCH_PAIRS], t[BATCH_PAIRS], e[BATCH_PAIRS], c[BATCH_PAIRS];
+    int32_t index[BATCH_PAIRS];
     int64_t k;
+    /* u1 = (w1 + 1/2) / 2**32 = m 2**(e - 32), m in [1/2, 1): frexp by the bits (exact) */
     for (k = 0; k < count; k++) {
-        /* radius = sqrt(-2 ln u1) = sqrt(2 ((32 - e) ln 2 - ln c - log1p(r))), r = (m - c) / c */
-        double m, r, t, c;
-        int exponent;
-        int64_t index;
-        m = (double)(uint32_t)pairs[k] + 0.5;
-        m = frexp_normal(m, &exponent);
-        t = m * LOG_CELLS;
-        t = t - LOG_CELLS / 2;
-        index = (int64_t)t; /* t >= 0: truncation is floor */
-        c = log_centre[index];
-        r = m - c;
-        r = r / c;
-        t = r * (1.0 / 5.0);
-        t = t + (-1.0 / 4.0);
-        t = t * r;
-        t = t + (1.0 / 3.0);
-        t = t * r;
-        t = t + (-1.0 / 2.0);
-        t = t * r;
-        t = t + 1.0;
-        t = t * r;
-        t = t + ln_centre[index];
-        m = (double)(32 - exponent);
-        m = m * ln2;
-        m = m - t;
-        m = m * 2.0;
-        radius[k] = sqrt(m);
+        uint64_t bits;
+        double x = (double)(int32_t)((uint32_t)pairs[k] ^ 0x80000000u) + 2147483648.0; /* = (double)w1 */
+        x = x + 0.5;
+        memcpy(&bits, &x, sizeof bits);
+        e[k] = (double)(int32_t)(32 - ((int32_t)(bits >> 52) - 1022));
+        bits = (bits & 0x800fffffffffffffull) | 0x3fe0000000000000ull;
+        memcpy(&m[k], &bits, sizeof bits);
+        x = m[k] * LOG_CELLS;
+        x = x - LOG_CELLS / 2;
+        index[k] = (int32_t)x; /* x >= 0: truncation is floor */
+    }
+    for (k = 0; k < count; k++) {
+        c[k] = log_centre[index[k]];
+        t[k] = ln_centre[index[k]];
+    }
+    for (k = 0; k < count; k++) {
+        /* radius = sqrt(2 ((32 - e) ln 2 - ln c - log1p(r))), r = (m - c) / c */
+        double rk, p;
+        rk = m[k] - c[k];
+        rk = rk / c[k];
+        p = rk * (1.0 / 5.0);
+        p = p + (-1.0 / 4.0);
+        p = p * rk;
+        p = p + (1.0 / 3.0);
+        p = p * rk;
+        p = p + (-1.0 / 2.0);
+        p = p * rk;
+        p = p + 1.0;
+        p = p * rk;
+        p = p + t[k];
+        rk = e[k] * ln2;
+        rk = rk - p;
+        rk = rk * 2.0;
+        r[k] = sqrt(rk);
     }
     for (k = 0; k < count; k++) {
         /* the residual angle d of theta past its table cell's centre: cos d - 1 and sin d */
-        double r, t, u, v;
-        r = (double)(int64_t)((uint32_t)(pairs[k] >> 32) & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
-        r = r * radians_per_word;
-        t = r * r;
-        u = t * (-1.0 / 720.0);
+        double d, d2, u, v;
+        d = (double)(int32_t)((uint32_t)(pairs[k] >> 32) & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
+        d = d * radians_per_word;
+        d2 = d * d;
+        u = d2 * (-1.0 / 720.0);
         u = u + (1.0 / 24.0);
-        u = u * t;
+        u = u * d2;
         u = u + (-1.0 / 2.0);
-        u = u * t;
-        v = t * (1.0 / 120.0);
+        u = u * d2;
+        v = d2 * (1.0 / 120.0);
         v = v + (-1.0 / 6.0);
-        v = v * t;
-        v = v * r;
-        v = v + r;
-        cos_d[k] = u;
-        sin_d[k] = v;
+        v = v * d2;
+        v = v * d;
+        v = v + d;
+        m[k] = u;
+        t[k] = v;
+    }
+    for (k = 0; k < count; k++) {
+        uint32_t cell = (uint32_t)(pairs[k] >> 32) >> ANGLE_SHIFT;
+        c[k] = cos_table[cell];
+        e[k] = sin_table[cell];
     }
     for (k = 0; k < count; k++) {
         /* the table's (cos, sin) rotated by d, scaled by the radius */
-        uint32_t cell = (uint32_t)(pairs[k] >> 32) >> ANGLE_SHIFT;
-        double c = cos_table[cell], s = sin_table[cell], u = cos_d[k], v = sin_d[k], w, z;
-        w = c * u;
-        w = w + c;
-        z = s * v;
+        double w, z;
+        w = c[k] * m[k];
+        w = w + c[k];
+        z = e[k] * t[k];
         z = w - z;
-        z0[k] = z * radius[k];
-        w = s * u;
-        w = w + s;
-        z = c * v;
+        z0[k] = z * r[k];
+        w = e[k] * m[k];
+        w = w + e[k];
+        z = c[k] * t[k];
         z = w + z;
-        z1[k] = z * radius[k];
+        z1[k] = z * r[k];
     }
 }
 
