@@ -6,7 +6,9 @@ from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler
 from .net import init_net
+from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
+from .rules import Rule, load_rules
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
@@ -18,6 +20,8 @@ __all__ = [
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "NetParams",
+    "Rule",
     "backend",
     "dump",
     "dump_all",
@@ -26,6 +30,7 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_rules",
     "parse",
     "register",
     "registered",

@@ -16,10 +16,11 @@ import numpy as np
 from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
 from .errors import FillerError
-from .fillers import Filler, shape_of, supported_dtype
+from .fillers import Filler, counter_mode_limits, shape_of, supported_dtype
 from .layers import ShapeRule
-from .net import blob_stream, checked_fillers, plan_net
+from .net import ParamBlob, blob_stream, checked_fillers, plan_net
 from .netproto import NetSource, PhaseLike
+from .params import NetParams
 from .registry import get_filler
 from .spec import parse
 
@@ -51,7 +52,8 @@ def array(
     """
     filler = _filler(spec)
     shape, dtype = shape_of(shape), supported_dtype(dtype)
-    filler.check(shape, dtype)
+    with counter_mode_limits():
+        filler.check(shape, dtype)
     return _blocks(filler, shape, chunks, CounterRNG(seed, key), dtype)
 
 
@@ -67,8 +69,9 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
-) -> dict[str, list[dask.array.Array]]:
-    """Every learnable blob of a net as a dask array, {layer: [weight, bias, ...]}.
+) -> NetParams:
+    """Every learnable blob of a net as a dask array, {layer: [weight, bias, ...]} (a
+    `NetParams`, with `.types` and `.roles` as `fillers.init_net` gives).
 
     The values are those of `fillers.init_net(net, rng=CounterRNG(seed, key))`: blob `index`
     of `layer` from the counter stream keyed "<layer>/<index>" (under `key` if given). chunks
@@ -76,28 +79,34 @@ def init_net(
     without a filler are zeros; shared blobs are their owner's array. Other arguments as for
     `fillers.init_net`. Every filler is checked against its blob before this returns.
     """
-    import dask.array as da
-
-    plan = plan_net(
-        net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
-    )
     dtype = supported_dtype(dtype)
-    built = checked_fillers(plan, dtype)
+    with counter_mode_limits():
+        plan = plan_net(
+            net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
+        )
+        built = checked_fillers(plan, dtype)
     rng = CounterRNG(seed, key)
-    params: dict[str, list[da.Array]] = {}
+    params = NetParams()
     for layer in plan.layers:
         if layer.blobs:
-            params[layer.name] = [
-                da.zeros(blob.shape, chunks=_chunks(chunks, blob.shape, dtype), dtype=dtype)
-                if blob.filler is None
-                else _blocks(built[blob.layer, blob.index], blob.shape, chunks, blob_stream(rng, blob), dtype)
-                for blob in layer.blobs
-            ]
+            arrays = [_blob_array(blob, built, chunks, rng, dtype) for blob in layer.blobs]
+            params.add(layer.name, layer.type, arrays)
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner
             params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
     return params
+
+
+def _blob_array(
+    blob: ParamBlob, built: Mapping[tuple[str, int], Filler], chunks: object, rng: CounterRNG, dtype: np.dtype
+) -> dask.array.Array:
+    """A blob's lazy values: its filler's blocks on the blob's own counter stream, or zeros."""
+    import dask.array as da
+
+    if blob.filler is None:
+        return da.zeros(blob.shape, chunks=_chunks(chunks, blob.shape, dtype), dtype=dtype)
+    return _blocks(built[blob.layer, blob.index], blob.shape, chunks, blob_stream(rng, blob), dtype)
 
 
 def _filler(spec: Spec) -> Filler:

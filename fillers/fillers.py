@@ -11,6 +11,8 @@ np.float64 for double), as in the C++ templates.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -21,6 +23,7 @@ from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
 from .draws import CounterDraws, Draws, Stream, chunks, draws_for
 from .errors import FillerError
+from .layout import caffe_shape, is_caffe_order, layout_axes
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
@@ -28,6 +31,8 @@ Bounds = tuple[tuple[int, int], ...]
 """A region as (start, stop) per axis."""
 
 _INT_MAX = 0x7FFFFFFF
+_COUNTER_COUNT_LIMIT = 2**63 - 1
+_count_limit: contextvars.ContextVar[int] = contextvars.ContextVar("count_limit", default=_INT_MAX)
 _MAX_BLOB_AXES = 32
 _SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _ROW_CHUNK = 1 << 16
@@ -42,25 +47,39 @@ def check_failed(
     return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
 
 
+@contextlib.contextmanager
+def counter_mode_limits(active: bool = True) -> Iterator[None]:
+    """Within this block (if `active`), a blob may hold up to 2**63 - 1 elements rather than
+    Caffe's INT_MAX: counter mode addresses elements by 64-bit index and is made for tensors
+    larger than one machine, which Caffe never fills. Every other check stays Caffe's."""
+    token = _count_limit.set(_COUNTER_COUNT_LIMIT if active else _count_limit.get())
+    try:
+        yield
+    finally:
+        _count_limit.reset(token)
+
+
 def count_of(shape: Shape) -> int:
     """The blob's element count, checked as Caffe's Blob::Reshape checks it.
 
     Every dimension must be >= 0, and the running count may not pass INT_MAX (Caffe checks
-    `shape[i] <= INT_MAX / count` only while the count so far is non-zero).
+    `shape[i] <= INT_MAX / count` only while the count so far is non-zero); in counter mode
+    (`counter_mode_limits`), 2**63 - 1.
     """
+    limit = _count_limit.get()
     if len(shape) > _MAX_BLOB_AXES:
         raise check_failed(f"shape {shape}", "shape.size() <= kMaxBlobAxes", len(shape), _MAX_BLOB_AXES)
     count = 1
     for dim in shape:
         if dim < 0:
             raise check_failed(f"shape {shape}", "shape[i] >= 0", dim, 0, "dimensions must be >= 0")
-        if count != 0 and dim > _INT_MAX // count:
+        if count != 0 and dim > limit // count:
             raise check_failed(
                 f"shape {shape}",
-                "shape[i] <= 0x7fffffff / count_",
+                f"shape[i] <= {limit:#x} / count_",
                 dim,
-                _INT_MAX // count,
-                "blob size exceeds INT_MAX",
+                limit // count,
+                "blob size exceeds INT_MAX" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
             )
         count *= dim
     return count
@@ -116,14 +135,26 @@ class Filler:
     def __init__(self, param: FillerParameter | None = None) -> None:
         self.param = FillerParameter() if param is None else param
 
-    def fill(self, target: Target, dtype: object = None, rng: Stream | None = None) -> np.ndarray:
+    def fill(
+        self,
+        target: Target,
+        dtype: object = None,
+        rng: Stream | None = None,
+        *,
+        layout: str | None = None,
+    ) -> np.ndarray:
         """Fill a new array of shape `target`, or the array `target` in place, and return it.
 
         dtype: float32 (Caffe's float, the default) or float64 (double); for an array
         target it must match the array. rng: a CaffeRNG (Caffe's bits), a numpy Generator
         (numpy's speed and bits) or None (the global stream, see `set_random_seed`).
+        layout: how the array's axes map onto Caffe's blob axes ("HWIO", "IO", ...; see
+        `fillers.layout`); the result is Caffe's blob, filled in Caffe's shape, transposed
+        into the layout. None: the array is in Caffe's own layout.
         Every check runs before the output or the stream is touched.
         """
+        if layout is not None:
+            return self._fill_in_layout(target, dtype, rng, layout)
         if isinstance(target, np.ndarray):
             out = target
             if dtype is not None and supported_dtype(dtype) != out.dtype:
@@ -140,12 +171,31 @@ class Filler:
         else:
             out = None
             shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
-        self.check(shape, out_dtype)
+        with counter_mode_limits(isinstance(rng, CounterRNG)):
+            self.check(shape, out_dtype)
         draws = draws_for(rng)
         if out is None:
             out = np.empty(shape, dtype=out_dtype)
         self.generate(out.reshape(-1), shape, draws)
         return out
+
+    def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
+        # Caffe's blob is filled in Caffe's shape, then transposed: the one extra copy a
+        # layout other than Caffe's own costs.
+        shape = target.shape if isinstance(target, np.ndarray) else shape_of(target)
+        axes = layout_axes(layout, len(shape))
+        if is_caffe_order(axes):
+            return self.fill(target, dtype, rng)
+        blob_shape = caffe_shape(shape, layout)
+        if isinstance(target, np.ndarray):
+            if dtype is not None and supported_dtype(dtype) != target.dtype:
+                raise FillerError(f"dtype: {dtype!r} does not match the output array's dtype {target.dtype}")
+            supported_dtype(target.dtype)
+            if not target.flags.writeable:
+                raise FillerError("out: the output array must be writable")
+            target[...] = self.fill(blob_shape, target.dtype, rng).transpose(axes)
+            return target
+        return np.ascontiguousarray(self.fill(blob_shape, dtype, rng).transpose(axes))
 
     def fill_region(
         self, shape: Sequence[int], region: Sequence[slice], rng: CounterRNG, dtype: object = np.float32
@@ -169,7 +219,8 @@ class Filler:
             )
         shape, dtype = shape_of(shape), supported_dtype(dtype)
         bounds = region_bounds(shape, region)
-        self.check(shape, dtype)
+        with counter_mode_limits():
+            self.check(shape, dtype)
         out = np.empty(tuple(stop - start for start, stop in bounds), dtype=dtype)
         if out.size:
             self.generate_region(out, shape, bounds, rng)

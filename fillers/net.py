@@ -19,13 +19,12 @@ from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, Pa
 from .counter import CounterRNG
 from .draws import Stream, stream_for
 from .errors import FillerError
-from .fillers import Filler, count_of, shape_of, supported_dtype
+from .fillers import Filler, count_of, counter_mode_limits, shape_of, supported_dtype
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
+from .params import NetParams
 from .registry import get_filler
 from .stream import CaffeRNG
-
-Params = dict[str, list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
-) -> Params:
+) -> NetParams:
     """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
 
     Args:
@@ -167,17 +166,20 @@ def init_net(
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
       order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
+      The mapping is a `NetParams`: `.types[layer]` is the layer's type ("Convolution") and
+      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.params.blob_roles`).
 
     >>> params = init_net('''
     ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
     ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
     ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
-    >>> [blob.shape for blob in params["ip"]]
-    [(4, 3), (4,)]
+    >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
+    ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
     """
-    plan = plan_net(
-        net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
-    )
+    with counter_mode_limits(isinstance(rng, CounterRNG)):
+        plan = plan_net(
+            net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
+        )
     return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
 
 
@@ -229,7 +231,7 @@ def fill_net(
     seed: int | None = None,
     rng: Stream | None = None,
     dtype: object = np.float32,
-) -> Params:
+) -> NetParams:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
     blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
 
@@ -238,20 +240,25 @@ def fill_net(
     """
     stream = _stream(seed, rng)
     dtype = supported_dtype(dtype)
-    built = checked_fillers(plan, dtype)
-    params: Params = {}
+    with counter_mode_limits(isinstance(stream, CounterRNG)):
+        built = checked_fillers(plan, dtype)
+    params = NetParams()
     for layer in plan.layers:
         if layer.setup_draws and isinstance(stream, CaffeRNG):
             stream.random_raw(layer.setup_draws)
         if layer.blobs:
-            params[layer.name] = [
-                np.zeros(blob.shape, dtype)
-                if blob.filler is None
-                else built[blob.layer, blob.index].fill(
-                    blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
-                )
-                for blob in layer.blobs
-            ]
+            params.add(
+                layer.name,
+                layer.type,
+                [
+                    np.zeros(blob.shape, dtype)
+                    if blob.filler is None
+                    else built[blob.layer, blob.index].fill(
+                        blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
+                    )
+                    for blob in layer.blobs
+                ],
+            )
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner

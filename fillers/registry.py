@@ -73,3 +73,15 @@ def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
 
 GetFiller = get_filler
 """Caffe's name for `get_filler`."""
+
+
+def as_filler(spec: Filler | FillerParameter | Mapping[str, Any] | str) -> Filler:
+    """A Filler from what framework bridges accept as a spec: a Filler (as is), a
+    FillerParameter or dict (`get_filler`), or protobuf text ('type: "xavier"')."""
+    if isinstance(spec, Filler):
+        return spec
+    if isinstance(spec, str):
+        from .spec import parse
+
+        return get_filler(parse(spec))
+    return get_filler(spec)

@@ -182,3 +182,17 @@ def test_init_net_keys_each_blob_by_layer_and_index():
         fillers.get_filler({"type": "uniform"}).fill((4,), rng=fillers.CounterRNG(11, "ip/1")),
     )
     assert same_bits(fillers.init_net(net, rng=rng)["ip"][0], params["ip"][0])
+
+
+def test_counter_mode_lifts_caffes_int_max_blob_limit_only():
+    shape = (2**16, 2**16)  # 2**32 elements: more than a Caffe blob may hold
+    filler = fillers.get_filler({"type": "gaussian"})
+    rng = fillers.CounterRNG(6, key="huge")
+    block = filler.fill_region(shape, (slice(2**15, 2**15 + 2), slice(2**16 - 3, None)), rng)
+    flat_start = 2**15 * 2**16 + 2**16 - 3
+    row0 = filler.fill_region((2**32,), (slice(flat_start, flat_start + 3),), rng)
+    assert same_bits(block[0], row0)
+    with pytest.raises(fillers.FillerError, match="exceeds INT_MAX"):
+        filler.fill(shape, rng=fillers.CaffeRNG(6))
+    with pytest.raises(fillers.FillerError, match="exceeds 2\\*\\*63 - 1"):
+        filler.fill_region((2**32, 2**32), (slice(0, 1), slice(0, 1)), rng)
