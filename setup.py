@@ -1,4 +1,4 @@
-"""Builds fillers' compiled core (fillers/_core/core.c) into a plain shared library.
+"""Builds fillers' compiled core (fillers/_core/core.c and counter.c) into a plain shared library.
 
 Everything else about the package is in pyproject.toml. The library has no Python headers
 and is loaded with ctypes, so the wheel is tagged py3-none-<platform>: one wheel per
@@ -20,7 +20,7 @@ import struct
 import sys
 from pathlib import Path
 
-from setuptools import Command, setup
+from setuptools import Command, Distribution, setup
 from setuptools.command.build import build
 
 try:
@@ -103,7 +103,7 @@ class build_core(Command):
             from distutils.ccompiler import new_compiler
             from distutils.sysconfig import customize_compiler
 
-        compiler = new_compiler()
+        compiler = new_compiler(force=True)  # always rebuild: the object does not track core_real.h
         customize_compiler(compiler)
         build_temp = Path(self.get_finalized_command("build").build_temp) / "fillers_core"
         build_temp.mkdir(parents=True, exist_ok=True)
@@ -123,12 +123,15 @@ class build_core(Command):
             os.chdir(old_cwd)
 
 
+class DistributionWithCore(Distribution):
+    """Platform-specific (the files go to platlib), like a distribution with extensions."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
 class bdist_wheel_any_python(bdist_wheel):
     """A platform wheel for every Python 3: the core links to no Python library."""
-
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        self.root_is_pure = False
 
     def get_tag(self) -> tuple[str, str, str]:
         _, _, plat = super().get_tag()
@@ -137,4 +140,7 @@ class bdist_wheel_any_python(bdist_wheel):
 
 build.sub_commands = [*build.sub_commands, ("build_core", None)]
 
-setup(cmdclass={"build_core": build_core, "bdist_wheel": bdist_wheel_any_python})
+setup(
+    distclass=DistributionWithCore,
+    cmdclass={"build_core": build_core, "bdist_wheel": bdist_wheel_any_python},
+)

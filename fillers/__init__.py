@@ -1,7 +1,7 @@
 """fillers: Caffe's weight fillers in Python, bit for bit."""
 
-from ._core import backend
 from ._proto.filler_pb2 import FillerParameter
+from .core import backend
 from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler

@@ -17,9 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import _core as core
-from . import boost
-from ._core import counter as core_counter
+from . import boost, core, counter_core
 from .boxmuller import BoxMuller
 from .counter import CounterRNG
 from .errors import FillerError
@@ -49,6 +47,18 @@ class CaffeDraws:
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
         (core.bernoulli if core.available() else boost.bernoulli)(self.rng, out, p, dtype)
+
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """GaussianFiller's sparse step: caffe_rng_bernoulli(p) over all of `data`, then
+        data[i] *= mask[i] (0 or 1 in data's dtype: a dropped negative becomes -0.0)."""
+        if core.available():
+            core.bernoulli_mask(self.rng, data, p)
+            return
+        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
+        for chunk in chunks(data):
+            keep = mask[: len(chunk)]
+            self.bernoulli(keep, p, data.dtype)
+            np.multiply(chunk, keep, out=chunk)
 
 
 class GeneratorDraws:
@@ -80,6 +90,17 @@ class GeneratorDraws:
             self.generator.random(out=draws, dtype=dtype)
             np.less(draws, p, out=chunk)
 
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """data[i] *= (1 with probability p, else 0), in data's dtype."""
+        uniform = np.empty(min(len(data), _CHUNK), dtype=data.dtype)
+        for chunk in chunks(data):
+            draws = uniform[: len(chunk)]
+            self.generator.random(out=draws, dtype=data.dtype)
+            if core.available():
+                core.mask_below(chunk, draws, p)
+            else:
+                np.multiply(chunk, draws < p, out=chunk)
+
 
 class CounterDraws:
     """The same distributions from a CounterRNG, the draws of elements start, start + 1, ...
@@ -106,7 +127,7 @@ class CounterDraws:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
         if _use_core(out):
-            core_counter.uniform(
+            counter_core.uniform(
                 self.rng.philox_key,
                 self._take(len(out)),
                 out,
@@ -132,7 +153,7 @@ class CounterDraws:
         rt = out.dtype.type
         first = self._take(len(out))
         if _use_core(out):
-            core_counter.normal(self.rng.philox_key, first, out, mean, sigma)
+            counter_core.normal(self.rng.philox_key, first, out, mean, sigma)
             return
         head = first % 2
         pairs_start, pairs = first // 2, (head + len(out) + 1) // 2
@@ -154,12 +175,21 @@ class CounterDraws:
         threshold = float(np.dtype(dtype).type(p)) * 2.0**32
         start, self.mask_position = self.mask_position, self.mask_position + len(out)
         if _use_core(out):
-            core_counter.bernoulli(self.mask_rng.philox_key, start, out, threshold)
+            counter_core.bernoulli(self.mask_rng.philox_key, start, out, threshold)
             return
         done = 0
         for words in self.mask_rng.word_chunks(start, len(out)):
             np.less(words, threshold, out=out[done : done + len(words)])
             done += len(words)
+
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """GaussianFiller's sparse step: data[i] *= mask bit i (0 or 1 in data's dtype, so a
+        dropped negative becomes -0.0), the bits from `bernoulli`."""
+        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
+        for chunk in chunks(data):
+            keep = mask[: len(chunk)]
+            self.bernoulli(keep, p, data.dtype)
+            np.multiply(chunk, keep, out=chunk)
 
 
 def _use_core(out: np.ndarray) -> bool:

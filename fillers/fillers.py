@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from . import _core as core
+from . import core
 from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
-from .draws import CounterDraws, Draws, Stream, chunks, draws_for
+from .draws import CounterDraws, Draws, Stream, draws_for
 from .errors import FillerError
 from .layout import caffe_shape, is_caffe_order, layout_axes
 
@@ -403,13 +403,8 @@ class GaussianFiller(Filler):
         draws.gaussian(data, self.param.mean, self.param.std)
         if self.param.sparse < 0:
             return
-        p = self._keep_probability(shape, data.dtype)
-        mask = np.empty(min(len(data), _ROW_CHUNK), dtype=bool)
-        for chunk in chunks(data, _ROW_CHUNK):
-            keep = mask[: len(chunk)]
-            draws.bernoulli(keep, p, data.dtype)
-            # Caffe multiplies by the 0/1 mask: a dropped negative normal becomes -0.0.
-            np.multiply(chunk, keep, out=chunk)
+        # Caffe multiplies by the 0/1 mask: a dropped negative normal becomes -0.0.
+        draws.bernoulli_mask(data, self._keep_probability(shape, data.dtype))
 
 
 class PositiveUnitballFiller(Filler):

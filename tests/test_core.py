@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import _core as core
-from fillers import boost
+from fillers import boost, core
 from fillers.errors import FillerError
 from fillers.fillers import _sequential_row_sums
 from fillers.stream import CaffeRNG
@@ -28,7 +27,7 @@ from fillers.stream import CaffeRNG
 needs_core = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
 )
-CORE_SOURCE = Path(core.__file__).with_name("core.c")
+CORE_SOURCE = Path(core.__file__).parent / "_core" / "core.c"
 CORE_SOURCES = [CORE_SOURCE, CORE_SOURCE.with_name("counter.c")]
 GOLDEN = Path(__file__).parent / "data" / "golden" / "fills.jsonl"
 
@@ -235,18 +234,79 @@ def test_a_build_for_this_cpu_gives_caffes_bits_only_with_contraction_off(tmp_pa
     # -march=native enables FMA where the CPU has it; -ffp-contract=off must keep every
     # `a * b + c` rounded twice, as Caffe's build did. With contraction allowed, the uniform
     # fills (xavier: u / 2^32 * (max - min) + min) go wrong, which shows the flag matters.
+    # The plain SSE2 build (no AVX2 variant picked at load time) must agree too.
+    variants = {
+        "native": ["-march=native", "-ffp-contract=off"],
+        "sse2": ["-DFC_NO_TARGET_CLONES", "-ffp-contract=off"],
+        "contracted": ["-march=native", "-ffp-contract=fast"],
+    }
     builds = {}
-    for contract in ("off", "fast"):
-        path = tmp_path / f"core-{contract}.so"
-        flags = ["-O3", "-march=native", "-std=c99", f"-ffp-contract={contract}", "-fPIC", "-shared"]
+    for name, extra in variants.items():
+        path = tmp_path / f"core-{name}.so"
+        flags = ["-O3", "-std=c99", *extra, "-fPIC", "-shared"]
         subprocess.run(["cc", *flags, "-o", str(path), *map(str, CORE_SOURCES), "-lm"], check=True)
-        builds[contract] = core.open_library(path)
+        builds[name] = core.open_library(path)
     big = _golden_big_cases()
     assert len(big) == 6
     for golden in big:
         expected = golden["result"]["results"][0]["sha256"], golden["result"]["next_raw"]
-        assert _fill_with(builds["off"], golden["case"], monkeypatch) == expected, golden["case"]["id"]
+        for name in ("native", "sse2"):
+            assert _fill_with(builds[name], golden["case"], monkeypatch) == expected, (
+                name,
+                golden["case"]["id"],
+            )
     if _has_fma():
         xavier = next(g for g in _golden_big_cases() if "xavier" in g["case"]["fills"][0]["param"])
-        wrong = _fill_with(builds["fast"], xavier["case"], monkeypatch)
+        wrong = _fill_with(builds["contracted"], xavier["case"], monkeypatch)
         assert wrong[0] != xavier["result"]["results"][0]["sha256"]
+
+
+@needs_core
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_core_mask_from_generator_uniforms_matches_numpy(dtype):
+    generator = np.random.default_rng(4)
+    data = generator.standard_normal(10_001).astype(dtype)
+    uniforms = generator.random(10_001).astype(dtype)
+    expected = data * (uniforms < dtype(0.3))
+    core.mask_below(data, uniforms, 0.3)
+    _same_bits(data, expected)
+
+
+def test_a_missing_core_falls_back_to_numpy_with_one_warning(monkeypatch, tmp_path):
+    monkeypatch.setattr(core, "_LIBRARY_PATH", tmp_path / "missing.so")
+    monkeypatch.setattr(core, "_loaded", False)
+    monkeypatch.setattr(core, "_library", None)
+    monkeypatch.delenv(core.ENV_VAR, raising=False)
+    with pytest.warns(RuntimeWarning, match="numpy backend: same bits"):
+        assert fillers.backend() == "numpy"
+    assert "missing.so was not built" in core.why_numpy()
+    out = fillers.get_filler(fillers.parse('type: "gaussian"')).fill((1000,), rng=CaffeRNG(8))
+    expected = np.empty(1000, dtype=np.float32)
+    boost.normal(CaffeRNG(8), expected, 0.0, 1.0)
+    _same_bits(out, expected)
+
+
+def test_fillers_backend_core_without_the_core_is_a_filler_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(core, "_LIBRARY_PATH", tmp_path / "missing.so")
+    monkeypatch.setattr(core, "_loaded", False)
+    monkeypatch.setattr(core, "_library", None)
+    monkeypatch.setenv(core.ENV_VAR, "core")
+    with pytest.raises(FillerError, match="FILLERS_BACKEND=core: the compiled core cannot load"):
+        fillers.backend()
+
+
+@needs_core
+def test_fills_on_separate_streams_in_threads_match_sequential_fills():
+    # The core keeps no state of its own between calls (the tables are read-only after
+    # loading) and releases the GIL: fills in parallel threads give the sequential bits.
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = fillers.parse('type: "gaussian" std: 0.01 sparse: 30')
+
+    def fill(seed: int) -> np.ndarray:
+        return fillers.get_filler(spec).fill((64, 4096), dtype=np.float64, rng=CaffeRNG(seed))
+
+    expected = [fill(seed) for seed in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        for got, want in zip(pool.map(fill, range(8)), expected, strict=True):
+            _same_bits(got, want)

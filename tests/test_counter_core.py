@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import _core as core
-from fillers._core import counter as core_counter
+from fillers import core
+from fillers import counter_core as core_counter
 from fillers.draws import CounterDraws
 
 pytestmark = pytest.mark.skipif(
@@ -79,7 +79,7 @@ def test_fill_and_fill_region_agree_across_backends(spec, monkeypatch):
 def test_a_build_for_this_cpu_gives_the_same_bits(tmp_path, monkeypatch):
     # -march=native lets the compiler use every vector unit and FMA this CPU has; with
     # contraction off (the build's flag) the counter draws must not change by a bit.
-    sources = [str(Path(core.__file__).with_name(name)) for name in ("core.c", "counter.c")]
+    sources = [str(Path(core.__file__).parent / "_core" / name) for name in ("core.c", "counter.c")]
     path = tmp_path / "native.so"
     flags = ["-O3", "-march=native", "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
     subprocess.run(["cc", *flags, "-o", str(path), *sources, "-lm"], check=True)

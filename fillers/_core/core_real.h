@@ -3,12 +3,43 @@
  * `using std::exp; exp(x)` resolves for that type, PAIR_RAWS = raw outputs per int/float
  * pair). Boost's code is followed line by line; the comments name its source. */
 
-/* The normal table entries converted to REAL once (Boost converts them at each use; the
- * conversion is exact to repeat). */
+#if PAIR_RAWS == 1
+typedef uint32_t SUFFIX(mantissa_t);
+#define DIGITS 24
+#else
+typedef uint64_t SUFFIX(mantissa_t);
+#define DIGITS 53
+#endif
+
+/* The fast path of the normal ziggurat, per 8-bit bucket i (layer k = i >> 1, sign from the
+ * low bit), read off Boost's own test. An int/float pair is r = N * 2^-DIGITS for an integer
+ * mantissa N, and Boost's x = r * REAL(tx[k]) equals REAL(N) * (REAL(tx[k]) * 2^-DIGITS)
+ * exactly (scaling by a power of two commutes with rounding), which grows with N; so its
+ * test `x < tx[k + 1]` is `N < normal_limit[i]`, and the sample x * sign is
+ * REAL(N) * normal_scale[i]. */
 static REAL SUFFIX(normal_xr)[129];
+static REAL SUFFIX(normal_scale)[256];
+static SUFFIX(mantissa_t) SUFFIX(normal_limit)[256];
 
 static void SUFFIX(prepare_tables)(void) {
+    const REAL ulp = (REAL)1 / (REAL)((uint64_t)1 << DIGITS);
     for (int k = 0; k < 129; k++) SUFFIX(normal_xr)[k] = (REAL)normal_x[k];
+    for (int i = 0; i < 256; i++) {
+        int k = i >> 1, sign = (i & 1) * 2 - 1;
+        REAL layer_x = (REAL)normal_x[k];
+        SUFFIX(normal_scale)[i] = layer_x * ulp * (REAL)sign;
+        /* The first N that fails the test (2^DIGITS if none does). */
+        uint64_t lo = 0, hi = (uint64_t)1 << DIGITS;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            REAL x = (REAL)mid * ulp * layer_x;
+            if ((double)x < normal_x[k + 1])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        SUFFIX(normal_limit)[i] = (SUFFIX(mantissa_t))lo;
+    }
 }
 
 /* boost/random/detail/int_float_pair.hpp: generate_int_float_pair<REAL, 8>. One raw output
@@ -113,11 +144,53 @@ static inline REAL SUFFIX(unit_normal)(eng_t *e) {
 }
 
 /* caffe_rng_gaussian: n draws of normal_distribution<REAL>(mean, sigma), each
- * z * sigma + mean. */
+ * z * sigma + mean.
+ *
+ * The state's words are tempered a block at a time (a loop the compiler vectorizes), and the
+ * attempts accepted at once are read straight off the block; any other attempt is finished
+ * by Boost's code, drawing on from the engine, and the block is used on from where that
+ * attempt ended. */
 FC_EXPORT int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, REAL sigma, int era) {
     if (era != FC_ERA_ZIGGURAT_174) return FC_UNKNOWN_ERA;
+    const REAL *scale = SUFFIX(normal_scale);
+    const SUFFIX(mantissa_t) *limit = SUFFIX(normal_limit);
+    uint32_t words[MT_N];
     eng_t e = eng_open(state);
-    for (int64_t j = 0; j < n; j++) out[j] = SUFFIX(unit_normal)(&e) * sigma + mean;
+    int64_t filled = 0;
+    while (filled < n) {
+        int start = MT_N - eng_ready(&e);
+        for (int j = start; j < MT_N; j++) words[j] = mt_temper(e.key[j]);
+        unsigned block_twists = e.twists;
+        int j = start;
+        while (filled < n && j + PAIR_RAWS <= MT_N) {
+            uint32_t u = words[j];
+            int i = (int)(u & 0xFFu);
+#if PAIR_RAWS == 1
+            SUFFIX(mantissa_t) mantissa = u >> 8;
+#else
+            SUFFIX(mantissa_t) mantissa = ((uint64_t)(words[j + 1] & 0x1FFFFFFFu) << 24) | (u >> 8);
+#endif
+            if (mantissa < limit[i]) {
+                out[filled++] = (REAL)mantissa * scale[i] * sigma + mean;
+                j += PAIR_RAWS;
+                continue;
+            }
+            /* A rare attempt: Boost's code from its pair on. */
+            REAL z;
+            unsigned twists = e.twists;
+            e.pos = j + PAIR_RAWS;
+            int k = i >> 1, sign = (i & 1) * 2 - 1;
+            REAL x = ((REAL)mantissa * ((REAL)1 / (REAL)((uint64_t)1 << DIGITS))) * SUFFIX(normal_xr)[k];
+            if (SUFFIX(normal_rare)(&e, k, sign, x, &z)) out[filled++] = z * sigma + mean;
+            if (e.twists != twists) break; /* the block is spent: temper the new one */
+            j = e.pos;
+        }
+        if (e.twists == block_twists) {
+            e.pos = j;
+            /* A pair cut by the block's end (double): that one attempt the plain way. */
+            if (filled < n && j < MT_N) out[filled++] = SUFFIX(unit_normal)(&e) * sigma + mean;
+        }
+    }
     eng_close(state, &e);
     return FC_OK;
 }
@@ -127,7 +200,7 @@ FC_EXPORT int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, RE
  * reaches max; a range wider than half the largest REAL is sampled at half scale and doubled.
  * Each draw is one raw output, so a run of the state's words is transformed in a tight loop
  * and the rare redraws are squeezed out afterwards. */
-FC_EXPORT int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t n, REAL min_value, REAL max_value) {
+FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t n, REAL min_value, REAL max_value) {
     const REAL huge = (REAL)(sizeof(REAL) == 4 ? FLT_MAX : DBL_MAX);
     int doubled = max_value / 2 - min_value / 2 > huge / 2;
     if (doubled) {
@@ -209,13 +282,36 @@ FC_EXPORT int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, int64_t n, REAL
     return FC_OK;
 }
 
+/* The sparse mask over a numpy Generator's uniforms: data[i] *= (u[i] < p), in REAL. */
+FC_EXPORT void SUFFIX(fc_mask_below)(REAL *data, const REAL *u, int64_t n, REAL p) {
+    for (int64_t i = 0; i < n; i++) data[i] *= (REAL)(u[i] < p);
+}
+
 /* PositiveUnitballFiller's step after the uniform draw: each row of `dim` elements divided
- * by its sum, the sum accumulated left to right in REAL. Draws nothing. */
+ * by its sum, the sum accumulated left to right in REAL. Draws nothing. Four rows are summed
+ * side by side: each sum keeps Caffe's order, and the four chains of additions overlap. */
 FC_EXPORT void SUFFIX(fc_normalize_rows)(REAL *data, int64_t rows, int64_t dim) {
-    for (int64_t i = 0; i < rows; i++) {
+    int64_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        REAL *r0 = data + i * dim, *r1 = r0 + dim, *r2 = r1 + dim, *r3 = r2 + dim;
+        REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int64_t j = 0; j < dim; j++) {
+            s0 += r0[j];
+            s1 += r1[j];
+            s2 += r2[j];
+            s3 += r3[j];
+        }
+        for (int64_t j = 0; j < dim; j++) r0[j] /= s0;
+        for (int64_t j = 0; j < dim; j++) r1[j] /= s1;
+        for (int64_t j = 0; j < dim; j++) r2[j] /= s2;
+        for (int64_t j = 0; j < dim; j++) r3[j] /= s3;
+    }
+    for (; i < rows; i++) {
         REAL *row = data + i * dim;
         REAL sum = 0;
         for (int64_t j = 0; j < dim; j++) sum += row[j];
         for (int64_t j = 0; j < dim; j++) row[j] /= sum;
     }
 }
+
+#undef DIGITS

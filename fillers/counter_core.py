@@ -1,5 +1,6 @@
-"""Counter mode through the compiled core (counter.c): the same bits as CounterDraws' numpy
-code, from Philox4x64-10 and the Box-Muller of `fillers.boxmuller` in C loops."""
+"""Counter mode through the compiled core (_core/counter.c, loaded by `fillers.core`): the
+same bits as CounterDraws' numpy code, from Philox4x64-10 and the Box-Muller of
+`fillers.boxmuller` in C loops."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import threading
 
 import numpy as np
 
-from ..boxmuller import tables
-from . import _CHUNK, _resolve, _suffix
+from .boxmuller import tables
+from .core import _CHUNK, _resolve, _suffix
 
 _tables_lock = threading.Lock()
 _tables_set = False
