@@ -106,11 +106,11 @@ class CounterDraws:
     """The same distributions from a CounterRNG, the draws of elements start, start + 1, ...
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
-    scaled to [a, b) in the dtype. The compiled core, when it is the backend, computes the
-    same bits (fillers/_core/counter.c). Its normal comes from the aligned pair 2j, 2j + 1 holding it
-    (`fillers.boxmuller`, float64, then rounded to the dtype and scaled in it). Its Bernoulli
-    mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each call takes
-    the next elements of its stream: values and mask bits keep separate positions.
+    scaled to [a, b) in the dtype. Its normal comes from the aligned pair of words 2j, 2j + 1
+    holding it (`fillers.boxmuller`, float64, then rounded to the dtype and scaled in it). Its
+    Bernoulli mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each
+    call takes the next elements of its stream: values and mask bits keep separate positions.
+    The compiled core, when it is the backend, computes the same bits (fillers/_core/counter.c).
     """
 
     def __init__(self, rng: CounterRNG, start: int = 0) -> None:
@@ -127,14 +127,8 @@ class CounterDraws:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
         if _use_core(out):
-            counter_core.uniform(
-                self.rng.philox_key,
-                self._take(len(out)),
-                out,
-                to_range.low,
-                to_range.span,
-                to_range.scale != 1,
-            )
+            start, doubled = self._take(len(out)), to_range.scale != 1
+            counter_core.uniform(self.rng.philox_key, start, out, to_range.low, to_range.span, doubled)
             return
         # float32 keeps 24 bits of the word (exactly representable); float64 keeps all 32.
         shift, unit = (8, out.dtype.type(2.0**-24)) if out.dtype == np.float32 else (0, 2.0**-32)

@@ -129,6 +129,18 @@ FC_EXPORT void fc_counter_bernoulli(uint64_t key0, uint64_t key1, int64_t start,
 
 /* ---- normal: fillers/boxmuller.py's BoxMuller.pairs, one pair at a time ----------------- */
 
+/* The Box-Muller stages also built for AVX2 (four pairs per instruction, gathers for the
+ * lookups), picked at load time where the CPU has it, as core.c does for its uniform loop:
+ * the same correctly rounded operations, so the same bits (FMA stays off: -ffp-contract=off). */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(FC_NO_TARGET_CLONES)
+#if __has_attribute(target_clones)
+#define FC_COUNTER_VECTOR_LOOP __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef FC_COUNTER_VECTOR_LOOP
+#define FC_COUNTER_VECTOR_LOOP
+#endif
+
 #define LOG_CELLS 512
 #define ANGLE_BITS 10
 #define ANGLE_SHIFT (32 - ANGLE_BITS)
@@ -152,13 +164,13 @@ FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *ln
     radians_per_word = radians;
 }
 
-/* The Box-Muller of `count` pairs, z0[k], z1[k] from pairs[k] (w1 low, w2 high), in stages
+/* The Box-Muller of `count` pairs, z[2k], z[2k + 1] from pairs[k] (w1 low, w2 high), in stages
  * over the batch. Each stage's iterations are independent and short, and the arithmetic
  * stages have no table lookups, so the compiler runs them two pairs per SSE2 instruction (the
  * same correctly rounded operations); the lookups are loops of their own. The build's
  * -fno-math-errno lets the sqrt loop vectorize (its argument is never negative; errno is all
  * that flag changes). */
-static void box_muller(const uint64_t *pairs, int64_t count, double *z0, double *z1) {
+FC_COUNTER_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t count, double *z) {
     double m[BATCH_PAIRS], r[BATCH_PAIRS], t[BATCH_PAIRS], e[BATCH_PAIRS], c[BATCH_PAIRS];
     int32_t index[BATCH_PAIRS];
     int64_t k;
@@ -225,17 +237,17 @@ static void box_muller(const uint64_t *pairs, int64_t count, double *z0, double 
     }
     for (k = 0; k < count; k++) {
         /* the table's (cos, sin) rotated by d, scaled by the radius */
-        double w, z;
+        double w, y;
         w = c[k] * m[k];
         w = w + c[k];
-        z = e[k] * t[k];
-        z = w - z;
-        z0[k] = z * r[k];
+        y = e[k] * t[k];
+        y = w - y;
+        z[2 * k] = y * r[k];
         w = e[k] * m[k];
         w = w + e[k];
-        z = c[k] * t[k];
-        z = w + z;
-        z1[k] = z * r[k];
+        y = c[k] * t[k];
+        y = w + y;
+        z[2 * k + 1] = y * r[k];
     }
 }
 
@@ -246,19 +258,15 @@ static void box_muller(const uint64_t *pairs, int64_t count, double *z0, double 
                         REAL sigma) {                                                                     \
         const uint64_t key[2] = {key0, key1};                                                             \
         uint64_t buffer[BATCH_PAIRS + 8];                                                                 \
-        double z0[BATCH_PAIRS], z1[BATCH_PAIRS];                                                          \
+        double z[2 * BATCH_PAIRS];                                                                        \
         int64_t done = 0, k;                                                                              \
         while (done < n) {                                                                                \
             uint64_t i = (uint64_t)(start + done), first_pair = i >> 1;                                   \
             int64_t count = n - done < 2 * BATCH_PAIRS - 2 ? n - done : 2 * BATCH_PAIRS - 2;              \
             int64_t pair_count = (int64_t)(((i + (uint64_t)count - 1) >> 1) - first_pair + 1);            \
-            const uint64_t *pairs = pairs_of_words(key, first_pair, pair_count, buffer);                  \
-            box_muller(pairs, pair_count, z0, z1);                                                        \
-            for (k = 0; k < pair_count; k++) {                                                            \
-                int64_t element = 2 * (int64_t)(first_pair + (uint64_t)k) - start;                        \
-                if (element >= done) out[element] = (REAL)z0[k] * sigma + mean;                           \
-                if (element + 1 < done + count) out[element + 1] = (REAL)z1[k] * sigma + mean;            \
-            }                                                                                             \
+            const double *first = z + (i & 1);                                                            \
+            box_muller(pairs_of_words(key, first_pair, pair_count, buffer), pair_count, z);               \
+            for (k = 0; k < count; k++) out[done + k] = (REAL)first[k] * sigma + mean;                    \
             done += count;                                                                                \
         }                                                                                                 \
     }
