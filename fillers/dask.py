@@ -21,8 +21,7 @@ from .layers import ShapeRule
 from .net import ParamBlob, blob_stream, checked_fillers, plan_net
 from .netproto import NetSource, PhaseLike
 from .params import NetParams
-from .registry import get_filler
-from .spec import parse
+from .registry import as_filler
 
 if TYPE_CHECKING:
     import dask.array
@@ -47,10 +46,10 @@ def array(
     for bit, for every chunking. The spec is checked against the whole shape here, before
     anything is computed.
 
-    >>> import fillers.dask as fd   # doctest: +SKIP
-    >>> fd.array('type: "msra"', (4096, 4096), chunks=(1024, 4096), seed=1, key="w").std()   # doctest: +SKIP
+    For example `array('type: "msra"', (65536, 65536), chunks=(4096, 65536), seed=1, key="w")`
+    is a 16 GiB tensor in 16 blocks of 1 GiB, each computed where dask runs it.
     """
-    filler = _filler(spec)
+    filler = as_filler(spec)
     shape, dtype = shape_of(shape), supported_dtype(dtype)
     with counter_mode_limits():
         filler.check(shape, dtype)
@@ -107,16 +106,6 @@ def _blob_array(
     if blob.filler is None:
         return da.zeros(blob.shape, chunks=_chunks(chunks, blob.shape, dtype), dtype=dtype)
     return _blocks(built[blob.layer, blob.index], blob.shape, chunks, blob_stream(rng, blob), dtype)
-
-
-def _filler(spec: Spec) -> Filler:
-    if isinstance(spec, Filler):
-        return spec
-    if isinstance(spec, str):
-        return get_filler(parse(spec))
-    if isinstance(spec, (FillerParameter, Mapping)):
-        return get_filler(spec)
-    raise FillerError(f"spec: {spec!r} is not a Filler, a FillerParameter, a dict or text format")
 
 
 def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tuple[int, ...], ...]:

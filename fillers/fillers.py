@@ -205,11 +205,9 @@ class Filler:
         region: one slice per axis (step 1; missing trailing axes are whole), e.g.
         `(slice(0, 64), slice(None))`. Equal bit for bit to `fill(shape, dtype=dtype,
         rng=rng)[region]` for every region: element i (in C order) takes the counter stream's
-        draws for position i. rng must be a `fillers.CounterRNG`.
-
-        >>> f = get_filler({"type": "gaussian", "std": 0.1})   # doctest: +SKIP
-        >>> f.fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w")).shape   # doctest: +SKIP
-        (10, 1000)
+        draws for position i. rng must be a `fillers.CounterRNG`. For example
+        `fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w"))` is rows 10 to 19,
+        a (10, 1000) array, computed without rows 0 to 9.
         """
         if not isinstance(rng, CounterRNG):
             raise FillerError(

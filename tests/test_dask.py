@@ -70,7 +70,7 @@ def test_the_spec_is_checked_before_any_block_is_built():
         fd.array('type: "gaussian" sparse: 9', (4, 4), chunks=2, seed=1)
     with pytest.raises(fillers.FillerError, match="chunks"):
         fd.array('type: "gaussian"', (4, 4), chunks=(2, 2, 2), seed=1)
-    with pytest.raises(fillers.FillerError, match="spec"):
+    with pytest.raises(fillers.FillerError, match="not a FillerParameter"):
         fd.array(3, (4, 4), chunks=2, seed=1)
 
 
