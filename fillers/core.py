@@ -77,7 +77,7 @@ _SIGNATURES = {
     "fc_counter_normal_f32": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float]),
     "fc_counter_normal_f64": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double]),
     "fc_counter_bernoulli": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double]),
-    "fc_counter_set_tables": (None, [_p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
+    "fc_counter_set_tables": (None, [_p, _p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
 }
 
 

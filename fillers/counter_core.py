@@ -51,14 +51,8 @@ def normal(philox_key: int, start: int, out: np.ndarray, mean: float, sigma: flo
     with _tables_lock:
         if not _tables_set:
             t = tables()
-            library.fc_counter_set_tables(
-                t.log_centre.ctypes.data,
-                t.ln_centre.ctypes.data,
-                t.cos.ctypes.data,
-                t.sin.ctypes.data,
-                t.ln2,
-                t.radians_per_word,
-            )
+            arrays = (t.log_centre, t.inverse_centre, t.ln_centre, t.cos, t.sin)
+            library.fc_counter_set_tables(*(a.ctypes.data for a in arrays), t.ln2, t.radians_per_word)
             _tables_set = True
     function = getattr(library, f"fc_counter_normal_{_suffix(out.dtype)}")
     key = _key_words(philox_key)

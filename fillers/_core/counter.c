@@ -146,14 +146,16 @@ FC_EXPORT void fc_counter_bernoulli(uint64_t key0, uint64_t key1, int64_t start,
 #define ANGLE_SHIFT (32 - ANGLE_BITS)
 #define ANGLE_LOW_MASK ((1u << ANGLE_SHIFT) - 1u)
 
-static double log_centre[256], ln_centre[256], cos_table[1 << ANGLE_BITS], sin_table[1 << ANGLE_BITS];
+static double log_centre[256], inverse_centre[256], ln_centre[256], cos_table[1 << ANGLE_BITS], sin_table[1 << ANGLE_BITS];
 static double ln2, radians_per_word;
 
-FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *ln_centres, const double *cosines,
-                                     const double *sines, double ln2_value, double radians) {
+FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *inverse_centres,
+                                     const double *ln_centres, const double *cosines, const double *sines,
+                                     double ln2_value, double radians) {
     int j;
     for (j = 0; j < 256; j++) {
         log_centre[j] = log_centres[j];
+        inverse_centre[j] = inverse_centres[j];
         ln_centre[j] = ln_centres[j];
     }
     for (j = 0; j < (1 << ANGLE_BITS); j++) {
@@ -171,7 +173,7 @@ FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *ln
  * -fno-math-errno lets the sqrt loop vectorize (its argument is never negative; errno is all
  * that flag changes). */
 FC_COUNTER_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t count, double *z) {
-    double m[BATCH_PAIRS], r[BATCH_PAIRS], t[BATCH_PAIRS], e[BATCH_PAIRS], c[BATCH_PAIRS];
+    double m[BATCH_PAIRS], r[BATCH_PAIRS], t[BATCH_PAIRS], e[BATCH_PAIRS], c[BATCH_PAIRS], inverse[BATCH_PAIRS];
     int32_t index[BATCH_PAIRS];
     int64_t k;
     /* u1 = (w1 + 1/2) / 2**32 = m 2**(e - 32), m in [1/2, 1): frexp by the bits (exact) */
@@ -189,13 +191,14 @@ FC_COUNTER_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t cou
     }
     for (k = 0; k < count; k++) {
         c[k] = log_centre[index[k]];
+        inverse[k] = inverse_centre[index[k]];
         t[k] = ln_centre[index[k]];
     }
     for (k = 0; k < count; k++) {
-        /* radius = sqrt(2 ((32 - e) ln 2 - ln c - log1p(r))), r = (m - c) / c */
+        /* radius = sqrt(2 ((32 - e) ln 2 - ln c - log1p(r))), r = (m - c) * (1/c) */
         double rk, p;
         rk = m[k] - c[k];
-        rk = rk / c[k];
+        rk = rk * inverse[k];
         p = rk * (1.0 / 5.0);
         p = p + (-1.0 / 4.0);
         p = p * rk;
@@ -217,9 +220,7 @@ FC_COUNTER_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t cou
         d = (double)(int32_t)((uint32_t)(pairs[k] >> 32) & ANGLE_LOW_MASK) - ((double)(1u << (ANGLE_SHIFT - 1)) - 0.5);
         d = d * radians_per_word;
         d2 = d * d;
-        u = d2 * (-1.0 / 720.0);
-        u = u + (1.0 / 24.0);
-        u = u * d2;
+        u = d2 * (1.0 / 24.0);
         u = u + (-1.0 / 2.0);
         u = u * d2;
         v = d2 * (1.0 / 120.0);
