@@ -5,6 +5,7 @@ from .core import backend
 from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler
+from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
 from .net import init_net
 from .params import NetParams
 from .registry import GetFiller, get_filler, register, registered
@@ -12,14 +13,18 @@ from .rules import Rule, load_rules
 from .spec import dump, from_dict, load, parse, to_dict, to_text
 from .specset import dump_all, load_all
 from .stream import CaffeRNG, set_random_seed
+from .weights import load_weights, save_weights
 
 __all__ = [
+    "BlobSpec",
     "CaffeRNG",
     "CounterRNG",
     "Filler",
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "Layer",
+    "LayerSetup",
     "NetParams",
     "Rule",
     "backend",
@@ -31,10 +36,15 @@ __all__ = [
     "load",
     "load_all",
     "load_rules",
+    "load_weights",
     "parse",
     "register",
+    "register_layer",
     "registered",
+    "registered_layers",
+    "save_weights",
     "set_random_seed",
     "to_dict",
     "to_text",
+    "unregister_layer",
 ]

@@ -117,7 +117,12 @@ def _native(filler: Filler, kind: str, layout: str | None) -> Initializer:
         out_dtype = _dtype_of(dtype)
         # Caffe's checks on Caffe's shape: a bad shape fails here, at trace time.
         filler.check(blob, np.dtype(np.float64 if out_dtype == jnp.float64 else np.float32))
-        values = _NATIVE[kind](key, blob, out_dtype, param)
+        try:
+            values = _NATIVE[kind](key, blob, out_dtype, param)
+        except FillerError:
+            raise
+        except (TypeError, ValueError) as error:
+            raise FillerError(f"key: {key!r} is not a jax.random key: {error}") from None
         return jnp.transpose(values, axes)
 
     return init

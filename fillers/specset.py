@@ -14,20 +14,24 @@ write, named "<layer>/<field>" ("conv1/weight_filler", "data/data_filler.0"), in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 
 from google.protobuf import text_format
 
 from . import formats
 from ._proto import filler_pb2
 from .errors import FillerError
-from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, net_state, parse_net
+from .limits import echo
+from .netfile import SOLVER_FIELDS, NetFile, read_net_file
+from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, layer_included, net_state
+from .prototext import parse_into
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
 
 FillerSet = filler_pb2.FillerSet
 
 _SET_FORMATS = (formats.TEXT, formats.YAML, formats.JSON)
-_NET_FIELDS = frozenset(NetParameter.DESCRIPTOR.fields_by_name)
+_NET_FIELDS = frozenset(NetParameter.DESCRIPTOR.fields_by_name) | SOLVER_FIELDS
 
 
 def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[str, FillerParameter]:
@@ -38,13 +42,18 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
     net that defines a layer for each phase needs it, since the names would repeat.
     """
-    fmt = formats.format_of(path, _SET_FORMATS)
+    # Caffe reads a net whatever its file is called (py-faster-rcnn's are .pt): an extension
+    # no format claims is read as text format.
+    suffix = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
+    fmt = formats.TEXT if suffix not in formats.FORMAT_BY_SUFFIX else formats.format_of(path, _SET_FORMATS)
     text = formats.read_text(path)
     if fmt == formats.TEXT and _first_field(text) in _NET_FIELDS:
-        with formats.errors_in(path):
-            return net_fillers(parse_net(text), phase=phase)
+        return net_file_fillers(read_net_file(path), phase=phase)
     if phase is not None:
-        raise FillerError(f"{path}: phase={phase!r} applies to Caffe nets; this file is a named set")
+        raise FillerError(
+            f"{formats.shown(path)}: phase={echo(repr(phase))} applies to Caffe nets; "
+            "this file is a named set"
+        )
     if fmt == formats.TEXT:
         with formats.errors_in(path):
             return _from_filler_set(_parse_filler_set(text))
@@ -74,6 +83,26 @@ def net_fillers(net: NetParameter, *, phase: PhaseLike | None = None) -> dict[st
     return specs
 
 
+def net_file_fillers(
+    net: NetFile, *, phase: PhaseLike | None = None, level: int = 0, stages: Sequence[str] = ()
+) -> dict[str, FillerParameter]:
+    """As `net_fillers`, for a net read with its fields: fork fields' fillers included.
+    With `phase`, only the layers Caffe keeps for (phase, level, stages)."""
+    param = net.param
+    state = None if phase is None else net_state(param, phase, level, stages)
+    specs: dict[str, FillerParameter] = {}
+    for index, layer in enumerate(param.layer):
+        if state is not None and not layer_included(layer, state):
+            continue
+        found = net.fillers(index) if net.layers[index].line else layer_fillers(layer)
+        for field_name, filler in found:
+            name = f"{layer.name}/{field_name}"
+            if name in specs:
+                raise FillerError(_repeated_layer_message(name, layer.name, phase))
+            specs[name] = filler
+    return specs
+
+
 def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> None:
     """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension."""
     fmt = formats.format_of(path, _SET_FORMATS)
@@ -95,6 +124,14 @@ def _repeated_layer_message(name: str, layer_name: str, phase: PhaseLike | None)
     return f"filler name {name!r} repeats: layer {layer_name!r} is defined twice{where}"
 
 
+def is_net_file(path: formats.PathLike) -> bool:
+    """Whether `path` holds a Caffe net or solver in text format (not a named set)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if formats.FORMAT_BY_SUFFIX.get(suffix, formats.TEXT) != formats.TEXT:
+        return False
+    return _first_field(formats.read_text(path)) in _NET_FIELDS
+
+
 def _first_field(text: str) -> str | None:
     """The name of the first top-level field of a text-format message (comments skipped)."""
     tokenizer = text_format.Tokenizer(text.splitlines())
@@ -103,12 +140,9 @@ def _first_field(text: str) -> str | None:
 
 def _parse_filler_set(text: str) -> FillerSet:
     named_set = FillerSet()
-    try:
-        text_format.Parse(text, named_set)
-    except text_format.ParseError as error:
-        raise FillerError(
-            f"cannot parse a named set (filler {{ name: ... param {{ ... }} }}) or a Caffe net: {error}"
-        ) from error
+    parse_into(
+        text, named_set, "cannot parse a named set (filler { name: ... param { ... } }) or a Caffe net"
+    )
     return named_set
 
 
@@ -125,5 +159,5 @@ def _from_filler_set(named_set: FillerSet) -> dict[str, FillerParameter]:
 
 def _checked_name(name: object) -> str:
     if not isinstance(name, str):
-        raise FillerError(f"a spec name must be a string, not {name!r}")
+        raise FillerError(f"a spec name must be a string, not {echo(repr(name))}")
     return name

@@ -59,19 +59,16 @@ def fill_(
     FillerError before the tensor or the stream is touched.
     """
     filler = as_filler(spec)
-    target = _checked_tensor(tensor)
-    fill_dtype = _EXACT.get(target.dtype, np.float32)
+    _checked_tensor(tensor)
     with torch.no_grad():
-        if _fills_in_place(target):
-            filler.fill(target.detach().numpy(), rng=rng, layout=layout)
+        if _fills_in_place(tensor):
+            filler.fill(tensor.detach().numpy(), rng=rng, layout=layout)
             return tensor
-        staging = torch.empty(
-            target.shape,
-            dtype=torch.float32 if fill_dtype == np.float32 else torch.float64,
-            pin_memory=target.device.type == "cuda",
-        )
+        # Half precision is filled as Caffe's float, then rounded by copy_.
+        staging_dtype = tensor.dtype if tensor.dtype in _EXACT else torch.float32
+        staging = torch.empty(tensor.shape, dtype=staging_dtype, pin_memory=tensor.device.type == "cuda")
         filler.fill(staging.numpy(), rng=rng, layout=layout)
-        target.copy_(staging)
+        tensor.copy_(staging)
     return tensor
 
 
@@ -228,6 +225,10 @@ def _renamer(rename: Rename) -> Callable[[str], str]:
         raise FillerError(f"rename: {rename!r} is not a {{regex: replacement}} dict or a function")
     compiled = []
     for pattern, replacement in rename.items():
+        if not (isinstance(replacement, str) or callable(replacement)):
+            raise FillerError(
+                f"rename: {pattern!r}: {replacement!r} is not a string or a function of the match"
+            )
         try:
             compiled.append((re.compile(pattern), replacement))
         except (re.error, TypeError) as error:

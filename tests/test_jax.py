@@ -130,6 +130,8 @@ def test_exact_mode_continues_its_stream_and_refuses_jit():
         (lambda: fj.initializer({"type": "gaussian", "sparse": 9})(KEY, (3, 4)), "sparse may not exceed"),
         (lambda: fj.initializer({"type": "xavier"}, rng=np.random.default_rng()), "not a fillers.CaffeRNG"),
         (lambda: fj.initializer({"type": "nope"}), "Unknown filler name"),
+        (lambda: fj.initializer({"type": "msra"})("key", (3, 3)), "is not a jax.random key"),
+        (lambda: fj.initializer({"type": "msra"})(KEY, (-1, 3)), "dimensions must be >= 0"),
     ],
 )
 def test_bad_input_is_a_filler_error(make, message):

@@ -26,10 +26,10 @@ def _back_to_caffe(array: np.ndarray, layout: str) -> np.ndarray:
     return array.transpose(np.argsort(layout_axes(layout, array.ndim)))
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("layout", LAYOUTS_4D)
+@settings(max_examples=12, deadline=None)
 @given(
     spec=st.sampled_from(SPECS),
-    layout=st.sampled_from(LAYOUTS_4D),
     blob=st.tuples(*[st.integers(1, 5)] * 4),
     seed=st.integers(0, 2**32 - 1),
     dtype=st.sampled_from([np.float32, np.float64]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fillers
 from fillers.rules import first_match
@@ -94,3 +96,32 @@ def test_bad_documents(tmp_path):
     with pytest.raises(fillers.FillerError, match=r"cannot read"):
         fillers.load_rules(tmp_path / "missing.yaml")
     assert fillers.load_rules([]) == []
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        "match": st.one_of(st.text(max_size=6), _JSON),
+        "module": st.one_of(st.text(max_size=6), _JSON),
+        "param": _JSON,
+        "layout": st.one_of(st.sampled_from(["HWIO", "IO", "OIHW", "X", ""]), _JSON),
+        "filler": st.one_of(st.just({"type": "xavier"}), _JSON),
+        "extra": _JSON,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.lists(_ENTRY, max_size=3), _JSON))
+def test_any_document_loads_or_raises_a_filler_error(document):
+    try:
+        rules = fillers.load_rules(document)
+    except fillers.FillerError:
+        return
+    for rule in rules:
+        rule.matches("a.b.weight", "Conv2d")

@@ -282,3 +282,7 @@ def test_state_dict_errors():
         ft.state_dict(params, rename={"^.$": "x"})
     with pytest.raises(fillers.FillerError, match="not a regular expression"):
         ft.state_dict(params, rename={"(": "x"})
+    with pytest.raises(fillers.FillerError, match="is not a string or a function"):
+        ft.state_dict(params, rename={"a": 5})
+    with pytest.raises(fillers.FillerError, match="is not a"):
+        ft.state_dict(params, rename=5)
