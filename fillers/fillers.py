@@ -241,7 +241,7 @@ class Filler:
         bounds = region_bounds(shape, region)
         with counter_mode_limits():
             self.check(shape, dtype)
-        out = np.empty(tuple(stop - start for start, stop in bounds), dtype=dtype)
+        out = allocate(tuple(stop - start for start, stop in bounds), dtype)
         if out.size:
             self.generate_region(out, shape, bounds, rng)
         return out

@@ -196,3 +196,8 @@ def test_counter_mode_lifts_caffes_int_max_blob_limit_only():
         filler.fill(shape, rng=fillers.CaffeRNG(6))
     with pytest.raises(fillers.FillerError, match="exceeds 2\\*\\*63 - 1"):
         filler.fill_region((2**32, 2**32), (slice(0, 1), slice(0, 1)), rng)
+
+
+def test_a_region_larger_than_memory_is_a_filler_error():
+    with pytest.raises(fillers.FillerError, match="do not fit in memory"):
+        fillers.get_filler({"type": "uniform"}).fill_region((2**40, 2**20), (), fillers.CounterRNG(1))
