@@ -40,6 +40,15 @@ Ctrl-C to be seen soon."""
 _LIBRARY_PATH = Path(__file__).parent / "_core" / library_filename()
 
 _lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # A child forked while another thread was loading the core would inherit a held lock.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 _loaded = False
 _library: ctypes.CDLL | None = None
 _why_not = ""

@@ -150,7 +150,7 @@ static inline REAL SUFFIX(unit_normal)(eng_t *e) {
  * attempts accepted at once are read straight off the block; any other attempt is finished
  * by Boost's code, drawing on from the engine, and the block is used on from where that
  * attempt ended. */
-FC_EXPORT int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, REAL sigma, int era) {
+FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, REAL sigma, int era) {
     if (era != FC_ERA_ZIGGURAT_174) return FC_UNKNOWN_ERA;
     const REAL *scale = SUFFIX(normal_scale);
     const SUFFIX(mantissa_t) *limit = SUFFIX(normal_limit);
@@ -239,7 +239,7 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t 
 
 /* caffe_rng_bernoulli: n draws of bernoulli_distribution<REAL>(p) into bytes 0/1:
  * REAL(u) <= p * REAL(2^32 - 1); p == 0 gives false without drawing. */
-FC_EXPORT int SUFFIX(fc_bernoulli)(void *state, uint8_t *out, int64_t n, REAL p) {
+FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_bernoulli)(void *state, uint8_t *out, int64_t n, REAL p) {
     if (p == (REAL)0) {
         memset(out, 0, (size_t)n);
         return FC_OK;
@@ -261,7 +261,7 @@ FC_EXPORT int SUFFIX(fc_bernoulli)(void *state, uint8_t *out, int64_t n, REAL p)
 
 /* GaussianFiller's sparse step: draw the bernoulli(p) mask and multiply each element by its
  * 0/1 value in place (data[i] *= mask[i], so a dropped negative becomes -0.0). */
-FC_EXPORT int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, int64_t n, REAL p) {
+FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, int64_t n, REAL p) {
     if (p == (REAL)0) {
         for (int64_t i = 0; i < n; i++) data[i] *= (REAL)0;
         return FC_OK;
@@ -283,14 +283,17 @@ FC_EXPORT int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, int64_t n, REAL
 }
 
 /* The sparse mask over a numpy Generator's uniforms: data[i] *= (u[i] < p), in REAL. */
-FC_EXPORT void SUFFIX(fc_mask_below)(REAL *data, const REAL *u, int64_t n, REAL p) {
-    for (int64_t i = 0; i < n; i++) data[i] *= (REAL)(u[i] < p);
+FC_EXPORT FC_VECTOR_LOOP void SUFFIX(fc_mask_below)(REAL *data, const REAL *u, int64_t n, REAL p) {
+    for (int64_t i = 0; i < n; i++) {
+        REAL keep = u[i] < p ? (REAL)1 : (REAL)0; /* (a select: GCC vectorizes it, not the cast) */
+        data[i] = data[i] * keep;
+    }
 }
 
 /* PositiveUnitballFiller's step after the uniform draw: each row of `dim` elements divided
  * by its sum, the sum accumulated left to right in REAL. Draws nothing. Four rows are summed
  * side by side: each sum keeps Caffe's order, and the four chains of additions overlap. */
-FC_EXPORT void SUFFIX(fc_normalize_rows)(REAL *data, int64_t rows, int64_t dim) {
+FC_EXPORT FC_VECTOR_LOOP void SUFFIX(fc_normalize_rows)(REAL *data, int64_t rows, int64_t dim) {
     int64_t i = 0;
     for (; i + 4 <= rows; i += 4) {
         REAL *r0 = data + i * dim, *r1 = r0 + dim, *r2 = r1 + dim, *r3 = r2 + dim;
