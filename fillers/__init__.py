@@ -2,6 +2,7 @@
 
 from ._proto.filler_pb2 import FillerParameter
 from .core import backend
+from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler
 from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
@@ -18,6 +19,7 @@ from .weights import load_weights, save_weights
 __all__ = [
     "BlobSpec",
     "CaffeRNG",
+    "CounterRNG",
     "Filler",
     "FillerError",
     "FillerParameter",

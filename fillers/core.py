@@ -61,6 +61,7 @@ _why_not = ""
 
 _p = ctypes.c_void_p
 _i64 = ctypes.c_int64
+_u64 = ctypes.c_uint64
 _SIGNATURES = {
     "fc_abi_version": (ctypes.c_int, []),
     "fc_set_tables": (None, [_p, _p, _p, _p]),
@@ -77,6 +78,21 @@ _SIGNATURES = {
     "fc_mask_below_f64": (None, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
+    # counter mode (issue 14, _core/counter.c; called by fillers.counter_core): key words,
+    # first element, count, output, then the draw's parameters
+    "fc_counter_words": (None, [_u64, _u64, _i64, _i64, _p]),
+    "fc_counter_uniform_f32": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float, ctypes.c_int],
+    ),
+    "fc_counter_uniform_f64": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double, ctypes.c_int],
+    ),
+    "fc_counter_normal_f32": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float]),
+    "fc_counter_normal_f64": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double]),
+    "fc_counter_bernoulli": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double]),
+    "fc_counter_set_tables": (None, [_p, _p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
 }
 
 

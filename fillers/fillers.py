@@ -14,16 +14,19 @@ fans from the legacy 4-D accessors num() and channels(), and centres bilinear di
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 import numpy as np
 
 from . import core, eras
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, draws_for, profile_of, rewound_on_error, stream_for
+from .counter import CounterRNG
+from .draws import CounterDraws, Draws, Stream, draws_for, profile_of, rewound_on_error, stream_for
 from .errors import FillerError
 from .layout import caffe_shape, is_caffe_order, layout_axes
 from .limits import echo
@@ -31,8 +34,12 @@ from .profiles import BOX_MULLER, CAFFE_1_0, DEFAULT_PROFILE, Profile
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
+Bounds = tuple[tuple[int, int], ...]
+"""A region as (start, stop) per axis."""
 
 _INT_MAX = 0x7FFFFFFF
+_COUNTER_COUNT_LIMIT = 2**63 - 1
+_count_limit: contextvars.ContextVar[int] = contextvars.ContextVar("count_limit", default=_INT_MAX)
 _MAX_BLOB_AXES = 32
 _SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _ROW_CHUNK = 1 << 16
@@ -47,25 +54,39 @@ def check_failed(
     return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
 
 
+@contextlib.contextmanager
+def counter_mode_limits(active: bool = True) -> Iterator[None]:
+    """Within this block (if `active`), a blob may hold up to 2**63 - 1 elements rather than
+    Caffe's INT_MAX: counter mode addresses elements by 64-bit index and is made for tensors
+    larger than one machine, which Caffe never fills. Every other check stays Caffe's."""
+    token = _count_limit.set(_COUNTER_COUNT_LIMIT if active else _count_limit.get())
+    try:
+        yield
+    finally:
+        _count_limit.reset(token)
+
+
 def count_of(shape: Shape) -> int:
     """The blob's element count, checked as Caffe's Blob::Reshape checks it.
 
     Every dimension must be >= 0, and the running count may not pass INT_MAX (Caffe checks
-    `shape[i] <= INT_MAX / count` only while the count so far is non-zero).
+    `shape[i] <= INT_MAX / count` only while the count so far is non-zero); in counter mode
+    (`counter_mode_limits`), 2**63 - 1.
     """
+    limit = _count_limit.get()
     if len(shape) > _MAX_BLOB_AXES:
         raise check_failed(f"shape {shape}", "shape.size() <= kMaxBlobAxes", len(shape), _MAX_BLOB_AXES)
     count = 1
     for dim in shape:
         if dim < 0:
             raise check_failed(f"shape {shape}", "shape[i] >= 0", dim, 0, "dimensions must be >= 0")
-        if count != 0 and dim > _INT_MAX // count:
+        if count != 0 and dim > limit // count:
             raise check_failed(
                 f"shape {shape}",
-                "shape[i] <= 0x7fffffff / count_",
+                f"shape[i] <= {limit:#x} / count_",
                 dim,
-                _INT_MAX // count,
-                "blob size exceeds INT_MAX",
+                limit // count,
+                "blob size exceeds INT_MAX" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
             )
         count *= dim
     return count
@@ -218,7 +239,8 @@ class Filler:
             stream = stream_for(rng)
             # The filler code of the stream's Caffe release (Caffe 1.0 or master).
             filler = self.for_profile(profile_of(stream))
-            filler.check(shape, out_dtype)
+            with counter_mode_limits(isinstance(rng, CounterRNG)):
+                filler.check(shape, out_dtype)
             if out is None:
                 out = target = allocate(shape, out_dtype)
             with rewound_on_error(stream):
@@ -243,6 +265,33 @@ class Filler:
             return target
         return np.ascontiguousarray(self.fill(blob_shape, dtype, rng).transpose(axes))
 
+    def fill_region(
+        self, shape: Sequence[int], region: Sequence[slice], rng: CounterRNG, dtype: object = np.float32
+    ) -> np.ndarray:
+        """The values of `region` of the tensor `fill(shape, dtype, rng)` fills, without the rest.
+
+        region: one slice per axis (step 1; missing trailing axes are whole), e.g.
+        `(slice(0, 64), slice(None))`. Equal bit for bit to `fill(shape, dtype=dtype,
+        rng=rng)[region]` for every region: element i (in C order) takes the counter stream's
+        draws for position i. rng must be a `fillers.CounterRNG`. For example
+        `fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w"))` is rows 10 to 19,
+        a (10, 1000) array, computed without rows 0 to 9.
+        """
+        if not isinstance(rng, CounterRNG):
+            raise FillerError(
+                f"rng: {rng!r} is not a fillers.CounterRNG; fill_region needs a counter stream, since on "
+                "a sequential stream (CaffeRNG, numpy Generator) an element's value depends on every "
+                "draw before it"
+            )
+        shape, dtype = shape_of(shape), supported_dtype(dtype)
+        bounds = region_bounds(shape, region)
+        with counter_mode_limits():
+            self.check(shape, dtype)
+        out = allocate(tuple(stop - start for start, stop in bounds), dtype)
+        if out.size:
+            self.generate_region(out, shape, bounds, rng)
+        return out
+
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         """Raise FillerError where Caffe's Fill would abort for this shape and Dtype."""
         count_of(shape)
@@ -252,6 +301,16 @@ class Filler:
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         """Write the blob's values into the flat array `data` (shape `shape`)."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        """Write the values of the region `bounds` of the tensor of `shape` into `out`.
+
+        This default is exact for element-wise fillers, whose element i takes the i-th draws
+        of the stream: `generate` runs on each contiguous run of the region, its draws
+        starting at the run's first element. Fillers that combine elements override it.
+        """
+        for start, run in contiguous_runs(shape, bounds, out):
+            self.generate(run, shape, CounterDraws(rng, start))
 
     def _check_count(self, shape: Shape, check_text: str) -> None:
         # Caffe checks an empty blob either by CHECK(count) or, for fillers that ask for the
@@ -279,6 +338,52 @@ class Filler:
     def __repr__(self) -> str:
         fields = " ".join(str(self.param).split())
         return f"{type(self).__name__}({fields})"
+
+
+def region_bounds(shape: Shape, region: Sequence[slice]) -> Bounds:
+    """`region` (slices, step 1, at most one per axis) as (start, stop) per axis of `shape`."""
+    if isinstance(region, slice):
+        region = (region,)
+    try:
+        region = tuple(region)
+    except TypeError:
+        raise FillerError(f"region: {region!r} is not a tuple of slices") from None
+    if len(region) > len(shape):
+        raise FillerError(f"region: {region!r} has {len(region)} slices for a {len(shape)}-D shape {shape}")
+    bounds = []
+    for axis, dim in enumerate(shape):
+        part = region[axis] if axis < len(region) else slice(None)
+        if not isinstance(part, slice):
+            raise FillerError(f"region[{axis}]: {part!r} is not a slice")
+        try:
+            start, stop, step = part.indices(dim)
+        except TypeError:
+            raise FillerError(f"region[{axis}]: {part!r} has a bound that is not an int") from None
+        if step != 1:
+            raise FillerError(f"region[{axis}]: {part!r} has step {step}; a region is a block (step 1)")
+        bounds.append((start, max(start, stop)))
+    return tuple(bounds)
+
+
+def contiguous_runs(shape: Shape, bounds: Bounds, out: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The region `bounds` of a C-order tensor of `shape` as runs of consecutive elements:
+    (the run's first flat index in the full tensor, the flat view of `out` it fills)."""
+    ndim = len(shape)
+    full_from = ndim
+    while full_from > 0 and bounds[full_from - 1] == (0, shape[full_from - 1]):
+        full_from -= 1
+    # Axes from full_from on are whole, so a run spans them and the partial axis before them.
+    run_axis = max(full_from - 1, 0)
+    strides = [math.prod(shape[axis + 1 :]) for axis in range(ndim)]
+    extents = [stop - start for start, stop in bounds]
+    run_length = math.prod(extents[run_axis:])
+    if run_length == 0:
+        return
+    runs = out.reshape(-1, run_length)
+    offset = bounds[run_axis][0] * strides[run_axis] if ndim else 0
+    for row, index in zip(runs, np.ndindex(*extents[:run_axis]), strict=True):
+        start = offset + sum((bounds[axis][0] + i) * strides[axis] for axis, i in enumerate(index))
+        yield start, row
 
 
 def _check_uniform_bounds(
@@ -400,6 +505,21 @@ class PositiveUnitballFiller(Filler):
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(block)[:, None]
 
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        # The row sums are a reduction over whole rows: each touched row's uniforms are drawn
+        # again (any element is reachable), summed as `generate` sums them.
+        for start, run in contiguous_runs(shape, bounds, out):
+            CounterDraws(rng, start).uniform(run, 0, 1)
+        first, last = bounds[0]
+        row_length = math.prod(shape[1:])
+        per_block = max(1, _ROW_CHUNK // row_length)
+        sums = np.empty(last - first, dtype=out.dtype)
+        for row in range(first, last, per_block):
+            rows = min(per_block, last - row)
+            pieces = _drawn_column_chunks(rng, row * row_length, rows, row_length, out.dtype)
+            sums[row - first : row - first + rows] = _running_row_sums(pieces, rows, out.dtype)
+        out /= sums.reshape((-1,) + (1,) * (len(shape) - 1))
+
 
 def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
     per_block = max(1, _ROW_CHUNK // max(1, rows.shape[1]))
@@ -407,14 +527,37 @@ def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
         yield rows[start : start + per_block]
 
 
+def _column_chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """Copies of consecutive column ranges of `rows`, at most _ROW_CHUNK columns each."""
+    for start in range(0, rows.shape[1], _ROW_CHUNK):
+        yield np.array(rows[:, start : start + _ROW_CHUNK])
+
+
+def _drawn_column_chunks(
+    rng: CounterRNG, start: int, rows: int, row_length: int, dtype: np.dtype
+) -> Iterator[np.ndarray]:
+    """The U[0, 1) draws of `rows` whole rows from flat index `start`, as `_column_chunks` of
+    them would give (a block of rows is drawn at once only when it fits in one chunk)."""
+    draws = CounterDraws(rng, start)
+    for column in range(0, row_length, _ROW_CHUNK):
+        piece = np.empty((rows, min(_ROW_CHUNK, row_length - column)), dtype=dtype)
+        draws.uniform(piece.reshape(-1), 0, 1)
+        yield piece
+
+
 def _sequential_row_sums(rows: np.ndarray) -> np.ndarray:
     """Each row's sum added left to right in the rows' dtype (np.sum adds pairwise, which
-    rounds differently). Long rows are summed a chunk at a time, the running sum added to
-    each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
-    sums = np.zeros(rows.shape[0], dtype=rows.dtype)
-    for start in range(0, rows.shape[1], _ROW_CHUNK):
-        running = np.array(rows[:, start : start + _ROW_CHUNK])
-        if start:
+    rounds differently), a chunk of columns at a time."""
+    return _running_row_sums(_column_chunks(rows), len(rows), rows.dtype)
+
+
+def _running_row_sums(column_chunks: Iterable[np.ndarray], rows: int, dtype: np.dtype) -> np.ndarray:
+    """The left-to-right row sums of rows given as consecutive column chunks (writable
+    copies). The running sum is added to each chunk's first element as Caffe's loop would
+    (0 + x = x for the first), so the chunking does not change a bit."""
+    sums = np.zeros(rows, dtype=dtype)
+    for index, running in enumerate(column_chunks):
+        if index:
             running[:, 0] += sums
         np.add.accumulate(running, axis=1, out=running)
         sums = running[:, -1]
@@ -518,6 +661,12 @@ class BilinearFiller(Filler):
             c = rt((width - 1) / (2.0 * f))
         line = 1 - np.abs(np.arange(width).astype(rt) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        kernel = np.empty(shape[2:], dtype=out.dtype)
+        self.generate(kernel.reshape(-1), (1, 1, *shape[2:]), draws_for(rng))
+        (y0, y1), (x0, x1) = bounds[2:]
+        out[:] = kernel[y0:y1, x0:x1]
 
 
 BUILTIN_FILLERS: dict[str, type[Filler]] = {

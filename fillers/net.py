@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
+from .counter import CounterRNG
 from .draws import Stream, profile_of, rewound_on_error, stream_for
 from .errors import FillerError
-from .fillers import allocate, count_of, shape_of, supported_dtype
+from .fillers import Filler, allocate, count_of, counter_mode_limits, shape_of, supported_dtype
 from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
@@ -181,8 +182,10 @@ def init_net(
       phase, level, stages: the NetState that include/exclude rules are checked against.
       seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
         stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
-        bits and speed; data layers' setup draws are then skipped). Neither: the global
-        stream (see `fillers.set_random_seed`).
+        bits and speed; data layers' setup draws are then skipped), or a CounterRNG (each
+        blob from its own counter stream keyed "<layer>/<index>", `rng.child`, so every
+        blob, and every block of one, can be computed alone: see `fillers.dask.init_net`).
+        Neither: the global stream (see `fillers.set_random_seed`).
       input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
         {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
         layer's images, an HDF5Data layer's tops) where a layer needs its shape and the
@@ -223,15 +226,16 @@ def init_net(
     """
     stream = _stream(seed, rng, profile)
     build = profile_of(stream, profile)
-    plan = plan_net(
-        net,
-        phase=phase,
-        level=level,
-        stages=stages,
-        input_shapes=input_shapes,
-        shape_rules=shape_rules,
-        profile=build,
-    )
+    with counter_mode_limits(isinstance(rng, CounterRNG)):
+        plan = plan_net(
+            net,
+            phase=phase,
+            level=level,
+            stages=stages,
+            input_shapes=input_shapes,
+            shape_rules=shape_rules,
+            profile=build,
+        )
     copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
     params = fill_net(plan, rng=stream, dtype=dtype, profile=build)
     apply_copies(params, copies)
@@ -387,16 +391,8 @@ def fill_net(
     stream = _stream(seed, rng, profile)
     build = profile_of(stream, profile)
     dtype = supported_dtype(dtype)
-    built = {}
-    for blob in plan.blobs:
-        if blob.filler is not None:
-            filler = built[blob.layer, blob.index] = get_filler(blob.filler).for_profile(build)
-            try:
-                filler.check(blob.shape, dtype)
-            except FillerError as error:
-                raise FillerError(
-                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
-                ) from None
+    with counter_mode_limits(isinstance(stream, CounterRNG)):
+        built = checked_fillers(plan, dtype, build)
     params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
@@ -414,7 +410,9 @@ def fill_net(
                     [
                         allocate(blob.shape, dtype, zeroed=True)
                         if blob.filler is None
-                        else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                        else built[blob.layer, blob.index].fill(
+                            blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
+                        )
                         for blob in layer.blobs
                     ],
                 )
@@ -423,6 +421,30 @@ def fill_net(
             owner_layer, owner_index = blob.owner
             params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
     return params
+
+
+def checked_fillers(
+    plan: NetPlan, dtype: np.dtype, build: Profile = DEFAULT_PROFILE
+) -> dict[tuple[str, int], Filler]:
+    """The filler of every blob that has one, by (layer, index), as the build `build` runs it,
+    each checked against its blob (a failure names the layer and blob)."""
+    built = {}
+    for blob in plan.blobs:
+        if blob.filler is not None:
+            filler = built[blob.layer, blob.index] = get_filler(blob.filler).for_profile(build)
+            try:
+                filler.check(blob.shape, dtype)
+            except FillerError as error:
+                raise FillerError(
+                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
+                ) from None
+    return built
+
+
+def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
+    """The stream a blob fills from: a counter stream keyed "<layer>/<index>" under a
+    CounterRNG's key, else the net's one sequential stream."""
+    return stream.child(f"{blob.layer}/{blob.index}") if isinstance(stream, CounterRNG) else stream
 
 
 def _stream(seed: int | None, rng: Stream | None, profile: str | Profile | None = None) -> Stream:

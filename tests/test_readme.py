@@ -8,6 +8,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from frameworks import require
 
@@ -140,3 +141,10 @@ def test_keras_example_runs():
     caffe = fillers.get_filler({"type": "msra"}).fill((64, 16, 3, 3), rng=fillers.CaffeRNG(1))
     kernel = keras.ops.convert_to_numpy(namespace["conv"].kernel)
     np.testing.assert_array_equal(kernel, caffe.transpose(2, 3, 1, 0))
+
+
+def test_larger_than_one_machine_example_runs(monkeypatch, capsys):
+    pytest.importorskip("dask.array", reason="the fillers[dask] extra is not installed")
+    monkeypatch.chdir(ROOT)
+    exec(compile(_block_with("import fillers.dask"), "README.md", "exec"), {})
+    assert "conv1" in capsys.readouterr().out
