@@ -495,10 +495,10 @@ class _Heads:
             out = np.empty(len(pos), dtype=self.real.dtype)
         size, arrays = len(pos), self.arrays
         at = _buffer(arrays, "at", size, np.intp)
-        np.minimum(pos, self.whole - 1, out=at)
+        np.add(pos, 1, out=at)
         first, high = _buffer(arrays, "first", size, np.uint32), _buffer(arrays, "high", size, np.uint32)
-        np.take(self.raw, at, out=first, mode="clip")
-        at += 1
+        # Positions past the whole pairs (stand-ins, never used) read the last raw outputs.
+        np.take(self.raw, pos, out=first, mode="clip")
         np.take(self.raw, at, out=high, mode="clip")
         # N = high * 2**24 + low is below 2**53: built in float64 exactly, without 64-bit
         # integer temporaries (numpy converts those to float slowly).
@@ -507,8 +507,7 @@ class _Heads:
         out *= 2.0 ** (32 - _BUCKET_BITS)
         np.right_shift(first, np.uint32(_BUCKET_BITS), out=high)
         out += high
-        first &= np.uint32(0xFF)
-        np.copyto(at, first, casting="unsafe")
+        np.bitwise_and(first, np.uint32(0xFF), out=at, casting="unsafe")
         scale = _buffer(arrays, "scale", size, self.real.dtype)
         np.take(self.real.normal_scale, at, out=scale, mode="clip")
         # N * scale rounds once, like Boost's (N * 2**-53) * x.
