@@ -678,14 +678,31 @@ def _sample_mask(
     return keep
 
 
-def _normal_block(real: Real, heads: _Heads, start: int, out: np.ndarray) -> tuple[np.ndarray, int]:
-    """Write the unit normals a block yields from an attempt start at position `start` to
-    the head of `out`; return that part of `out` and the position where the block's last
-    whole attempt ends."""
-    events = _Events(heads, start, real.dtype)
+def _prepare_normal(
+    real: Real, raw: np.ndarray, arrays: dict[str, np.ndarray]
+) -> tuple[_Heads, _Events | None]:
+    """A block's heads and its events, each resolved as if an attempt started there: none of
+    it depends on where attempts really start, so it all runs on the background thread.
+
+    A block shorter than a pair (1 raw output, double) has no events: it only ever
+    completes an attempt carried over from the block before.
+    """
+    heads = _Heads(real, raw, arrays)
+    if heads.whole == 0:
+        return heads, None
+    events = _Events(heads, 0, real.dtype)
     _resolve_wedges(real, heads, events)
     _resolve_tails(real, heads, events)
     _resolve_by_reference(real, heads.raw, events)
+    return heads, events
+
+
+def _normal_block(
+    real: Real, heads: _Heads, events: _Events, start: int, out: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Write the unit normals a block yields from an attempt start at position `start` to
+    the head of `out`; return that part of `out` and the position where the block's last
+    whole attempt ends. Events before `start` are never on the chain of real attempts."""
     step = real.raws_per_pair
     chain, used = _attempt_chain(events, start, step, len(heads.raw))
     accepted = chain[events.accepted[chain]]
@@ -711,8 +728,9 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
     carry = np.empty(0, dtype=np.uint32)
     filled = 0
 
-    def take(heads: _Heads) -> None:
+    def take(prepared: tuple[_Heads, _Events | None]) -> None:
         nonlocal carry, filled
+        heads, events = prepared
         start = 0
         if len(carry):
             # Finish the attempt the previous block cut, with this block's first outputs.
@@ -728,7 +746,10 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
                 filled += 1
         if start >= len(heads.raw):
             return
-        block, used = _normal_block(real, heads, start, out[filled:])
+        if events is None:  # part of a pair only: carried into the next block
+            carry = heads.raw[start:].copy()
+            return
+        block, used = _normal_block(real, heads, events, start, out[filled:])
         block *= sigma
         block += mean
         filled += len(block)
@@ -741,4 +762,4 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
         return max((len(out) - filled) * step - len(carry), 1)
 
     work = _Work()
-    _draw_until_done(rng, owed, take, lambda raw: _Heads(real, raw, work.next_set()))
+    _draw_until_done(rng, owed, take, lambda raw: _prepare_normal(real, raw, work.next_set()))
