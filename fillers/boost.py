@@ -602,6 +602,39 @@ def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
         events.resolved[j] = True
 
 
+_SETTLE_ROUNDS = 16
+"""Rounds `_attempt_chain_single` tries before it leaves the block to pointer doubling."""
+
+
+def _attempt_chain_single(events: _Events, start: int, block_end: int) -> tuple[np.ndarray, int]:
+    """`_attempt_chain` with one raw output per pair (float), where every position not taken
+    by an earlier real attempt starts one: an event is real unless a real event before it
+    ends after it. Overlapping events are rare, so iterating that rule from "all real" settles
+    in a few whole-array passes (each fixes at least the next event in doubt), fewer than
+    pointer doubling's log2(#events) rounds."""
+    first = int(np.searchsorted(events.pos, start))
+    pos, end = events.pos[first:], events.end[first:]
+    # An event cut by the block end (end -1) takes every position after it.
+    reach = np.where(end < 0, block_end + 1, end)
+    real = np.ones(len(pos), dtype=bool)
+    taken_before = np.empty(len(pos), dtype=np.int64)
+    for _ in range(_SETTLE_ROUNDS):
+        if len(pos):
+            taken_before[0] = start
+            np.maximum.accumulate(np.where(real, reach, start)[:-1], out=taken_before[1:])
+        settled = pos >= taken_before
+        if np.array_equal(settled, real):
+            break
+        real = settled
+    else:  # a long run of overlapping events: pointer doubling bounds the work
+        return _attempt_chain(events, start, 1, block_end)
+    chain = np.flatnonzero(real) + first
+    cut = np.flatnonzero(events.end[chain] < 0)
+    if len(cut):
+        return chain[: cut[0]], int(events.pos[chain[cut[0]]])
+    return chain, block_end
+
+
 def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tuple[np.ndarray, int]:
     """The events that are real attempt starts, in order, and where the block's last whole
     attempt ends (the start of the carried-over one, or the block end).
@@ -704,7 +737,10 @@ def _normal_block(
     the head of `out`; return that part of `out` and the position where the block's last
     whole attempt ends. Events before `start` are never on the chain of real attempts."""
     step = real.raws_per_pair
-    chain, used = _attempt_chain(events, start, step, len(heads.raw))
+    if step == 1:
+        chain, used = _attempt_chain_single(events, start, len(heads.raw))
+    else:
+        chain, used = _attempt_chain(events, start, step, len(heads.raw))
     accepted = chain[events.accepted[chain]]
     if step == 1:
         np.put(heads.value, events.pos[accepted], events.value[accepted])

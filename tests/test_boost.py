@@ -60,6 +60,24 @@ def test_vectorized_normal_matches_reference_on_rare_paths(dtype, block, monkeyp
     assert stream.taken == used
 
 
+@pytest.mark.parametrize("kind", ["rare paths", "plain"])
+@pytest.mark.parametrize("rounds", [1, boost._SETTLE_ROUNDS])  # 1: it gives up and hands over
+def test_float_attempt_chain_agrees_with_pointer_doubling(kind, rounds, monkeypatch):
+    monkeypatch.setattr(boost, "_SETTLE_ROUNDS", rounds)
+    real = boost.real_for(np.float32)
+    size = 1 << 15
+    if kind == "rare paths":
+        raw = _rare_path_stream(5, size)
+    else:
+        raw = np.random.default_rng(5).integers(0, 1 << 32, size=size, dtype=np.uint32)
+    _, events = boost._prepare_normal(real, raw, {})
+    for start in (0, 1, 2, 777):
+        chain, used = boost._attempt_chain(events, start, 1, size)
+        single_chain, single_used = boost._attempt_chain_single(events, start, size)
+        np.testing.assert_array_equal(single_chain, chain)
+        assert single_used == used
+
+
 def test_double_fast_path_is_exact_where_the_high_bits_tie_with_the_limit():
     # The double fast test compares a pair's 29 high mantissa bits (its second raw output's)
     # with the limit's, and the whole 53-bit mantissa only where they are equal: make them
