@@ -94,7 +94,8 @@ class Real:
         self.type = self.dtype.type
         self.digits = np.finfo(self.dtype).nmant + 1
         self.raws_per_pair = 1 if self.digits <= 32 - _BUCKET_BITS else 2
-        self.mantissa_type = np.uint32 if self.raws_per_pair == 1 else np.uint64
+        # Signed for double: numpy converts int64 to float64 several times faster than uint64.
+        self.mantissa_type = np.uint32 if self.raws_per_pair == 1 else np.int64
         rt = self.type
         ulp = rt(2.0**-self.digits)
         buckets = np.arange(1 << _BUCKET_BITS)
@@ -111,6 +112,8 @@ class Real:
             1 << self.digits,
         ).astype(self.mantissa_type)
         self.normal_scale = (layer_x * ulp * sign).astype(self.dtype)
+        # For double: the limit's 29 high bits, those of a pair's second raw output.
+        self.normal_limit_high = (self.normal_limit >> (32 - _BUCKET_BITS)).astype(np.uint32)
 
         # unit exponential: all 8 bits pick one of 256 layers; comparisons in RealType.
         exp_x = np.array(EXPONENTIAL_X)
@@ -135,15 +138,6 @@ class Real:
         self.layer_dx = (tx[:-1] - tx[1:]).astype(self.dtype)
         self.layer_dy = (ty[1:] - ty[:-1]).astype(self.dtype)
         self.layer_convex = tx[:-1] >= 1
-
-    def pairs(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N, bucket) of the int/float pair starting at every position that has a whole pair."""
-        if self.raws_per_pair == 1:
-            return raw >> np.uint32(_BUCKET_BITS), raw & np.uint32(0xFF)
-        first = raw[:-1]
-        mantissa = (raw[1:] & np.uint32(_LOW29)).astype(np.uint64) << np.uint64(32 - _BUCKET_BITS)
-        mantissa |= first >> np.uint32(_BUCKET_BITS)
-        return mantissa, first & np.uint32(0xFF)
 
     def exp(self, x: np.ndarray | np.floating) -> np.ndarray | np.floating:
         """std::exp in RealType. For float, the double exp rounded to float: glibc's expf is
@@ -426,20 +420,106 @@ def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None
             start += len(raw)
 
 
+class _Work:
+    """A fill's reusable block buffers, one set per block in flight (the background thread
+    prepares one block while the caller resolves the other): fresh temporaries per block
+    would cost a page fault per 4 KiB, and glibc unmapping them, on every block."""
+
+    def __init__(self) -> None:
+        self._sets: list[dict[str, np.ndarray]] = [{}, {}]
+        self._turn = 0
+
+    def next_set(self) -> dict[str, np.ndarray]:
+        arrays = self._sets[self._turn]
+        self._turn ^= 1
+        return arrays
+
+
+def _buffer(arrays: dict[str, np.ndarray], name: str, size: int, dtype: type) -> np.ndarray:
+    array = arrays.get(name)
+    if array is None or len(array) < size:
+        array = arrays[name] = np.empty(max(size, _BLOCK), dtype=dtype)
+    return array[:size]
+
+
 class _Heads:
     """The int/float pair at every position of a block of raw outputs, read as if an attempt
-    started there: its bucket, whether the ziggurat accepts it at once (`fast`), and the
-    unit normal it then gives (`value`). Independent of where attempts really start, so it
-    is computed on the background thread with the raw outputs."""
+    started there: its bucket and whether the ziggurat accepts it at once (`fast`); the unit
+    normal it then gives comes from `value_at`. Independent of where attempts really start,
+    so it is computed on the background thread with the raw outputs.
 
-    def __init__(self, real: Real, raw: np.ndarray) -> None:
-        self.raw = raw
-        self.n_mant, bucket = real.pairs(raw)
-        # numpy's take is fast only with intp indices (8-byte tables in particular).
-        self.bucket = bucket.astype(np.intp)
-        self.fast = self.n_mant < np.take(real.normal_limit, self.bucket, mode="clip")
-        self.value = self.n_mant.astype(real.dtype)
-        self.value *= np.take(real.normal_scale, self.bucket, mode="clip")
+    For double, only about half of the positions start an attempt: the 53-bit mantissa and
+    the value are computed at the positions that do, and `fast` compares the 29 high bits
+    (the second raw output's) with the limit's, the full mantissa only where they are equal.
+    """
+
+    def __init__(self, real: Real, raw: np.ndarray, arrays: dict[str, np.ndarray]) -> None:
+        self.real, self.raw, self.arrays = real, raw, arrays
+        step = real.raws_per_pair
+        self.whole = whole = max(len(raw) - (step - 1), 0)
+        self.bucket = bucket = _buffer(arrays, "bucket", whole, np.intp)
+        # numpy's take is fast only with intp indices.
+        np.bitwise_and(raw[:whole], np.uint32(0xFF), out=bucket, casting="unsafe")
+        limit = _buffer(arrays, "limit", whole, np.uint32)
+        self.fast = fast = _buffer(arrays, "fast", whole, np.bool_)
+        bits = _buffer(arrays, "bits", whole, np.uint32)
+        if step == 1:
+            np.right_shift(raw, np.uint32(_BUCKET_BITS), out=bits)
+            np.take(real.normal_limit, bucket, out=limit, mode="clip")
+            np.less(bits, limit, out=fast)
+            self.value = _buffer(arrays, "value", whole, real.dtype)
+            scale = _buffer(arrays, "scale", whole, real.dtype)
+            np.copyto(self.value, bits, casting="unsafe")
+            np.take(real.normal_scale, bucket, out=scale, mode="clip")
+            self.value *= scale
+            return
+        np.bitwise_and(raw[1:], np.uint32(_LOW29), out=bits)
+        np.take(real.normal_limit_high, bucket, out=limit, mode="clip")
+        np.less(bits, limit, out=fast)
+        edge = _buffer(arrays, "edge", whole, np.bool_)
+        np.equal(bits, limit, out=edge)
+        if edge.any():
+            at = np.flatnonzero(edge)
+            mantissa, _ = self.pair_at(at)
+            fast[at] = mantissa < np.take(real.normal_limit, bucket[at])
+
+    def pair_at(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, bucket) of the pairs at positions `pos` (past the whole pairs: the last one)."""
+        pos = np.minimum(pos, self.whole - 1)
+        first = np.take(self.raw, pos)
+        if self.real.raws_per_pair == 1:
+            return first >> np.uint32(_BUCKET_BITS), (first & np.uint32(0xFF)).astype(np.intp)
+        mantissa = (np.take(self.raw, pos + 1) & np.uint32(_LOW29)).astype(np.int64)
+        mantissa <<= 32 - _BUCKET_BITS
+        mantissa |= first >> np.uint32(_BUCKET_BITS)
+        return mantissa, (first & np.uint32(0xFF)).astype(np.intp)
+
+    def value_at(self, pos: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The unit normal an attempt accepted at once gives at each of positions `pos`."""
+        if self.real.raws_per_pair == 1:
+            return np.take(self.value, pos, mode="clip", out=out)
+        if out is None:
+            out = np.empty(len(pos), dtype=self.real.dtype)
+        size, arrays = len(pos), self.arrays
+        at = _buffer(arrays, "at", size, np.intp)
+        np.add(pos, 1, out=at)
+        first, high = _buffer(arrays, "first", size, np.uint32), _buffer(arrays, "high", size, np.uint32)
+        # Positions past the whole pairs (stand-ins, never used) read the last raw outputs.
+        np.take(self.raw, pos, out=first, mode="clip")
+        np.take(self.raw, at, out=high, mode="clip")
+        # N = high * 2**24 + low is below 2**53: built in float64 exactly, without 64-bit
+        # integer temporaries (numpy converts those to float slowly).
+        high &= np.uint32(_LOW29)
+        np.copyto(out, high, casting="unsafe")
+        out *= 2.0 ** (32 - _BUCKET_BITS)
+        np.right_shift(first, np.uint32(_BUCKET_BITS), out=high)
+        out += high
+        np.bitwise_and(first, np.uint32(0xFF), out=at, casting="unsafe")
+        scale = _buffer(arrays, "scale", size, self.real.dtype)
+        np.take(self.real.normal_scale, at, out=scale, mode="clip")
+        # N * scale rounds once, like Boost's (N * 2**-53) * x.
+        out *= scale
+        return out
 
 
 class _Events:
@@ -448,14 +528,14 @@ class _Events:
     sample (`accepted`) and which (`value`)."""
 
     def __init__(self, heads: _Heads, start: int, dtype: np.dtype) -> None:
-        whole = len(heads.fast)
+        whole = heads.whole
         # A pair cut by the block end (double only) is an event that cannot complete here.
         self.pos = np.concatenate(
             [np.flatnonzero(~heads.fast[start:]) + start, np.arange(whole, len(heads.raw))]
         )
         # Positions past the whole pairs read a stand-in pair: they are never resolved.
         self.bucket = np.take(heads.bucket, self.pos, mode="clip")
-        self.z = np.take(heads.value, self.pos, mode="clip")
+        self.z = heads.value_at(self.pos)
         self.end = np.full(len(self.pos), -1, dtype=np.int64)
         self.accepted = np.zeros(len(self.pos), dtype=bool)
         self.value = np.zeros(len(self.pos), dtype=dtype)
@@ -502,8 +582,7 @@ def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
     which = np.flatnonzero((events.bucket >> 1 == 0) & (events.pos + 3 * step <= len(heads.raw)))
     unit_exps = []
     for offset in (step, 2 * step):
-        at = np.take(events.pos, which) + offset
-        n_mant, bucket = np.take(heads.n_mant, at), np.take(heads.bucket, at)
+        n_mant, bucket = heads.pair_at(np.take(events.pos, which) + offset)
         fast = n_mant < np.take(real.exp_limit, bucket)
         unit_exps.append((fast, n_mant.astype(real.dtype) * np.take(real.exp_scale, bucket)))
     (fast_x, unit_x), (fast_y, y) = unit_exps
@@ -528,6 +607,39 @@ def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events, tail: Ta
         events.accepted[j] = sample is not None
         events.value[j] = 0 if sample is None else sample
         events.resolved[j] = True
+
+
+_SETTLE_ROUNDS = 16
+"""Rounds `_attempt_chain_single` tries before it leaves the block to pointer doubling."""
+
+
+def _attempt_chain_single(events: _Events, start: int, block_end: int) -> tuple[np.ndarray, int]:
+    """`_attempt_chain` with one raw output per pair (float), where every position not taken
+    by an earlier real attempt starts one: an event is real unless a real event before it
+    ends after it. Overlapping events are rare, so iterating that rule from "all real" settles
+    in a few whole-array passes (each fixes at least the next event in doubt), fewer than
+    pointer doubling's log2(#events) rounds."""
+    first = int(np.searchsorted(events.pos, start))
+    pos, end = events.pos[first:], events.end[first:]
+    # An event cut by the block end (end -1) takes every position after it.
+    reach = np.where(end < 0, block_end + 1, end)
+    real = np.ones(len(pos), dtype=bool)
+    taken_before = np.empty(len(pos), dtype=np.int64)
+    for _ in range(_SETTLE_ROUNDS):
+        if len(pos):
+            taken_before[0] = start
+            np.maximum.accumulate(np.where(real, reach, start)[:-1], out=taken_before[1:])
+        settled = pos >= taken_before
+        if np.array_equal(settled, real):
+            break
+        real = settled
+    else:  # a long run of overlapping events: pointer doubling bounds the work
+        return _attempt_chain(events, start, 1, block_end)
+    chain = np.flatnonzero(real) + first
+    cut = np.flatnonzero(events.end[chain] < 0)
+    if len(cut):
+        return chain[: cut[0]], int(events.pos[chain[cut[0]]])
+    return chain, block_end
 
 
 def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tuple[np.ndarray, int]:
@@ -558,7 +670,9 @@ def _attempt_chain(events: _Events, start: int, step: int, block_end: int) -> tu
     return chain, block_end if terminal == n else int(pos[terminal])
 
 
-def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int, step: int) -> np.ndarray:
+def _sample_positions(
+    events: _Events, chain: np.ndarray, start: int, used: int, step: int, arrays: dict[str, np.ndarray]
+) -> np.ndarray:
     """The pair position each of the block's samples comes from, in order.
 
     Between chain events, attempts accepted at once run at stride `step` from one event's
@@ -577,7 +691,8 @@ def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int,
     # jump where each non-empty segment begins.
     filled = segment_length > 0
     offset = (segment_start - step * segment_out)[filled]
-    positions = np.full(int(segment_length.sum()), step, dtype=np.intp)
+    positions = _buffer(arrays, "positions", int(segment_length.sum()), np.intp)
+    positions.fill(step)
     if len(positions):
         positions[0] = offset[0]
         positions[segment_out[filled][1:]] += np.diff(offset)
@@ -585,13 +700,17 @@ def _sample_positions(events: _Events, chain: np.ndarray, start: int, used: int,
     return positions
 
 
-def _sample_mask(events: _Events, chain: np.ndarray, start: int, used: int, size: int) -> np.ndarray:
+def _sample_mask(
+    events: _Events, chain: np.ndarray, start: int, used: int, size: int, arrays: dict[str, np.ndarray]
+) -> np.ndarray:
     """With one raw output per pair, the samples' positions as a mask: every position from
     `start` to `used` except the outputs a chain event's attempt took after its own and the
     rejected chain events. Cheaper than `_sample_positions` when nearly all are kept."""
     event_pos, event_end = events.pos[chain], events.end[chain]
-    keep = np.zeros(size, dtype=bool)
+    keep = _buffer(arrays, "keep", size, np.bool_)
+    keep[:start] = False
     keep[start:used] = True
+    keep[used:] = False
     keep[event_pos[~events.accepted[chain]]] = False
     taken = event_end - event_pos - 1
     first_taken = np.repeat(event_pos + 1 - np.cumsum(taken) + taken, taken)
@@ -599,21 +718,49 @@ def _sample_mask(events: _Events, chain: np.ndarray, start: int, used: int, size
     return keep
 
 
-def _normal_block(real: Real, heads: _Heads, start: int, tail: Tail) -> tuple[np.ndarray, int]:
-    """The unit normals a block yields from an attempt start at position `start`, and the
-    position where its last whole attempt ends."""
-    events = _Events(heads, start, real.dtype)
+def _prepare_normal(
+    real: Real, raw: np.ndarray, arrays: dict[str, np.ndarray], tail: Tail = _normal_tail
+) -> tuple[_Heads, _Events | None]:
+    """A block's heads and its events, each resolved as if an attempt started there: none of
+    it depends on where attempts really start, so it all runs on the background thread.
+
+    A block shorter than a pair (1 raw output, double) has no events: it only ever
+    completes an attempt carried over from the block before.
+    """
+    heads = _Heads(real, raw, arrays)
+    if heads.whole == 0:
+        return heads, None
+    events = _Events(heads, 0, real.dtype)
     _resolve_wedges(real, heads, events)
     if tail is _normal_tail:
         _resolve_tails(real, heads, events)
     _resolve_by_reference(real, heads.raw, events, tail)
+    return heads, events
+
+
+def _normal_block(
+    real: Real, heads: _Heads, events: _Events, start: int, out: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Write the unit normals a block yields from an attempt start at position `start` to
+    the head of `out`; return that part of `out` and the position where the block's last
+    whole attempt ends. Events before `start` are never on the chain of real attempts."""
     step = real.raws_per_pair
-    chain, used = _attempt_chain(events, start, step, len(heads.raw))
-    accepted = chain[events.accepted[chain]]
-    np.put(heads.value, events.pos[accepted], events.value[accepted])
     if step == 1:
-        return heads.value[_sample_mask(events, chain, start, used, len(heads.value))], used
-    return np.take(heads.value, _sample_positions(events, chain, start, used, step), mode="clip"), used
+        chain, used = _attempt_chain_single(events, start, len(heads.raw))
+    else:
+        chain, used = _attempt_chain(events, start, step, len(heads.raw))
+    accepted = chain[events.accepted[chain]]
+    if step == 1:
+        np.put(heads.value, events.pos[accepted], events.value[accepted])
+        keep = _sample_mask(events, chain, start, used, len(heads.value), heads.arrays)
+        block = out[: np.count_nonzero(keep)]
+        np.compress(keep, heads.value, out=block)
+        return block, used
+    positions = _sample_positions(events, chain, start, used, step, heads.arrays)
+    block = heads.value_at(positions, out=out[: len(positions)])
+    # Accepted events are among the positions; a tail's sample is not its pair's value.
+    block[np.searchsorted(positions, events.pos[accepted])] = events.value[accepted]
+    return block, used
 
 
 def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, tail: Tail = _normal_tail) -> None:
@@ -626,8 +773,9 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, tail: Tail
     carry = np.empty(0, dtype=np.uint32)
     filled = 0
 
-    def take(heads: _Heads) -> None:
+    def take(prepared: tuple[_Heads, _Events | None]) -> None:
         nonlocal carry, filled
+        heads, events = prepared
         start = 0
         if len(carry):
             # Finish the attempt the previous block cut, with this block's first outputs.
@@ -643,11 +791,13 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, tail: Tail
                 filled += 1
         if start >= len(heads.raw):
             return
-        samples, used = _normal_block(real, heads, start, tail)
-        block = out[filled : filled + len(samples)]
-        np.multiply(samples, sigma, out=block)
+        if events is None:  # part of a pair only: carried into the next block
+            carry = heads.raw[start:].copy()
+            return
+        block, used = _normal_block(real, heads, events, start, out[filled:])
+        block *= sigma
         block += mean
-        filled += len(samples)
+        filled += len(block)
         carry = heads.raw[used:]
 
     def owed() -> int:
@@ -656,4 +806,5 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, tail: Tail
             return 0
         return max((len(out) - filled) * step - len(carry), 1)
 
-    _draw_until_done(rng, owed, take, lambda raw: _Heads(real, raw))
+    work = _Work()
+    _draw_until_done(rng, owed, take, lambda raw: _prepare_normal(real, raw, work.next_set(), tail))

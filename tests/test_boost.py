@@ -60,6 +60,46 @@ def test_vectorized_normal_matches_reference_on_rare_paths(dtype, block, monkeyp
     assert stream.taken == used
 
 
+@pytest.mark.parametrize("kind", ["rare paths", "plain"])
+@pytest.mark.parametrize("rounds", [1, boost._SETTLE_ROUNDS])  # 1: it gives up and hands over
+def test_float_attempt_chain_agrees_with_pointer_doubling(kind, rounds, monkeypatch):
+    monkeypatch.setattr(boost, "_SETTLE_ROUNDS", rounds)
+    real = boost.real_for(np.float32)
+    size = 1 << 15
+    if kind == "rare paths":
+        raw = _rare_path_stream(5, size)
+    else:
+        raw = np.random.default_rng(5).integers(0, 1 << 32, size=size, dtype=np.uint32)
+    _, events = boost._prepare_normal(real, raw, {})
+    for start in (0, 1, 2, 777):
+        chain, used = boost._attempt_chain(events, start, 1, size)
+        single_chain, single_used = boost._attempt_chain_single(events, start, size)
+        np.testing.assert_array_equal(single_chain, chain)
+        assert single_used == used
+
+
+def test_double_fast_path_is_exact_where_the_high_bits_tie_with_the_limit():
+    # The double fast test compares a pair's 29 high mantissa bits (its second raw output's)
+    # with the limit's, and the whole 53-bit mantissa only where they are equal: make them
+    # equal often, with the low 24 bits on either side of the limit's.
+    real = boost.real_for(np.float64)
+    rng = np.random.default_rng(13)
+    raw = rng.integers(0, 1 << 32, size=60_000, dtype=np.uint32)
+    tie = np.flatnonzero(rng.integers(0, 3, size=len(raw) - 1) == 0)
+    limit = real.normal_limit[raw[tie] & np.uint32(0xFF)]
+    raw[tie + 1] = (raw[tie + 1] & np.uint32(~boost._LOW29 & 0xFFFFFFFF)) | (limit >> 24).astype(np.uint32)
+    near = ((limit & 0xFFFFFF).astype(np.int64) + rng.integers(-2, 2, size=len(tie))).clip(0, 0xFFFFFF)
+    raw[tie] = (near.astype(np.uint32) << np.uint32(8)) | (raw[tie] & np.uint32(0xFF))
+    count = 20_000
+    unit, used = boost.reference_normal(raw, count, np.float64)
+    expected = unit * 1.0 + 0.0  # as normal(0, 1) gives it: a -0.0 at N = 0 becomes +0.0
+    out = np.empty(count, dtype=np.float64)
+    stream = ScriptedRNG(raw)
+    boost.normal(stream, out, 0.0, 1.0)
+    np.testing.assert_array_equal(out.view(np.uint8), expected.view(np.uint8))
+    assert stream.taken == used
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_vectorized_normal_matches_reference_on_caffe_stream(dtype):
     count = 300_000
