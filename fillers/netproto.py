@@ -187,10 +187,12 @@ def layer_fillers(layer: LayerParameter) -> list[tuple[str, FillerParameter]]:
         for field, value in param.ListFields():
             if field.message_type is not FillerParameter.DESCRIPTOR:
                 continue
-            if field.is_repeated:
-                found.extend((f"{field.name}.{i}", filler) for i, filler in enumerate(value))
-            else:
+            # The value tells a repeated field, not the descriptor: `is_repeated` is missing
+            # before protobuf 6.x and `label` is gone from 7.x.
+            if isinstance(value, Message):
                 found.append((field.name, value))
+            else:
+                found.extend((f"{field.name}.{i}", filler) for i, filler in enumerate(value))
     return found
 
 
