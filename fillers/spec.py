@@ -248,7 +248,7 @@ def _as_enum(field: FieldDescriptor, value: object) -> int:
     if _is_number(value) and isinstance(value, numbers.Integral) and int(value) in by_number:
         return int(value)
     allowed = ", ".join(by_name)
-    numbers_allowed = ", ".join(str(n) for n in by_number)
+    numbers_allowed = ", ".join(str(value.number) for value in field.enum_type.values)  # declared order
     raise FillerError(
         f"{field.name}: {_brief(value)} is not a {field.enum_type.name}; "
         f"allowed: {allowed} (or {numbers_allowed})"
