@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Union
 
-import yaml
-
 from .errors import FillerError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -98,6 +96,8 @@ def load_mapping(text: str, fmt: str, path: PathLike) -> dict[Any, Any]:
 
     A key given twice is an error: both parsers would otherwise keep the last silently.
     """
+    import yaml  # here, not at the top: PyYAML is loaded only when a YAML file is read or written
+
     try:
         if fmt == JSON:
             document = json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, path))
@@ -118,6 +118,8 @@ def dump_mapping(mapping: dict[str, Any], fmt: str) -> str:
     """`mapping` as a YAML or JSON document, keys in the given order."""
     if fmt == JSON:
         return json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
     # Non-ASCII characters go out escaped: PyYAML writes some raw (NEL, U+0085) in a form it
     # then reads back differently.
     return yaml.safe_dump(mapping, sort_keys=False)
@@ -138,6 +140,8 @@ def _check_yaml_keys(root: Any, path: PathLike) -> None:
     Each node is visited once: aliases share nodes, and following them every time would
     take exponential time on a few lines of nested aliases (or loop on a recursive one).
     """
+    import yaml
+
     pending, visited = [root], set()
     while pending:
         node = pending.pop()
