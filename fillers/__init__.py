@@ -64,7 +64,28 @@ __all__ = [
 ]
 
 
+# The submodules `import fillers` loaded before it became lazy: still reachable as attributes
+# (`fillers.netproto.read_net`). Bridges to frameworks stay out: they load only when imported.
+_SUBMODULES = frozenset(
+    {
+        "boost",
+        "draws",
+        "fillers",
+        "formats",
+        "layers",
+        "net",
+        "netproto",
+        "registry",
+        "spec",
+        "specset",
+        "stream",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
