@@ -18,6 +18,7 @@ from google.protobuf.message import Message
 
 from . import formats
 from ._proto import filler_pb2
+from ._proto.text import parse_text
 from .errors import FillerError
 
 NetParameter = filler_pb2.NetParameter
@@ -109,7 +110,7 @@ def parse_net(text: str) -> NetParameter:
     """A Caffe net from prototxt text, fields outside our schema skipped, V1 form upgraded."""
     net = NetParameter()
     try:
-        text_format.Parse(text, net)
+        parse_text(text, net)
     except text_format.ParseError as error:
         # Our FillerParameter is caffe.proto's whole message, so an unknown name inside a
         # filler is a typo Caffe would reject too (`stdd: 0.01` must not fill with std 1).
@@ -118,7 +119,7 @@ def parse_net(text: str) -> NetParameter:
             raise FillerError(f"cannot parse net: {error}") from error
         net = NetParameter()
         try:
-            text_format.Parse(text, net, allow_unknown_field=True)
+            parse_text(text, net, allow_unknown_field=True)
         except text_format.ParseError as lenient_error:
             raise FillerError(f"cannot parse net: {lenient_error}") from lenient_error
     return _upgrade_net_as_needed(net)

@@ -29,6 +29,7 @@ from google.protobuf.message import DecodeError, Message
 
 from . import formats
 from ._proto import filler_pb2
+from ._proto.text import parse_text
 from .errors import FillerError
 
 FillerParameter = filler_pb2.FillerParameter
@@ -54,7 +55,7 @@ def parse(text: str) -> FillerParameter:
         raise FillerError(f"text: {_brief(text)} is not protobuf text format")
     param = FillerParameter()
     try:
-        text_format.Parse(text, param)
+        parse_text(text, param)
     except text_format.ParseError as error:
         raise FillerError(f"cannot parse filler spec: {error}") from error
     return param

@@ -20,6 +20,7 @@ from google.protobuf import text_format
 
 from . import formats
 from ._proto import filler_pb2
+from ._proto.text import parse_text
 from .errors import FillerError
 from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, net_state, parse_net
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
@@ -104,7 +105,7 @@ def _first_field(text: str) -> str | None:
 def _parse_filler_set(text: str) -> FillerSet:
     named_set = FillerSet()
     try:
-        text_format.Parse(text, named_set)
+        parse_text(text, named_set)
     except text_format.ParseError as error:
         raise FillerError(
             f"cannot parse a named set (filler {{ name: ... param {{ ... }} }}) or a Caffe net: {error}"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import math
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
+from google.protobuf import text_format
 
 from fillers._proto import filler_pb2
+from fillers._proto.text import parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -166,3 +170,40 @@ def test_net_state_and_rules_use_caffe_numbers():
     include = net.layer[0].include[0]
     assert (include.phase, include.min_level, list(include.stage)) == (filler_pb2.TEST, 2, ["deploy"])
     assert filler_pb2.NetState().phase == filler_pb2.TEST
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [
+        ("3.4028235e+38", FLOAT32_MAX),  # the maximum written shortest, as to_text writes it
+        ("-3.4028235e38", -FLOAT32_MAX),
+        ("3.40282356e38f", FLOAT32_MAX),  # still below the halfway point to 2**128
+        ("340282350000000000000000000000000000000", FLOAT32_MAX),
+        ("3.4028236e38", math.inf),  # beyond it: an infinity, as in Caffe
+        ("1e39", math.inf),
+        ("3.4028234e38", FLOAT32_MAX),
+    ],
+)
+def test_float32_maximum_reads_as_in_caffe_on_every_runtime(literal, value):
+    assert parse_text(f"max: {literal}", filler_pb2.FillerParameter()).max == value
+
+
+def test_only_number_tokens_are_respelled():
+    text = (
+        'name: "3.4028235e+38" # 3.4028235e+38\n'
+        "layer { name: 'x3.4028235e+38' param { lr_mult: 3.4028235e+38 } }\n"
+    )
+    net = parse_text(text, filler_pb2.NetParameter())
+    assert net.name == "3.4028235e+38"
+    assert net.layer[0].name == "x3.4028235e+38"
+    assert net.layer[0].param[0].lr_mult == FLOAT32_MAX
+
+
+def test_unknown_fields_are_skipped_on_request_only():
+    with pytest.raises(text_format.ParseError):
+        parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter())
+    net = parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter(), allow_unknown_field=True)
+    assert net.ListFields() == []
