@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.util
 import math
+import pickle
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
-from google.protobuf import text_format
+from google.protobuf import descriptor_pool, text_format
 
 from fillers._proto import filler_pb2
 from fillers._proto.text import parse_text
@@ -207,3 +209,30 @@ def test_unknown_fields_are_skipped_on_request_only():
         parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter())
     net = parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter(), allow_unknown_field=True)
     assert net.ListFields() == []
+
+
+def test_the_schema_stays_out_of_the_default_pool():
+    with pytest.raises(KeyError):
+        descriptor_pool.Default().FindFileByName(filler_pb2.DESCRIPTOR.name)
+    assert filler_pb2.FillerParameter.DESCRIPTOR.file is filler_pb2.DESCRIPTOR
+
+
+def test_enum_wrappers_and_values_as_generated_code_gives_them():
+    variance_norm = filler_pb2.FillerParameter.VarianceNorm
+    assert variance_norm.Name(filler_pb2.FillerParameter.AVERAGE) == "AVERAGE"
+    assert variance_norm.keys() == ["FAN_IN", "FAN_OUT", "AVERAGE"]
+    assert variance_norm.items() == [("FAN_IN", 0), ("FAN_OUT", 1), ("AVERAGE", 2)]
+    phase = filler_pb2.Phase
+    assert (phase.Name(filler_pb2.TRAIN), phase.Value("TEST")) == ("TRAIN", filler_pb2.TEST)
+    assert phase.values() == [0, 1]
+    v1_layer = filler_pb2.V1LayerParameter
+    assert v1_layer.LayerType.Value("CONVOLUTION") == v1_layer.CONVOLUTION == 4
+
+
+def test_messages_are_named_after_their_module_so_pickle_finds_them():
+    param = filler_pb2.FillerParameter(type="msra", variance_norm=filler_pb2.FillerParameter.FAN_OUT)
+    net = filler_pb2.NetParameter(name="n", state=filler_pb2.NetState(phase=filler_pb2.TRAIN))
+    for message in (param, net):
+        assert type(message).__module__ == "fillers._proto.filler_pb2"
+        assert pickle.loads(pickle.dumps(message)) == message
+        assert copy.deepcopy(message) == message
