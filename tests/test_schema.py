@@ -15,6 +15,7 @@ import pytest
 from google.protobuf import descriptor_pool, text_format
 
 from fillers._proto import filler_pb2
+from fillers._proto.pool import is_repeated
 from fillers._proto.text import parse_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -236,3 +237,9 @@ def test_messages_are_named_after_their_module_so_pickle_finds_them():
         assert type(message).__module__ == "fillers._proto.filler_pb2"
         assert pickle.loads(pickle.dumps(message)) == message
         assert copy.deepcopy(message) == message
+
+
+def test_is_repeated_on_every_runtime():
+    fields = filler_pb2.NetParameter.DESCRIPTOR.fields_by_name
+    repeated = [is_repeated(fields[name]) for name in ("name", "layer", "input", "state")]
+    assert repeated == [False, True, True, False]

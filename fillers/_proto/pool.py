@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.protobuf import descriptor_pool, message_factory
-from google.protobuf.descriptor import Descriptor, FileDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor, FileDescriptor
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
 
@@ -72,3 +72,12 @@ def _named_class(
     for nested in descriptor.nested_types:
         setattr(cls, nested.name, _named_class(class_of, nested, module_name, f"{qualname}.{nested.name}"))
     return cls
+
+
+def is_repeated(field: FieldDescriptor) -> bool:
+    """Whether a field is repeated, on every runtime: `FieldDescriptor.is_repeated` is missing
+    before protobuf 6.x, and `label` warns on 6.x's pure-Python backend and is gone from 7.x."""
+    flag = getattr(field, "is_repeated", None)
+    if flag is not None:
+        return bool(flag)
+    return field.label == FieldDescriptor.LABEL_REPEATED
