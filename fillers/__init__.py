@@ -15,39 +15,59 @@ from .errors import FillerError
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .fillers import Filler
+    from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net import init_net
+    from .params import NetParams
     from .registry import GetFiller, get_filler, register, registered
+    from .rules import Rule, load_rules
     from .spec import dump, from_dict, load, parse, to_dict, to_text
     from .specset import dump_all, load_all
     from .stream import CaffeRNG, set_random_seed
+    from .weights import load_weights, save_weights
 
 # Public name -> the module that defines it.
 _LAZY = {
-    "CaffeRNG": ".stream",
-    "Filler": ".fillers",
     "FillerParameter": "._proto.filler_pb2",
-    "GetFiller": ".registry",
-    "dump": ".spec",
-    "dump_all": ".specset",
-    "from_dict": ".spec",
-    "get_filler": ".registry",
+    "BlobSpec": ".layers",
+    "Layer": ".layers",
+    "LayerSetup": ".layers",
+    "register_layer": ".layers",
+    "registered_layers": ".layers",
+    "unregister_layer": ".layers",
+    "Filler": ".fillers",
     "init_net": ".net",
-    "load": ".spec",
-    "load_all": ".specset",
-    "parse": ".spec",
+    "NetParams": ".params",
+    "GetFiller": ".registry",
+    "get_filler": ".registry",
     "register": ".registry",
     "registered": ".registry",
-    "set_random_seed": ".stream",
+    "Rule": ".rules",
+    "load_rules": ".rules",
+    "dump": ".spec",
+    "from_dict": ".spec",
+    "load": ".spec",
+    "parse": ".spec",
     "to_dict": ".spec",
     "to_text": ".spec",
+    "dump_all": ".specset",
+    "load_all": ".specset",
+    "CaffeRNG": ".stream",
+    "set_random_seed": ".stream",
+    "load_weights": ".weights",
+    "save_weights": ".weights",
 }
 
 __all__ = [
+    "BlobSpec",
     "CaffeRNG",
     "Filler",
     "FillerError",
     "FillerParameter",
     "GetFiller",
+    "Layer",
+    "LayerSetup",
+    "NetParams",
+    "Rule",
     "dump",
     "dump_all",
     "from_dict",
@@ -55,12 +75,18 @@ __all__ = [
     "init_net",
     "load",
     "load_all",
+    "load_rules",
+    "load_weights",
     "parse",
     "register",
+    "register_layer",
     "registered",
+    "registered_layers",
+    "save_weights",
     "set_random_seed",
     "to_dict",
     "to_text",
+    "unregister_layer",
 ]
 
 
@@ -68,17 +94,28 @@ __all__ = [
 # (`fillers.netproto.read_net`). Bridges to frameworks stay out: they load only when imported.
 _SUBMODULES = frozenset(
     {
+        "arrayfiles",
         "boost",
+        "caffemodel",
         "draws",
         "fillers",
+        "finetune",
         "formats",
         "layers",
+        "layout",
         "net",
+        "netfile",
         "netproto",
+        "params",
         "registry",
+        "rules",
         "spec",
         "specset",
+        "splits",
         "stream",
+        "textproto",
+        "weightfile",
+        "weights",
     }
 )
 

@@ -1,4 +1,4 @@
-"""The `fillers` command: fill, show, list, specs and net, over the public API.
+"""The `fillers` command: fill, show, list, specs, net and weights, over the public API.
 
 A failure the library reports (FillerError: a bad spec, shape or net) or an unreadable file
 (OSError) ends the command with one line on stderr and exit status 1; argparse owns usage
@@ -8,6 +8,7 @@ errors (status 2) and --help (status 0).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,12 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from .cliutil import Progress, load_plugins, moments, plot_histograms, shape_rules
 from .errors import FillerError
-from .net import ParamBlob, fill_net, plan_net
+from .finetune import apply_copies, planned_copies, read_weights, weight_files
+from .formats import FORMAT_BY_SUFFIX, errors_in, read_text
+from .layers.registry import cli_hints
+from .net import ParamBlob, fill_net, plan_net, target_layers
+from .netfile import NetFile, read_net_file
+from .params import blob_roles
 from .registry import get_filler, registered
 from .spec import FillerParameter, load, parse, to_text
-from .specset import load_all
+from .specset import is_net_file, load_all, net_file_fillers
 from .stream import CaffeRNG
+from .weights import save_weights
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
@@ -38,7 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:
         return int(done.code or 0)
     try:
-        args.run(args)
+        with cli_hints():
+            args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`fillers specs NET | head`): stop quietly, and keep Python
+        # from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (FillerError, OSError) as error:
         message = " ".join(str(error).split())
         print(f"fillers {args.command}: error: {message}", file=sys.stderr)
@@ -72,7 +87,19 @@ def _list(args: argparse.Namespace) -> None:
 
 
 def _specs(args: argparse.Namespace) -> None:
-    specs = load_all(Path(args.net), phase=args.phase)
+    load_plugins(args.plugin)
+    shape_rules(args.shape_rule)  # checked, as `net` would; listing fillers needs no shapes
+    filtered = args.phase is not None or args.stage or args.level
+    if is_net_file(args.net):
+        net = _read_net(args)
+        phase = (args.phase or "TRAIN") if filtered else None
+        specs = net_file_fillers(net, phase=phase, level=args.level, stages=args.stage)
+    else:
+        if args.stage or args.level:
+            raise FillerError(
+                f"{args.net}: --stage and --level apply to Caffe nets; this file is a named set"
+            )
+        specs = load_all(Path(args.net), phase=args.phase)
     _print_table(
         ("name", "type", "parameters"),
         [(name, param.type, _set_fields_except_type(param)) for name, param in specs.items()],
@@ -81,27 +108,113 @@ def _specs(args: argparse.Namespace) -> None:
 
 def _net(args: argparse.Namespace) -> None:
     input_shapes = dict(_input_shape(text) for text in args.input)
+    load_plugins(args.plugin)
+    rules = shape_rules(args.shape_rule)
+    net = _read_net(args)
     rng = CaffeRNG(args.seed)
-    # init_net in its two steps, so that the table can say which filler made each blob.
-    plan = plan_net(Path(args.net), phase=args.phase, input_shapes=input_shapes)
-    params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype])
+    # init_net in its steps, so that the table can say which filler (or file) made each blob.
+    plan = plan_net(
+        net,
+        phase=args.phase,
+        level=args.level,
+        stages=args.stage,
+        input_shapes=input_shapes,
+        shape_rules=rules,
+    )
+    copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
+    no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
+    if plan.blobs and no_fillers and args.weights is None:
+        print(
+            f"fillers net: note: {args.net} writes no fillers, so every blob takes its layer's default "
+            "(constant 0 for weights and biases); is this a deploy file?",
+            file=sys.stderr,
+        )
+    progress = Progress()
+    try:
+        params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype], progress=progress)
+    finally:
+        progress.close()
+    apply_copies(params, copies)
+    copied = {(copy.layer, copy.index): copy.source for copy in copies}
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
+    if args.plot is not None:
+        names = [
+            f"{blob.layer}/{blob.index} {blob.filler.type if blob.filler else 'zeros'}" for blob, _ in blobs
+        ]
+        plot_histograms([(name, values) for name, (_, values) in zip(names, blobs, strict=True)], args.plot)
     if args.out is not None:
-        with open(args.out, "wb") as out:
-            np.savez(out, **{f"{blob.layer}/{blob.index}": values for blob, values in blobs})
+        save_weights(params, args.out, net=plan, phase=args.phase, input_shapes=input_shapes)
     print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}")
     _print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
-            (blob.layer, blob.index, _shape_text(blob.shape), *_moments(values), _made_by(blob))
+            (
+                blob.layer,
+                blob.index,
+                _shape_text(blob.shape),
+                *_moments(values),
+                "from weights" if (blob.layer, blob.index) in copied else _made_by(blob),
+            )
             for blob, values in blobs
         ],
     )
 
 
+def _read_net(args: argparse.Namespace) -> NetFile:
+    """The net of NET (any file name); for a solver, say which of its fields gave the net."""
+    net = read_net_file(Path(args.net))
+    if net.taken_from:
+        print(f"fillers {args.command}: {args.net} is a solver; its net is {net.taken_from}", file=sys.stderr)
+    return net
+
+
+def _weights(args: argparse.Namespace) -> None:
+    # A .caffemodel's blobs are mapped, not read, and reduced in chunks: memory stays bounded
+    # by the chunk size however big the file.
+    file = read_weights(args.file, mapped=True)
+    rows = []
+    for layer in file.layers:
+        roles = blob_roles(layer.type, len(layer.blobs))
+        for index, blob in enumerate(layer.blobs):
+            if blob is not None:
+                stats = _chunked_statistics(blob.values)
+                rows.append(
+                    (layer.name, layer.type, f"{index}:{roles[index]}", _shape_text(blob.shape), *stats)
+                )
+    _print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
+
+
+_CHUNK = 1 << 20
+
+
+def _chunked_statistics(values: np.ndarray) -> tuple[float, float, float, float]:
+    """min, max, mean and std of `values`, a chunk of 2^20 values at a time, in float64;
+    chunks combine their means and squared deviations (Chan et al.), which keeps std exact
+    where sum-of-squares formulas cancel."""
+    flat = values.reshape(-1)
+    if not flat.size:
+        return (math.nan,) * 4
+    low, high, count, mean, deviations = math.inf, -math.inf, 0, 0.0, 0.0
+    for start in range(0, flat.size, _CHUNK):
+        chunk = np.asarray(flat[start : start + _CHUNK], dtype=np.float64)
+        low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
+        chunk_mean = float(chunk.mean())
+        chunk_deviations = float(((chunk - chunk_mean) ** 2).sum())
+        total = count + chunk.size
+        delta = chunk_mean - mean
+        mean += delta * chunk.size / total
+        deviations += chunk_deviations + delta * delta * count * chunk.size / total
+        count = total
+    return low, high, mean, math.sqrt(deviations / count)
+
+
 def _read_spec(spec: str) -> FillerParameter:
-    """SPEC names a file when one exists by that name; otherwise it is text format."""
+    """SPEC names a file when one exists by that name; otherwise it is text format. A file
+    whose extension names no format is read as text format, as Caffe reads any prototxt."""
     if os.path.exists(spec):
+        if os.path.splitext(spec)[1].lower() not in FORMAT_BY_SUFFIX:
+            with errors_in(spec):
+                return parse(read_text(spec))
         return load(spec)
     if ":" not in spec:
         # Text format writes every FillerParameter field as `name: value`: a SPEC without a
@@ -129,8 +242,9 @@ def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _moments(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation, accumulated in float64 whatever the dtype."""
-    return float(values.mean(dtype=np.float64)), float(values.std(dtype=np.float64))
+    """Mean and standard deviation, accumulated in float64 whatever the dtype, in chunks so
+    that a large blob needs no float64 copy of itself."""
+    return moments(values)
 
 
 def _set_fields_except_type(param: FillerParameter) -> str:
@@ -198,20 +312,22 @@ def _parser() -> argparse.ArgumentParser:
         'Print a table of every filler of a Caffe net prototxt: its name ("<layer>/<field>"), '
         "its type and the parameters it sets.",
     )
-    specs.add_argument("net", metavar="NET.prototxt", help="a Caffe net prototxt")
+    specs.add_argument("net", metavar="NET.prototxt", help="a Caffe net or solver prototxt (any file name)")
     specs.add_argument(
         "--phase", choices=_PHASES, help="only the layers Caffe builds in this phase (default: all)"
     )
+    _add_net_state_and_plugins(specs)
 
     net = _add_command(
         commands,
         _net,
         "initialize every learnable blob of a net",
         "Initialize every learnable blob of a Caffe net as Caffe's Net::Init does for --seed, "
-        'print a table of them, and write them with --out (keys "<layer>/<index>").',
+        "print a table of them, and write them with --out.",
     )
-    net.add_argument("net", metavar="NET.prototxt", help="a Caffe net prototxt")
+    net.add_argument("net", metavar="NET.prototxt", help="a Caffe net or solver prototxt (any file name)")
     net.add_argument("--phase", choices=_PHASES, default="TRAIN", help="the phase to build (default: TRAIN)")
+    _add_net_state_and_plugins(net)
     net.add_argument(
         "--input",
         action="append",
@@ -220,8 +336,55 @@ def _parser() -> argparse.ArgumentParser:
         help="the shape of a top the net does not give, e.g. data=1,3,227,227 (repeat for each)",
     )
     _add_dtype_and_seed(net)
-    net.add_argument("--out", metavar="FILE.npz", help="write the blobs to this .npz file")
+    net.add_argument(
+        "--weights",
+        metavar="W.caffemodel",
+        help="then copy the blobs of these trained weights, as `caffe train --weights` does "
+        "(comma-separated files are copied in order)",
+    )
+    net.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the blobs to FILE: .caffemodel, .caffemodel.h5, .npz or .safetensors, by extension",
+    )
+
+    net.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="draw one histogram per learnable blob to this image (needs matplotlib: fillers[plot])",
+    )
+
+    weights = _add_command(
+        commands,
+        _weights,
+        "list the blobs of a weights file",
+        "Print every blob of a weights file (.caffemodel, .caffemodel.h5, .npz, .safetensors) "
+        "with its layer, type, role, shape, min, max, mean and std.",
+    )
+    weights.add_argument("file", metavar="FILE", help="a weights file")
     return parser
+
+
+def _add_net_state_and_plugins(command: argparse.ArgumentParser) -> None:
+    """The flags `net` and `specs` share: the NetState, shape rules and plugins."""
+    command.add_argument(
+        "--stage", action="append", default=[], metavar="STAGE", help="a NetState stage (repeat for each)"
+    )
+    command.add_argument("--level", type=int, default=0, help="the NetState level (default: 0)")
+    command.add_argument(
+        "--shape-rule",
+        action="append",
+        default=[],
+        metavar="TYPE=same",
+        help="a layer type fillers does not know, without learnable blobs: each top shaped like bottom 0",
+    )
+    command.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="FILE.py",
+        help="a Python file that defines layers with @fillers.register_layer (repeat for each)",
+    )
 
 
 def _add_command(

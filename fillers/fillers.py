@@ -19,6 +19,7 @@ import numpy as np
 from ._proto.filler_pb2 import FillerParameter
 from .draws import Draws, Stream, chunks, draws_for
 from .errors import FillerError
+from .layout import caffe_shape, is_caffe_order, layout_axes
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
@@ -112,14 +113,26 @@ class Filler:
     def __init__(self, param: FillerParameter | None = None) -> None:
         self.param = FillerParameter() if param is None else param
 
-    def fill(self, target: Target, dtype: object = None, rng: Stream | None = None) -> np.ndarray:
+    def fill(
+        self,
+        target: Target,
+        dtype: object = None,
+        rng: Stream | None = None,
+        *,
+        layout: str | None = None,
+    ) -> np.ndarray:
         """Fill a new array of shape `target`, or the array `target` in place, and return it.
 
         dtype: float32 (Caffe's float, the default) or float64 (double); for an array
         target it must match the array. rng: a CaffeRNG (Caffe's bits), a numpy Generator
         (numpy's speed and bits) or None (the global stream, see `set_random_seed`).
+        layout: how the array's axes map onto Caffe's blob axes ("HWIO", "IO", ...; see
+        `fillers.layout`); the result is Caffe's blob, filled in Caffe's shape, transposed
+        into the layout. None: the array is in Caffe's own layout.
         Every check runs before the output or the stream is touched.
         """
+        if layout is not None:
+            return self._fill_in_layout(target, dtype, rng, layout)
         if isinstance(target, np.ndarray):
             out = target
             if dtype is not None and supported_dtype(dtype) != out.dtype:
@@ -142,6 +155,24 @@ class Filler:
             out = np.empty(shape, dtype=out_dtype)
         self.generate(out.reshape(-1), shape, draws)
         return out
+
+    def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
+        # Caffe's blob is filled in Caffe's shape, then transposed: the one extra copy a
+        # layout other than Caffe's own costs.
+        shape = target.shape if isinstance(target, np.ndarray) else shape_of(target)
+        axes = layout_axes(layout, len(shape))
+        if is_caffe_order(axes):
+            return self.fill(target, dtype, rng)
+        blob_shape = caffe_shape(shape, layout)
+        if isinstance(target, np.ndarray):
+            if dtype is not None and supported_dtype(dtype) != target.dtype:
+                raise FillerError(f"dtype: {dtype!r} does not match the output array's dtype {target.dtype}")
+            supported_dtype(target.dtype)
+            if not target.flags.writeable:
+                raise FillerError("out: the output array must be writable")
+            target[...] = self.fill(blob_shape, target.dtype, rng).transpose(axes)
+            return target
+        return np.ascontiguousarray(self.fill(blob_shape, dtype, rng).transpose(axes))
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         """Raise FillerError where Caffe's Fill would abort for this shape and Dtype."""

@@ -91,8 +91,8 @@ def write_text(path: PathLike, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def load_mapping(text: str, fmt: str, path: PathLike) -> dict[Any, Any]:
-    """The top-level mapping of a YAML or JSON document; an empty document is `{}`.
+def load_document(text: str, fmt: str, path: PathLike) -> Any:
+    """A YAML or JSON document as plain Python values (None for an empty document).
 
     A key given twice is an error: both parsers would otherwise keep the last silently.
     """
@@ -100,12 +100,16 @@ def load_mapping(text: str, fmt: str, path: PathLike) -> dict[Any, Any]:
 
     try:
         if fmt == JSON:
-            document = json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, path))
-        else:
-            _check_yaml_keys(yaml.compose(text, Loader=yaml.SafeLoader), path)
-            document = yaml.safe_load(text)
+            return json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, path))
+        _check_yaml_keys(yaml.compose(text, Loader=yaml.SafeLoader), path)
+        return yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         raise FillerError(f"{os.fspath(path)}: cannot parse {fmt.upper()}: {error}") from error
+
+
+def load_mapping(text: str, fmt: str, path: PathLike) -> dict[Any, Any]:
+    """The top-level mapping of a YAML or JSON document; an empty document is `{}`."""
+    document = load_document(text, fmt, path)
     if document is None:
         return {}
     if not isinstance(document, dict):

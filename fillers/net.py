@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +19,15 @@ from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, Pa
 from .draws import Stream, stream_for
 from .errors import FillerError
 from .fillers import count_of, shape_of, supported_dtype
+from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
-from .netproto import NetSource, PhaseLike, included_layers, net_state, read_net
+from .layers.registry import Layer, definition_of, given_flag, input_flag
+from .netfile import Fields, LayerSource, read_net_file
+from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
+from .params import NetParams
 from .registry import get_filler
 from .stream import CaffeRNG
-
-Params = dict[str, list[np.ndarray]]
+from .textproto import Block
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,15 @@ class ParamBlob:
 @dataclass(frozen=True)
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
-    its blobs, and the raw outputs its setup draws before filling them."""
+    its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
+    as Net::Init holds it (phase set), which a .caffemodel writes back."""
 
     name: str
     type: str
     tops: tuple[tuple[str, Shape | None], ...]
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
+    param: LayerParameter | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ class _NetBlobs:
         self.unused_inputs = set(input_shapes)
         self.shapes: dict[str, Shape | None] = {}
         self.producers: dict[str, str] = {}
+        # Tops a layer's prototxt fixes in part (None where the data decides).
+        self.partial: dict[str, tuple[int | None, ...]] = {}
 
     def bottoms(self, layer: LayerParameter, kind: LayerKind) -> list[Shape | None]:
         """The shapes of the layer's bottoms, which earlier layers made."""
@@ -98,10 +105,12 @@ class _NetBlobs:
                     f"Unknown bottom blob '{name}' (layer '{layer.name}', bottom index {index})"
                 )
             if self.shapes[name] is None and not kind.shape_free:
+                partial = self.partial.get(name)
+                fixed = f" (the prototxt fixes {_pattern(partial)})" if partial else ""
                 raise FillerError(
                     f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
                     f"layer {self.producers[name]!r} reads from its data; "
-                    f"give it as input_shapes={{{name!r}: (...)}}"
+                    f"give it as {input_flag(name)}{fixed}"
                 )
             shapes.append(self.shapes[name])
         return shapes
@@ -117,8 +126,17 @@ class _NetBlobs:
                     f"layer {layer.name!r}: top {name!r}: Duplicate blobs produced by multiple sources."
                 )
             if not layer.bottom and name in self.input_shapes:
-                shape = self.input_shapes[name]
+                given = self.input_shapes[name]
+                if shape is not None and not _agrees(given, shape):
+                    raise FillerError(
+                        f"{given_flag(name, given)} contradicts the "
+                        f"prototxt: layer {layer.name!r} ({layer.type}) makes top {name!r} "
+                        f"{_pattern(shape)}"
+                    )
+                shape = given
                 self.unused_inputs.discard(name)
+            elif shape is not None and None in shape:
+                self.partial[name], shape = shape, None
             self.shapes[name], self.producers[name] = shape, layer.name
         return tuple((name, self.shapes[name]) for name in layer.top)
 
@@ -127,6 +145,16 @@ class _NetBlobs:
         if self.unused_inputs:
             names = ", ".join(sorted(self.unused_inputs))
             raise FillerError(f"input_shapes: no layer without bottoms has a top named {names}")
+
+
+def _agrees(given: Shape, fixed: tuple[int | None, ...]) -> bool:
+    """Whether a given shape matches every dim the prototxt fixes (None: any)."""
+    return len(given) == len(fixed) and all(f is None or f == g for g, f in zip(given, fixed, strict=True))
+
+
+def _pattern(shape: tuple[int | None, ...]) -> str:
+    """A shape with its unknown dims as '?': "24,?,300,300"."""
+    return ",".join("?" if dim is None else str(dim) for dim in shape)
 
 
 def init_net(
@@ -140,8 +168,10 @@ def init_net(
     level: int = 0,
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
-) -> Params:
-    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them.
+    weights: WeightsLike | None = None,
+) -> NetParams:
+    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
+    then, with `weights`, the trained blobs `caffe train --weights` copies over them.
 
     Args:
       net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
@@ -152,30 +182,59 @@ def init_net(
         stream (see `fillers.set_random_seed`).
       input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
         {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
-        layer's images, an HDF5Data layer's tops) where a layer needs its shape; it also
-        overrides an Input layer's shape. A name no such top has is an error.
+        layer's images, an HDF5Data layer's tops) where a layer needs its shape and the
+        source is not on disk. A shape that contradicts a dimension the prototxt fixes
+        (batch_size, crop_size, an Input or MemoryData shape) is an error naming both, and
+        so is a name no such top has.
       dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
       shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
         top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
         with the LayerParameter and a list of shape tuples. Only for types without learnable
-        blobs. A layer of an unknown type without bottoms needs no rule when input_shapes
-        gives all its tops (a Python data layer, say).
+        blobs, and refused for a layer whose parameters hold a filler. A layer of an unknown
+        type without bottoms needs no rule when input_shapes gives all its tops (a Python data
+        layer, say). Layer types of forks and plugins: `fillers.register_layer`.
+      weights: trained blobs to start from, as `caffe train --weights` gives them: a path
+        (.caffemodel, .caffemodel.h5, .npz, .safetensors), a mapping {layer: [array, ...]},
+        a list of these, or comma-separated paths, copied in order. Every layer is filled
+        first (the stream moves exactly as without weights); then each layer of a weights
+        file whose name the net has takes the file's blobs (Net::CopyTrainedLayersFrom:
+        the first net layer of that name, whatever its type; layers the net lacks are
+        ignored; blob counts and shapes must match, else Caffe's error text). Every file is
+        read and checked before the first draw. A shared blob takes the value last copied
+        into it.
 
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
       order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
+      The mapping is a `NetParams`: `.types[layer]` is the layer's type ("Convolution") and
+      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.params.blob_roles`).
 
     >>> params = init_net('''
     ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
     ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
     ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
-    >>> [blob.shape for blob in params["ip"]]
-    [(4, 3), (4,)]
+    >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
+    ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
     """
     plan = plan_net(
         net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
     )
-    return fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
+    params = fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    apply_copies(params, copies)
+    return params
+
+
+def target_layers(plan: NetPlan) -> list[TargetLayer]:
+    """The net's layers as weights files see them: name, blob shapes, shared blobs."""
+    return [
+        TargetLayer(
+            layer.name,
+            tuple(blob.shape for blob in layer.blobs),
+            tuple(blob.owner is not None for blob in layer.blobs),
+        )
+        for layer in plan.layers
+    ]
 
 
 def plan_net(
@@ -189,35 +248,105 @@ def plan_net(
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
-    param = read_net(net)
+    source = read_net_file(net)
+    param = source.param
     if not param.layer and not param.input:
-        raise FillerError("the net has no layers (is this a filler spec rather than a net?)")
+        raise FillerError(
+            f"{source.path or 'the net'}: the net has no layers (is this a filler spec rather than a net?)"
+        )
     state = net_state(param, phase, level, stages)
     blobs = _NetBlobs(_checked_input_shapes(input_shapes))
     named: dict[str, _NamedParam] = {}
     plans = []
-    for layer in [*_legacy_input_layers(param), *included_layers(param, state)]:
-        tops_given = (
-            bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
-        )
-        kind = layer_kind(layer.type, shape_rules, tops_given=tops_given)
-        layer = _with_phase(layer, state.phase)
-        if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
-            raise FillerError(
-                f"layer {layer.name!r}: propagate_down param must be specified either 0 or bottom_size times"
-            )
-        if layer.blobs:
-            raise FillerError(
-                f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
-                "Caffe would use them instead of filling: not supported"
-            )
-        made = setup_layer(kind, layer, blobs.bottoms(layer, kind))
-        tops = blobs.add_tops(layer, made.tops)
-        params = _append_params(layer, made.blobs, named)
-        plans.append(LayerPlan(layer.name, layer.type, tops, params, made.setup_draws))
+    legacy = LayerSource(source.path, 0, 0, Fields(Block()))
+    kept = [(layer, legacy) for layer in _legacy_input_layers(param)]
+    kept += [
+        (layer, at)
+        for layer, at in zip(param.layer, source.layers, strict=True)
+        if layer_included(layer, state)
+    ]
+    net_types = frozenset(layer.type for layer, _ in kept)
+    for layer, at in kept:
+        try:
+            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types))
+        except FillerError as error:
+            raise FillerError(_located(str(error), layer, at)) from None
     blobs.check_all_inputs_used()
     _check_unique_names(plans)
     return NetPlan(param.name, tuple(plans))
+
+
+def _plan_layer(
+    layer: LayerParameter,
+    at: LayerSource,
+    phase: int,
+    blobs: _NetBlobs,
+    named: dict[str, _NamedParam],
+    shape_rules: Mapping[str, ShapeRule] | None,
+    net_types: frozenset[str] = frozenset(),
+) -> LayerPlan:
+    """One layer of Net::Init: its definition, its setup, its params appended."""
+    tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
+    holds_filler = bool(at.fields.keys() and layer_fillers_of(at)) or bool(layer_fillers(layer))
+    try:
+        kind = layer_kind(
+            _definition_type(layer),
+            shape_rules,
+            tops_given=tops_given,
+            holds_filler=holds_filler,
+            has_bottoms=bool(layer.bottom),
+        )
+    except FillerError as error:
+        if layer.type != "Python":
+            raise
+        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
+        raise FillerError(f"{error}; a definition of this Python layer is registered as {key!r}") from None
+    layer = _with_phase(layer, phase)
+    if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
+        raise FillerError(
+            f"layer {layer.name!r}: propagate_down param must be specified either 0 or bottom_size times"
+        )
+    if layer.blobs:
+        raise FillerError(
+            f"layer {layer.name!r} ({layer.type}) carries its own blobs in the net; "
+            "Caffe would use them instead of filling: not supported"
+        )
+    made = setup_layer(kind, Layer(layer, at.fields, net_types), blobs.bottoms(layer, kind))
+    for index, spec in enumerate(made.blobs):
+        if spec.filler is not None:
+            try:
+                # The dtype-independent checks, here where the error can name file:line.
+                get_filler(spec.filler).check(spec.shape, np.dtype(np.float32))
+            except FillerError as error:
+                raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
+    tops = blobs.add_tops(layer, made.tops)
+    params = _append_params(layer, made.blobs, named)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+
+
+def _definition_type(layer: LayerParameter) -> str:
+    """The registry key of a layer: its type, or for a Python layer with a definition of its
+    own, "Python:<module>.<layer>" (py-faster-rcnn's "Python:rpn.proposal_layer.ProposalLayer")."""
+    if layer.type == "Python":
+        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
+        if definition_of(key) is not None:
+            return key
+    return layer.type
+
+
+def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:
+    """Every filler the layer's fields hold, fork fields included."""
+    from .netfile import layer_fillers_in
+
+    return layer_fillers_in(at.fields.block)
+
+
+def _located(message: str, layer: LayerParameter, at: LayerSource) -> str:
+    """`message` with the layer's file:line:column and name in front, unless already there."""
+    if f"layer {layer.name!r}" not in message and f"layer {layer.name}" not in message:
+        message = f"layer {layer.name!r} ({layer.type}): {message}"
+    where = at.where
+    return f"{where}: {message}" if where and not message.startswith(where) else message
 
 
 def fill_net(
@@ -226,9 +355,11 @@ def fill_net(
     seed: int | None = None,
     rng: Stream | None = None,
     dtype: object = np.float32,
-) -> Params:
+    progress: Callable[[int, int, str], None] | None = None,
+) -> NetParams:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
-    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`.
+    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`;
+    `progress(done, total, layer_name)` is called before each layer with blobs.
 
     Every filler is built and checked against its blob before the first draw, so a failure
     leaves the stream as it was.
@@ -245,17 +376,26 @@ def fill_net(
                 raise FillerError(
                     f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
                 ) from None
-    params: Params = {}
+    params = NetParams()
+    total = sum(1 for layer in plan.layers if layer.blobs)
+    done = 0
     for layer in plan.layers:
         if layer.setup_draws and isinstance(stream, CaffeRNG):
             stream.random_raw(layer.setup_draws)
         if layer.blobs:
-            params[layer.name] = [
-                np.zeros(blob.shape, dtype)
-                if blob.filler is None
-                else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
-                for blob in layer.blobs
-            ]
+            if progress is not None:
+                progress(done, total, layer.name)
+            done += 1
+            params.add(
+                layer.name,
+                layer.type,
+                [
+                    np.zeros(blob.shape, dtype)
+                    if blob.filler is None
+                    else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                    for blob in layer.blobs
+                ],
+            )
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner

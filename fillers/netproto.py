@@ -91,7 +91,7 @@ def read_net(source: NetSource) -> NetParameter:
     ['InnerProduct']
     """
     if isinstance(source, Message) and source.DESCRIPTOR.name == "NetParameter":
-        return _upgrade_net_as_needed(NetParameter.FromString(source.SerializeToString()))
+        return upgrade_net_as_needed(NetParameter.FromString(source.SerializeToString()))
     if isinstance(source, os.PathLike) or (isinstance(source, str) and os.path.isfile(source)):
         text = formats.read_text(source)
         with formats.errors_in(source):
@@ -122,7 +122,7 @@ def parse_net(text: str) -> NetParameter:
             parse_text(text, net, allow_unknown_field=True)
         except text_format.ParseError as lenient_error:
             raise FillerError(f"cannot parse net: {lenient_error}") from lenient_error
-    return _upgrade_net_as_needed(net)
+    return upgrade_net_as_needed(net)
 
 
 def phase_number(phase: PhaseLike) -> int:
@@ -210,7 +210,7 @@ def _state_meets_rule(state: NetState, rule: NetStateRule) -> bool:
     )
 
 
-def _upgrade_net_as_needed(net: NetParameter) -> NetParameter:
+def upgrade_net_as_needed(net: NetParameter) -> NetParameter:
     """Caffe's UpgradeNetAsNeeded for the V1 form: its UpgradeNetDataTransformation then
     UpgradeV1Net turn `layers` into `layer`. A net without `layers` is returned as it is."""
     if not net.layers:

@@ -6,6 +6,7 @@ registry); here the seven are entries like any user filler.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -67,9 +68,25 @@ def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
         raise FillerError(f"param: {param!r} is not a FillerParameter or a dict")
     cls = _registry.get(param.type)
     if cls is None:
-        raise FillerError(f"type: {param.type!r}: Unknown filler name: {param.type} [Check failed: false]")
+        close = difflib.get_close_matches(param.type, list(_registry), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; registered: {', '.join(registered())}"
+        raise FillerError(
+            f"type: {param.type!r}: Unknown filler name: {param.type} [Check failed: false]{hint}"
+        )
     return cls(param)
 
 
 GetFiller = get_filler
 """Caffe's name for `get_filler`."""
+
+
+def as_filler(spec: Filler | FillerParameter | Mapping[str, Any] | str) -> Filler:
+    """A Filler from what framework bridges accept as a spec: a Filler (as is), a
+    FillerParameter or dict (`get_filler`), or protobuf text ('type: "xavier"')."""
+    if isinstance(spec, Filler):
+        return spec
+    if isinstance(spec, str):
+        from .spec import parse
+
+        return get_filler(parse(spec))
+    return get_filler(spec)

@@ -14,7 +14,8 @@ write, named "<layer>/<field>" ("conv1/weight_filler", "data/data_filler.0"), in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 
 from google.protobuf import text_format
 
@@ -22,13 +23,14 @@ from . import formats
 from ._proto import filler_pb2
 from ._proto.text import parse_text
 from .errors import FillerError
-from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, net_state, parse_net
+from .netfile import SOLVER_FIELDS, NetFile, read_net_file
+from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, layer_included, net_state
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
 
 FillerSet = filler_pb2.FillerSet
 
 _SET_FORMATS = (formats.TEXT, formats.YAML, formats.JSON)
-_NET_FIELDS = frozenset(NetParameter.DESCRIPTOR.fields_by_name)
+_NET_FIELDS = frozenset(NetParameter.DESCRIPTOR.fields_by_name) | SOLVER_FIELDS
 
 
 def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[str, FillerParameter]:
@@ -39,11 +41,13 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
     net that defines a layer for each phase needs it, since the names would repeat.
     """
-    fmt = formats.format_of(path, _SET_FORMATS)
+    # Caffe reads a net whatever its file is called (py-faster-rcnn's are .pt): an extension
+    # no format claims is read as text format.
+    suffix = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
+    fmt = formats.TEXT if suffix not in formats.FORMAT_BY_SUFFIX else formats.format_of(path, _SET_FORMATS)
     text = formats.read_text(path)
     if fmt == formats.TEXT and _first_field(text) in _NET_FIELDS:
-        with formats.errors_in(path):
-            return net_fillers(parse_net(text), phase=phase)
+        return net_file_fillers(read_net_file(path), phase=phase)
     if phase is not None:
         raise FillerError(f"{path}: phase={phase!r} applies to Caffe nets; this file is a named set")
     if fmt == formats.TEXT:
@@ -75,6 +79,26 @@ def net_fillers(net: NetParameter, *, phase: PhaseLike | None = None) -> dict[st
     return specs
 
 
+def net_file_fillers(
+    net: NetFile, *, phase: PhaseLike | None = None, level: int = 0, stages: Sequence[str] = ()
+) -> dict[str, FillerParameter]:
+    """As `net_fillers`, for a net read with its fields: fork fields' fillers included.
+    With `phase`, only the layers Caffe keeps for (phase, level, stages)."""
+    param = net.param
+    state = None if phase is None else net_state(param, phase, level, stages)
+    specs: dict[str, FillerParameter] = {}
+    for index, layer in enumerate(param.layer):
+        if state is not None and not layer_included(layer, state):
+            continue
+        found = net.fillers(index) if net.layers[index].line else layer_fillers(layer)
+        for field_name, filler in found:
+            name = f"{layer.name}/{field_name}"
+            if name in specs:
+                raise FillerError(_repeated_layer_message(name, layer.name, phase))
+            specs[name] = filler
+    return specs
+
+
 def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> None:
     """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension."""
     fmt = formats.format_of(path, _SET_FORMATS)
@@ -94,6 +118,14 @@ def _repeated_layer_message(name: str, layer_name: str, phase: PhaseLike | None)
     else:
         where = f" in phase {phase!r}"
     return f"filler name {name!r} repeats: layer {layer_name!r} is defined twice{where}"
+
+
+def is_net_file(path: formats.PathLike) -> bool:
+    """Whether `path` holds a Caffe net or solver in text format (not a named set)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if formats.FORMAT_BY_SUFFIX.get(suffix, formats.TEXT) != formats.TEXT:
+        return False
+    return _first_field(formats.read_text(path)) in _NET_FIELDS
 
 
 def _first_field(text: str) -> str | None:

@@ -194,7 +194,7 @@ def test_net_takes_input_shapes(tmp_path, capsys):
     net = tmp_path / "data.prototxt"
     net.write_text(
         NET.replace('type: "Input"', 'type: "Data"').replace(
-            "input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } }", ""
+            "input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } }", "data_param { batch_size: 1 }"
         )
     )
     assert main(["net", str(net), "--seed", "5", "--input", "data=1,3,6,6"]) == 0

@@ -9,6 +9,7 @@ import pytest
 from strategies import same_message
 
 from fillers.registry import get_filler
+from fillers.rules import load_rules
 from fillers.spec import load, to_dict
 from fillers.specset import load_all
 from fillers.stream import CaffeRNG
@@ -37,7 +38,7 @@ NAMED_SET = {
 
 def test_every_example_file_is_covered():
     covered = {f"{stem}{ext}" for stem in SINGLE_SPECS for ext in (".prototxt", ".yaml")}
-    covered |= {"named_set.prototxt", "named_set.yaml", "small_net.prototxt"}
+    covered |= {"named_set.prototxt", "named_set.yaml", "small_net.prototxt", "init_rules.yaml"}
     assert {path.name for path in EXAMPLES.iterdir()} == covered
 
 
@@ -66,6 +67,17 @@ def test_small_net_example_lists_its_fillers():
         "ip1/bias_filler": {"type": "constant", "value": 0.1},
     }
     assert list(load_all(EXAMPLES / "small_net.prototxt", phase="TEST")) == list(specs)
+
+
+def test_init_rules_example_loads_in_order():
+    rules = load_rules(EXAMPLES / "init_rules.yaml")
+    assert [(rule.match, rule.module, rule.param, rule.layout) for rule in rules] == [
+        ("features.*.weight", None, None, None),
+        ("*.bias", None, None, None),
+        (None, "Conv2d", "weight", "OIHW"),
+        (r"re:classifier\.\d+\.weight", None, None, None),
+    ]
+    assert [to_dict(rule.filler)["type"] for rule in rules] == ["xavier", "constant", "msra", "gaussian"]
 
 
 def fill_example(stem: str) -> np.ndarray:

@@ -273,9 +273,11 @@ def test_label_shape_is_not_needed_by_a_loss():
     assert plan.layers[0].tops == (("data", (64, 1, 28, 28)), ("label", (64,)))
 
 
-def test_input_shapes_override_an_input_layer():
-    params = init_net(INPUT + ip("fc"), seed=1, input_shapes={"x": (1, 2, 5, 5)})
-    assert params["fc"][0].shape == (5, 50)
+def test_input_shapes_that_contradict_an_input_layer_are_refused():
+    with pytest.raises(fillers.FillerError, match=r"input_shapes\['x'\]=\(1, 2, 5, 5\) contradicts.*2,3,4,4"):
+        init_net(INPUT + ip("fc"), seed=1, input_shapes={"x": (1, 2, 5, 5)})
+    params = init_net(INPUT + ip("fc"), seed=1, input_shapes={"x": (2, 3, 4, 4)})
+    assert params["fc"][0].shape == (5, 48)
 
 
 def test_input_shapes_for_no_such_top_are_refused():
@@ -311,11 +313,11 @@ def test_caffenet_train_val_has_caffes_shapes():
     assert sum(np.prod(blob.shape) for blob in plan.blobs) == 60_965_224
 
 
-@pytest.mark.parametrize(("phase", "draws"), [("TRAIN", 3), ("TEST", 1)])
-def test_caffenet_data_layer_draws_depend_on_the_phase(phase, draws):
+@pytest.mark.parametrize(("phase", "draws", "batch"), [("TRAIN", 3, 256), ("TEST", 1, 50)])
+def test_caffenet_data_layer_draws_depend_on_the_phase(phase, draws, batch):
     # TRAIN mirrors and crops at random; TEST only starts the prefetch thread
     plan = plan_net(
-        MODEL_NETS / "caffenet_train_val.prototxt", phase=phase, input_shapes={"data": (50, 3, 227, 227)}
+        MODEL_NETS / "caffenet_train_val.prototxt", phase=phase, input_shapes={"data": (batch, 3, 227, 227)}
     )
     assert plan.layers[0].setup_draws == draws
 

@@ -47,6 +47,17 @@ def _reads_rounded_maximum_as_infinity() -> bool:
     return math.isinf(FillerParameter(max=float.fromhex("0x1.fffffe8p+127")).max)
 
 
+def float32_as_stored(value: float) -> float:
+    """What a float field holds after C++ protobuf or upb stores `value` in it.
+
+    A number that rounds to float32's maximum is the maximum; the pure-Python backend before
+    6.x would store an infinity. Give a float field this, not the number, on every runtime.
+    """
+    if FLOAT32_MAX < abs(value) < FLOAT32_OVERFLOW:
+        return math.copysign(FLOAT32_MAX, value)
+    return value
+
+
 def _respell_rounded_maximum(match: re.Match[str]) -> str:
     number = match.group("number")
     if number is None:
@@ -55,6 +66,5 @@ def _respell_rounded_maximum(match: re.Match[str]) -> str:
         value = float(number.rstrip("fF"))
     except ValueError:
         return number
-    if FLOAT32_MAX < abs(value) < FLOAT32_OVERFLOW:
-        return repr(math.copysign(FLOAT32_MAX, value))
-    return number
+    stored = float32_as_stored(value)
+    return number if stored == value else repr(stored)

@@ -1,6 +1,34 @@
-"""What each Caffe layer makes at setup: top shapes, learnable blobs and their fillers."""
+"""What each Caffe layer makes at setup: top shapes, learnable blobs and their fillers.
 
+One registry (`registry`) holds every definition: the BVLC layers (`catalog`), the fork
+layers of the most-used published nets (`forks`) and the user's plugins.
+"""
+
+from . import forks as forks
 from .blob import BlobSpec, LayerSetup, Shape
 from .catalog import KINDS, LayerKind, ShapeRule, layer_kind, setup_layer
+from .registry import (
+    Layer,
+    LayerDefinition,
+    definition_of,
+    register_layer,
+    registered_layers,
+    unregister_layer,
+)
 
-__all__ = ["KINDS", "BlobSpec", "LayerKind", "LayerSetup", "Shape", "ShapeRule", "layer_kind", "setup_layer"]
+__all__ = [
+    "KINDS",
+    "BlobSpec",
+    "Layer",
+    "LayerDefinition",
+    "LayerKind",
+    "LayerSetup",
+    "Shape",
+    "ShapeRule",
+    "definition_of",
+    "layer_kind",
+    "register_layer",
+    "registered_layers",
+    "setup_layer",
+    "unregister_layer",
+]

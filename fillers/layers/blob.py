@@ -16,6 +16,8 @@ from .._proto.filler_pb2 import FillerParameter
 from ..errors import FillerError
 
 Shape = tuple[int, ...]
+PartialShape = tuple[int | None, ...]
+"""A top shape the prototxt fixes in part: None where only the data knows the dim."""
 Item = TypeVar("Item")
 
 

@@ -1,42 +1,41 @@
-"""Every layer type fillers knows, and `setup_layer`: one layer's Layer::SetUp, for shapes.
+"""The built-in BVLC Caffe layers as registry definitions, and `setup_layer`: one layer's
+Layer::SetUp, for shapes.
 
-A layer type outside the catalog is refused by name, unless it has no learnable blobs and
-the caller says how it maps shapes with a shape rule: "same" (every top is shaped like
-bottom 0) or a function `(layer, bottom_shapes) -> top_shapes`.
+Built-ins, fork layers (`forks`) and plugins are all entries of one registry (`registry`).
+A layer type without a definition is refused by name, unless it has no learnable blobs
+and the caller says how it maps shapes with a shape rule: "same" (every top is shaped like
+bottom 0) or a function `(layer, bottom_shapes) -> top_shapes`. A layer whose parameters
+hold a filler has blobs, so no shape rule can stand in for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
-from .._proto.filler_pb2 import LayerParameter
+from .._proto.filler_pb2 import FillerParameter, LayerParameter
 from ..errors import FillerError
 from ..fillers import count_of, shape_of
 from . import elementwise, learnable, pooling, reshaping, sources
-from .blob import LayerSetup, Shape, require
+from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
+from .registry import (
+    UNSUPPORTED,
+    Count,
+    Layer,
+    LayerDefinition,
+    SetupFunction,
+    define,
+    define_hint,
+    definition_of,
+    did_you_mean,
+    registered_layers,
+    rule_flag,
+    ways_forward,
+)
 
-SetupFunction = Callable[[LayerParameter, Sequence[Shape], int], LayerSetup]
+LayerKind = LayerDefinition
 ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
-Count = tuple[int, int | None]  # (least, most) blobs; most None: no limit
 
 _ANY: Count = (0, None)
-
-
-@dataclass(frozen=True)
-class LayerKind:
-    """How one layer type sets up.
-
-    `bottoms`/`tops`: the counts Layer::CheckBlobCounts enforces. `tops_follow_bottoms`:
-    one top per bottom (EqualNumBottomTopBlobs). `shape_free`: the layer's tops do not
-    depend on its bottoms' shapes, which may be unknown (a loss on labels from a database).
-    """
-
-    setup: SetupFunction
-    bottoms: Count = (1, 1)
-    tops: Count = (1, 1)
-    tops_follow_bottoms: bool = False
-    shape_free: bool = False
 
 
 _NEURONS = ("AbsVal", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "MVN", "Power", "ReLU")
@@ -53,10 +52,10 @@ _LOSSES: dict[str, tuple[Count, Count]] = {
     "SoftmaxWithLoss": ((2, 2), (0, 2)),
 }
 # Layers with learnable blobs fillers cannot lay out: shape rules cannot stand in for them.
-_UNSUPPORTED = {
-    "RNN": "its blobs belong to an unrolled inner net that fillers does not build",
-    "LSTM": "its blobs belong to an unrolled inner net that fillers does not build",
-}
+UNSUPPORTED.update(
+    RNN="its blobs belong to an unrolled inner net that fillers does not build",
+    LSTM="its blobs belong to an unrolled inner net that fillers does not build",
+)
 
 KINDS: dict[str, LayerKind] = {
     "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), tops_follow_bottoms=True),
@@ -93,62 +92,82 @@ KINDS: dict[str, LayerKind] = {
     "Data": LayerKind(sources.data, (0, 0), (1, 2)),
     "ImageData": LayerKind(sources.image_data, (0, 0), (2, 2)),
     "WindowData": LayerKind(sources.window_data, (0, 0), (2, 2)),
-    "HDF5Data": LayerKind(sources.unknown_shapes, (0, 0), (1, None)),
+    "HDF5Data": LayerKind(sources.hdf5_data, (0, 0), (1, None)),
     **{name: LayerKind(elementwise.same_shape) for name in _NEURONS},
     **{name: LayerKind(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
 }
 
 
+for _type, _definition in KINDS.items():
+    define(_type, _definition)
+
+
 def layer_kind(
-    layer_type: str, shape_rules: Mapping[str, ShapeRule] | None = None, *, tops_given: bool = False
+    layer_type: str,
+    shape_rules: Mapping[str, ShapeRule] | None = None,
+    *,
+    tops_given: bool = False,
+    holds_filler: bool = False,
+    has_bottoms: bool = True,
 ) -> LayerKind:
-    """The catalog's entry for `layer_type`, or one made from the caller's shape rule.
+    """The registry's definition of `layer_type`, or one made from the caller's shape rule.
 
     `tops_given`: the layer has no bottoms and the caller gives every top's shape, which
-    makes a type without a rule acceptable (a Python data layer, say).
+    makes a type without a definition acceptable (a Python data layer, say), as long as it
+    has no blobs. `holds_filler`: the layer's parameters hold a FillerParameter, so it has
+    blobs that no rule can lay out: an unknown type is then an error, whatever the rules say.
     """
     rule = (shape_rules or {}).get(layer_type)
-    if layer_type in KINDS or layer_type in _UNSUPPORTED:
+    definition = definition_of(layer_type)
+    if definition is not None or layer_type in UNSUPPORTED:
         if rule is not None:
             raise FillerError(
-                f"shape_rules: {layer_type!r} is a layer type fillers lays out itself; "
+                f"{rule_flag(layer_type)}: {layer_type!r} is a layer type fillers lays out itself; "
                 "rules are for types it does not know"
             )
-        if layer_type in _UNSUPPORTED:
-            raise FillerError(f"layer type {layer_type!r} is not supported: {_UNSUPPORTED[layer_type]}")
-        return KINDS[layer_type]
+        if definition is None:
+            raise FillerError(f"layer type {layer_type!r} is not supported: {UNSUPPORTED[layer_type]}")
+        return definition
+    if holds_filler and (rule is not None or tops_given):
+        raise FillerError(
+            f"layer type {layer_type!r} has a filler in its parameters, so it has learnable blobs "
+            f"that a shape rule or given top shapes would silently drop; "
+            f"{define_hint(layer_type)}"
+        )
     if rule is None:
         if tops_given:
             return _GIVEN_TOPS
         raise FillerError(
-            f"Unknown layer type: {layer_type!r}; if it has no learnable blobs, give its shapes with "
-            f'shape_rules={{{layer_type!r}: "same"}} or a function (layer, bottom_shapes) -> top_shapes, '
-            "or, without bottoms, every top's shape in input_shapes"
+            f"Unknown layer type: {layer_type!r}{did_you_mean(layer_type, registered_layers())}; "
+            f"{ways_forward(layer_type, has_bottoms=has_bottoms)}"
         )
     if rule == "same":
-        return LayerKind(elementwise.same_shape, (1, None), _ANY)
+        return LayerKind(elementwise.same_shape, (1, None), _ANY, origin="shape rule")
     if callable(rule):
-        return LayerKind(_ruled(rule), _ANY, _ANY)
-    raise FillerError(f'shape_rules[{layer_type!r}]: {rule!r} is neither "same" nor a function')
+        return LayerKind(_ruled(rule), _ANY, _ANY, origin="shape rule")
+    raise FillerError(f'{rule_flag(layer_type)}: {rule!r} is neither "same" nor a function')
 
 
-_GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY)
+_GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY, origin="given tops")
 
 
 def _ruled(rule: Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]) -> SetupFunction:
     """A setup function from a caller's shape rule: its tops, no blobs."""
 
-    def setup(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
-        tops = tuple(shape_of(top) for top in rule(layer, list(bottoms)))
+    def setup(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+        tops = tuple(shape_of(top) for top in rule(layer.message, list(bottoms)))
         require(len(tops) == num_tops, f"the shape rule gave {len(tops)} top shapes for {num_tops} tops")
         return LayerSetup(tops=tops)
 
     return setup
 
 
-def setup_layer(kind: LayerKind, layer: LayerParameter, bottoms: Sequence[Shape | None]) -> LayerSetup:
+def setup_layer(
+    kind: LayerKind, layer: LayerParameter | Layer, bottoms: Sequence[Shape | None]
+) -> LayerSetup:
     """Layer::SetUp for shapes: the blob counts, the layer's own setup, then Blob::Reshape's
     checks on every shape it makes. Failures name the layer."""
+    layer = layer if isinstance(layer, Layer) else Layer(layer)
     try:
         num_tops = len(layer.top)
         _check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
@@ -158,14 +177,43 @@ def setup_layer(kind: LayerKind, layer: LayerParameter, bottoms: Sequence[Shape 
             f"{layer.type} Layer produces one top blob as output for each bottom blob input.",
         )
         made = kind.setup(layer, bottoms, num_tops)
+        if not isinstance(made, LayerSetup):
+            raise FillerError(f"the setup of {layer.type!r} returned {made!r}, not a fillers.LayerSetup")
+        made = _normalized(made)
+        require(len(made.tops) == num_tops, f"setup gave {len(made.tops)} top shapes for {num_tops} tops")
         for name, top in zip(layer.top, made.tops, strict=True):
-            if top is not None:
+            if top is not None and None not in top:
                 _check_shape(top, f"top {name!r}")
         for index, blob in enumerate(made.blobs):
             _check_shape(blob.shape, f"blob {index}")
     except FillerError as error:
         raise FillerError(f"layer {layer.name!r} ({layer.type}): {error}") from None
     return made
+
+
+def _normalized(made: LayerSetup) -> LayerSetup:
+    """A plugin's LayerSetup with shapes as int tuples and blobs as BlobSpecs (lists accepted)."""
+    tops = tuple(_top_shape(top) for top in made.tops)
+    blobs = []
+    for index, blob in enumerate(made.blobs):
+        if not isinstance(blob, BlobSpec):
+            raise FillerError(f"blob {index}: {blob!r} is not a fillers.BlobSpec")
+        if blob.filler is not None and not isinstance(blob.filler, FillerParameter):
+            raise FillerError(f"blob {index}: filler {blob.filler!r} is not a FillerParameter or None")
+        blobs.append(BlobSpec(shape_of(blob.shape), blob.filler))
+    draws = made.setup_draws
+    require(isinstance(draws, int) and draws >= 0, f"setup_draws: {draws!r} is not a count")
+    return LayerSetup(tops=tops, blobs=tuple(blobs), setup_draws=draws)
+
+
+def _top_shape(top: object) -> Shape | PartialShape | None:
+    """A top's shape: None (unknown), a shape, or a shape with None where data decides."""
+    if top is None:
+        return None
+    if isinstance(top, (tuple, list)) and any(dim is None for dim in top):
+        known = shape_of([0 if dim is None else dim for dim in top])
+        return tuple(None if dim is None else known[i] for i, dim in enumerate(top))
+    return shape_of(top)
 
 
 def _check_shape(shape: Shape, what: str) -> None:

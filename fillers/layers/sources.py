@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._proto.filler_pb2 import TRAIN, LayerParameter
+from .._proto.filler_pb2 import TRAIN, DataParameter, LayerParameter
 from ..registry import get_filler
+from . import datasources
 from .blob import LayerSetup, Shape, one_or_each, require
 
 _LEGACY_DIMS = ("num", "channels", "height", "width")
@@ -89,8 +90,23 @@ def memory_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) 
 
 def data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """DataLayer: images of a shape only its database knows; labels (batch_size,)."""
-    batch_size = layer.data_param.batch_size
-    return LayerSetup(tops=(None, (batch_size,))[:num_tops], setup_draws=2 * _transform_draws(layer) + 1)
+    param = layer.data_param
+    batch_size = param.batch_size
+    transform = layer.transform_param
+    crop = transform.crop_size or None
+    # Datum images are (C, H, W): batch_size and a crop are fixed here, the rest is data,
+    # read from the database's first Datum when it is at hand.
+    images: tuple[int | None, ...] = (batch_size, None, crop, crop)
+    backend = DataParameter.DB.Name(param.backend)
+    dims = datasources.first_datum_dims(param.source, backend, transform.force_color, transform.force_gray)
+    if dims is not None:
+        channels, height, width = dims
+        require(
+            height >= (crop or 0) and width >= (crop or 0),
+            f"crop_size {crop} exceeds the data's {height}x{width}",
+        )
+        images = (batch_size, channels, crop or height, crop or width)
+    return LayerSetup(tops=(images, (batch_size,))[:num_tops], setup_draws=2 * _transform_draws(layer) + 1)
 
 
 def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
@@ -107,9 +123,9 @@ def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -
     elif param.new_height:
         size = (param.new_height, param.new_width)
     else:
-        size = None
+        size = datasources.first_image_dims(param.source, param.root_folder)
     channels = 3 if param.is_color else 1
-    images = None if size is None else (param.batch_size, channels, *size)
+    images = (param.batch_size, channels, *(size or (None, None)))
     transform = _transform_draws(layer)
     draws = transform + int(param.shuffle) + int(param.rand_skip > 0) + transform + 1
     return LayerSetup(tops=(images, (param.batch_size,)), setup_draws=draws)
@@ -121,7 +137,22 @@ def window_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) 
     require(transform.crop_size > 0, f"crop_size must be positive; got {transform.crop_size}")
     # Its own prefetch generator (needed for mirror or crop_size, so always) and the thread's.
     draws = 2 * _transform_draws(layer) + 2
-    return LayerSetup(tops=(None, (layer.window_data_param.batch_size,)), setup_draws=draws)
+    batch_size = layer.window_data_param.batch_size
+    images = (batch_size, None, transform.crop_size, transform.crop_size)
+    return LayerSetup(tops=(images, (batch_size,)), setup_draws=draws)
+
+
+def hdf5_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """HDF5DataLayer: each top is (batch_size, *its dataset's shape[1:]) in the first file of
+    the source list; unknown when the files are not at hand. Its shuffle uses std::rand,
+    not Caffe's stream."""
+    param = layer.hdf5_data_param
+    shapes = datasources.hdf5_top_shapes(param.source, list(layer.top))
+    if shapes is None:
+        return LayerSetup(tops=(None,) * num_tops)
+    for top, shape in zip(layer.top, shapes, strict=True):
+        require(len(shape) >= 1, f"dataset {top!r} has no axes")
+    return LayerSetup(tops=tuple((param.batch_size, *shape[1:]) for shape in shapes))
 
 
 def unknown_shapes(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
