@@ -27,7 +27,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from contextlib import closing
 from typing import TypeVar
 
 import numpy as np
@@ -278,6 +280,36 @@ os.register_at_fork(after_in_child=_forget_background)
 T = TypeVar("T")
 
 
+def settle_background() -> None:
+    """Return once the background thread has run every block it was given, so that nothing
+    draws from a stream after a failed fill returns. A KeyboardInterrupt arriving meanwhile
+    is held until then (the exception being handled goes on)."""
+    pool = _background
+    if pool is None:
+        return
+    try:
+        # One worker runs tasks in order: when this one has run, so have all before it.
+        barrier = pool.submit(_identity, None)
+    except RuntimeError:  # the pool is shut down (interpreter exit): its tasks have run
+        return
+    _wait_uninterrupted(barrier)
+
+
+def _wait_uninterrupted(future: Future) -> None:
+    while True:
+        try:
+            futures_wait([future])
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _draw_in_background(rng: CaffeRNG, size: int, prepare: Callable[[np.ndarray], T]) -> T:
+    # The numpy error state is per thread: the caller's np.seterr must not reach this one.
+    with np.errstate(all="ignore"):
+        return prepare(rng.random_raw(size))
+
+
 def _identity(raw: np.ndarray) -> np.ndarray:
     return raw
 
@@ -293,12 +325,16 @@ def _raw_blocks(rng: CaffeRNG, total: int, prepare: Callable[[np.ndarray], T] = 
         return
     if _background is None:
         _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fillers-raw")
-    pending = _background.submit(lambda size: prepare(rng.random_raw(size)), sizes[0])
-    for size in sizes[1:]:
-        block = pending.result()
-        pending = _background.submit(lambda size: prepare(rng.random_raw(size)), size)
-        yield block
-    yield pending.result()
+    pending = _background.submit(_draw_in_background, rng, sizes[0], prepare)
+    try:
+        for size in sizes[1:]:
+            block = pending.result()
+            pending = _background.submit(_draw_in_background, rng, size, prepare)
+            yield block
+        yield pending.result()
+    finally:
+        # Closed early (the caller failed or was interrupted): no draw may outlive the fill.
+        _wait_uninterrupted(pending)
 
 
 def _draw_until_done(
@@ -314,8 +350,9 @@ def _draw_until_done(
     of Boost's, and keeps memory at a few blocks whatever the blob size.
     """
     while (count := owed()) > 0:
-        for block in _raw_blocks(rng, count, prepare):
-            take(block)
+        with closing(_raw_blocks(rng, count, prepare)) as blocks:
+            for block in blocks:
+                take(block)
 
 
 def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: float, max_value: float) -> None:
@@ -376,9 +413,10 @@ def bernoulli(rng: CaffeRNG, out: np.ndarray, p: float, dtype: np.dtype) -> None
     threshold = real.type(p) * real.type(_RAW_RANGE - 1)
     false_from = _integer_limit(real, lambda v: not (v <= threshold))
     start = 0
-    for raw in _raw_blocks(rng, len(out)):
-        np.less(raw, false_from, out=out[start : start + len(raw)])
-        start += len(raw)
+    with closing(_raw_blocks(rng, len(out))) as blocks:
+        for raw in blocks:
+            np.less(raw, false_from, out=out[start : start + len(raw)])
+            start += len(raw)
 
 
 class _Heads:

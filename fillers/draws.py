@@ -11,7 +11,9 @@ made by the fillers before anything is drawn, so that a failed fill changes noth
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -98,6 +100,59 @@ def draws_for(rng: Stream | None) -> Draws:
     """The draws for a fill's `rng`: a CaffeRNG, a numpy Generator, or None (the global stream)."""
     stream = stream_for(rng)
     return CaffeDraws(stream) if isinstance(stream, CaffeRNG) else GeneratorDraws(stream)
+
+
+@contextmanager
+def rewound_on_error(stream: Stream) -> Iterator[None]:
+    """Run a fill on `stream`; if it raises, for any reason (KeyboardInterrupt included),
+    let no background draw outlive it and put the stream back where it stood, then let the
+    exception go on. The raw outputs are unchanged, so a retry gives the same bits.
+
+    Caffe has no such state to keep (it aborts); numpy's `Generator` streams are rewound alike.
+    """
+    holder = stream if isinstance(stream, CaffeRNG) else stream.bit_generator
+    saved = holder.state
+    try:
+        with _generator_in_use(stream):
+            yield
+    except BaseException:
+        boost.settle_background()
+        holder.state = saved
+        raise
+
+
+_generators_in_use: dict[int, tuple[int, object]] = {}
+"""id(bit generator) -> (how many fills use it, its lock), for the Generators fills draw from."""
+
+
+@contextmanager
+def _generator_in_use(stream: Stream) -> Iterator[None]:
+    if isinstance(stream, CaffeRNG):  # CaffeRNG renews its own engines in a forked child
+        yield
+        return
+    key, lock = id(stream.bit_generator), stream.bit_generator.lock
+    count, _ = _generators_in_use.get(key, (0, lock))
+    _generators_in_use[key] = (count + 1, lock)
+    try:
+        yield
+    finally:
+        count, _ = _generators_in_use.pop(key, (1, lock))
+        if count > 1:
+            _generators_in_use[key] = (count - 1, lock)
+
+
+def _unlock_generators_in_child() -> None:
+    # A child forked while another thread filled from a numpy Generator inherits its lock
+    # held, by a thread the child does not have: reset it (threading does the same for its
+    # own locks). The Generator's state there is undefined; the fill does not go on.
+    for _, lock in _generators_in_use.values():
+        reinit = getattr(lock, "_at_fork_reinit", None)
+        if reinit is not None:
+            reinit()
+    _generators_in_use.clear()
+
+
+os.register_at_fork(after_in_child=_unlock_generators_in_child)
 
 
 def chunks(data: np.ndarray, size: int = _CHUNK) -> Iterator[np.ndarray]:

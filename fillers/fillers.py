@@ -12,14 +12,16 @@ np.float64 for double), as in the C++ templates.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, chunks, draws_for
+from .draws import Draws, Stream, chunks, draws_for, rewound_on_error, stream_for
 from .errors import FillerError
 from .layout import caffe_shape, is_caffe_order, layout_axes
+from .limits import echo
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
@@ -77,14 +79,28 @@ def fans(shape: Shape) -> tuple[int, int]:
 
 
 def shape_of(target: Sequence[int]) -> Shape:
-    """`target` as a tuple of ints, or FillerError naming it."""
+    """`target` as a tuple of ints, or FillerError naming it.
+
+    Bytes, bytearrays, memoryviews and strings iterate as numbers or characters, sets and
+    mappings in no order of dimensions: none of them is meant as a shape, and all are refused.
+    """
+    if isinstance(target, (str, bytes, bytearray, memoryview, AbstractSet, Mapping)):
+        raise FillerError(f"shape: {echo(repr(target))} is not a sequence of ints")
     try:
         dims = tuple(target)
     except TypeError:
-        raise FillerError(f"shape: {target!r} is not a sequence of ints") from None
+        raise FillerError(f"shape: {echo(repr(target))} is not a sequence of ints") from None
     if not all(isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in dims):
-        raise FillerError(f"shape: {target!r} is not a sequence of ints")
+        raise FillerError(f"shape: {echo(repr(target))} is not a sequence of ints")
     return tuple(int(d) for d in dims)
+
+
+def allocate(shape: Shape, dtype: np.dtype, *, zeroed: bool = False) -> np.ndarray:
+    """A new blob (of zeros if `zeroed`), or FillerError if memory cannot hold it."""
+    try:
+        return np.zeros(shape, dtype=dtype) if zeroed else np.empty(shape, dtype=dtype)
+    except MemoryError:
+        raise FillerError(f"shape {shape}: {math.prod(shape)} {dtype} values do not fit in memory") from None
 
 
 def supported_dtype(dtype: object) -> np.dtype:
@@ -129,17 +145,20 @@ class Filler:
         layout: how the array's axes map onto Caffe's blob axes ("HWIO", "IO", ...; see
         `fillers.layout`); the result is Caffe's blob, filled in Caffe's shape, transposed
         into the layout. None: the array is in Caffe's own layout.
-        Every check runs before the output or the stream is touched.
+        Every check runs before the output or the stream is touched. If the fill fails
+        anyway (an interrupt, a failing custom filler), the stream is rewound to where it
+        stood and the contents of `out` are unspecified.
         """
         if layout is not None:
             return self._fill_in_layout(target, dtype, rng, layout)
         if isinstance(target, np.ndarray):
-            out = target
+            # A subclass (np.matrix: reshape(-1) stays 2-D) is filled through its plain view.
+            out = target.view(np.ndarray)
             if dtype is not None and supported_dtype(dtype) != out.dtype:
                 raise FillerError(f"dtype: {dtype!r} does not match the output array's dtype {out.dtype}")
             if out.dtype.kind in "iu" and out.ndim == 1:
                 raise FillerError(
-                    f"out: an integer array {out.tolist()[:8]} is filled in place only if float32 or "
+                    f"out: an integer array {out[:8].tolist()} is filled in place only if float32 or "
                     "float64; pass a shape as a tuple"
                 )
             supported_dtype(out.dtype)
@@ -149,12 +168,15 @@ class Filler:
         else:
             out = None
             shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
-        self.check(shape, out_dtype)
-        draws = draws_for(rng)
-        if out is None:
-            out = np.empty(shape, dtype=out_dtype)
-        self.generate(out.reshape(-1), shape, draws)
-        return out
+        # Caffe's arithmetic overflows to inf without a trap: so must ours, whatever np.seterr says.
+        with np.errstate(all="ignore"):
+            self.check(shape, out_dtype)
+            stream = stream_for(rng)
+            if out is None:
+                out = target = allocate(shape, out_dtype)
+            with rewound_on_error(stream):
+                self.generate(out.reshape(-1), shape, draws_for(stream))
+        return target
 
     def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
         # Caffe's blob is filled in Caffe's shape, then transposed: the one extra copy a

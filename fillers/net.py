@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
-from .draws import Stream, stream_for
+from .draws import Stream, rewound_on_error, stream_for
 from .errors import FillerError
-from .fillers import count_of, shape_of, supported_dtype
+from .fillers import allocate, count_of, shape_of, supported_dtype
 from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
+from .limits import echo
 from .netfile import Fields, LayerSource, read_net_file
 from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
@@ -248,6 +249,8 @@ def plan_net(
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
+    if shape_rules is not None and not isinstance(shape_rules, Mapping):
+        raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
     source = read_net_file(net)
     param = source.param
     if not param.layer and not param.input:
@@ -362,7 +365,8 @@ def fill_net(
     `progress(done, total, layer_name)` is called before each layer with blobs.
 
     Every filler is built and checked against its blob before the first draw, so a failure
-    leaves the stream as it was.
+    leaves the stream as it was. A failure after that (an interrupt) rewinds the stream to
+    where it stood before the net, as a failed fill does.
     """
     stream = _stream(seed, rng)
     dtype = supported_dtype(dtype)
@@ -379,23 +383,24 @@ def fill_net(
     params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
-    for layer in plan.layers:
-        if layer.setup_draws and isinstance(stream, CaffeRNG):
-            stream.random_raw(layer.setup_draws)
-        if layer.blobs:
-            if progress is not None:
-                progress(done, total, layer.name)
-            done += 1
-            params.add(
-                layer.name,
-                layer.type,
-                [
-                    np.zeros(blob.shape, dtype)
-                    if blob.filler is None
-                    else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
-                    for blob in layer.blobs
-                ],
-            )
+    with rewound_on_error(stream):
+        for layer in plan.layers:
+            if layer.setup_draws and isinstance(stream, CaffeRNG):
+                stream.random_raw(layer.setup_draws)
+            if layer.blobs:
+                if progress is not None:
+                    progress(done, total, layer.name)
+                done += 1
+                params.add(
+                    layer.name,
+                    layer.type,
+                    [
+                        allocate(blob.shape, dtype, zeroed=True)
+                        if blob.filler is None
+                        else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                        for blob in layer.blobs
+                    ],
+                )
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner
@@ -413,14 +418,16 @@ def _stream(seed: int | None, rng: Stream | None) -> Stream:
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:
     """input_shapes as {top name: shape}, each a blob shape Caffe would accept."""
     if input_shapes is not None and not isinstance(input_shapes, Mapping):
-        raise FillerError(f"input_shapes: {input_shapes!r} is not a mapping of top names to shapes")
+        raise FillerError(f"input_shapes: {echo(repr(input_shapes))} is not a mapping of top names to shapes")
     checked = {}
     for name, shape in (input_shapes or {}).items():
+        if not isinstance(name, str):
+            raise FillerError(f"input_shapes: the key {echo(repr(name))} is not a top name (a str)")
         try:
             checked[name] = shape_of(shape)
             count_of(checked[name])
         except FillerError as error:
-            raise FillerError(f"input_shapes[{name!r}]: {error}") from None
+            raise FillerError(f"input_shapes[{echo(repr(name))}]: {error}") from None
     return checked
 
 

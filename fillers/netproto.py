@@ -18,8 +18,10 @@ from google.protobuf.message import Message
 
 from . import formats
 from ._proto import filler_pb2
-from ._proto.text import parse_text
+from ._proto.pool import is_repeated
 from .errors import FillerError
+from .limits import check_unicode, echo
+from .prototext import parse_into
 
 NetParameter = filler_pb2.NetParameter
 LayerParameter = filler_pb2.LayerParameter
@@ -92,7 +94,10 @@ def read_net(source: NetSource) -> NetParameter:
     """
     if isinstance(source, Message) and source.DESCRIPTOR.name == "NetParameter":
         return upgrade_net_as_needed(NetParameter.FromString(source.SerializeToString()))
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and os.path.isfile(source)):
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and os.path.exists(source)
+    ):
+        # Through the guarded reader, which refuses a FIFO or a device path with FillerError.
         text = formats.read_text(source)
         with formats.errors_in(source):
             return parse_net(text)
@@ -102,7 +107,7 @@ def read_net(source: NetSource) -> NetParameter:
         )
     if "\n" not in source and not any(mark in source for mark in "{:"):
         # One line without a single field in it was meant as a path.
-        raise FillerError(f"no such net file: {source}")
+        raise FillerError(f"no such net file: {echo(source)}")
     return parse_net(source)
 
 
@@ -110,18 +115,17 @@ def parse_net(text: str) -> NetParameter:
     """A Caffe net from prototxt text, fields outside our schema skipped, V1 form upgraded."""
     net = NetParameter()
     try:
-        parse_text(text, net)
-    except text_format.ParseError as error:
+        parse_into(text, net, "cannot parse net")
+    except FillerError as error:
         # Our FillerParameter is caffe.proto's whole message, so an unknown name inside a
         # filler is a typo Caffe would reject too (`stdd: 0.01` must not fill with std 1).
         # Elsewhere it may be a field of a Caffe fork, which we skip.
-        if f'"{FillerParameter.DESCRIPTOR.full_name}" has no field named' in str(error):
-            raise FillerError(f"cannot parse net: {error}") from error
+        if not isinstance(error.__cause__, text_format.ParseError) or (
+            f'"{FillerParameter.DESCRIPTOR.full_name}" has no field named' in str(error.__cause__)
+        ):
+            raise
         net = NetParameter()
-        try:
-            parse_text(text, net, allow_unknown_field=True)
-        except text_format.ParseError as lenient_error:
-            raise FillerError(f"cannot parse net: {lenient_error}") from lenient_error
+        parse_into(text, net, "cannot parse net", allow_unknown_field=True)
     return upgrade_net_as_needed(net)
 
 
@@ -132,7 +136,7 @@ def phase_number(phase: PhaseLike) -> int:
         return filler_pb2.Phase.Value(phase)
     if isinstance(phase, int) and not isinstance(phase, bool) and phase in filler_pb2.Phase.values():
         return phase
-    raise FillerError(f"phase: {phase!r} is not a phase; allowed: {', '.join(names)}")
+    raise FillerError(f"phase: {echo(repr(phase))} is not a phase; allowed: {', '.join(names)}")
 
 
 def net_state(net: NetParameter, phase: PhaseLike, level: int = 0, stages: Iterable[str] = ()) -> NetState:
@@ -140,16 +144,21 @@ def net_state(net: NetParameter, phase: PhaseLike, level: int = 0, stages: Itera
 
     The file's own `state` keeps its stages, gains `stages`, and takes `phase` and `level`.
     """
-    if isinstance(level, bool) or not isinstance(level, int):
-        raise FillerError(f"level: {level!r} is not an int")
-    stages = stages if isinstance(stages, str) else list(stages)
-    if isinstance(stages, str) or not all(isinstance(stage, str) for stage in stages):
-        raise FillerError(f"stages: {stages!r} is not a list of stage names")
+    if isinstance(level, bool) or not isinstance(level, int) or not -(2**31) <= level < 2**31:
+        raise FillerError(f"level: {echo(repr(level))} is not an int32 (NetState.level)")
+    try:
+        names = None if isinstance(stages, str) else list(stages)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(stage, str) for stage in names):
+        raise FillerError(f"stages: {echo(repr(stages))} is not a list of stage names")
+    for stage in names:
+        check_unicode(stage, "stages")
     state = NetState()
     state.CopyFrom(net.state)
     state.phase = phase_number(phase)
     state.level = level
-    state.stage.extend(stages)
+    state.stage.extend(names)
     return state
 
 
@@ -188,12 +197,10 @@ def layer_fillers(layer: LayerParameter) -> list[tuple[str, FillerParameter]]:
         for field, value in param.ListFields():
             if field.message_type is not FillerParameter.DESCRIPTOR:
                 continue
-            # The value tells a repeated field, not the descriptor: `is_repeated` is missing
-            # before protobuf 6.x and `label` is gone from 7.x.
-            if isinstance(value, Message):
-                found.append((field.name, value))
-            else:
+            if is_repeated(field):
                 found.extend((f"{field.name}.{i}", filler) for i, filler in enumerate(value))
+            else:
+                found.append((field.name, value))
     return found
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,13 +28,24 @@ from google.protobuf.message import DecodeError, Message
 
 from . import formats
 from ._proto import filler_pb2
-from ._proto.text import parse_text
 from .errors import FillerError
+from .prototext import parse_into
 
 FillerParameter = filler_pb2.FillerParameter
 
-_FIELDS = FillerParameter.DESCRIPTOR.fields_by_name
-_FIELD_LIST = ", ".join(FillerParameter.DESCRIPTOR.fields_by_name)
+# Names are looked up in plain dicts made once: protobuf's own maps raise SystemError,
+# AttributeError or ValueError for keys UTF-8 cannot encode, keys with NUL, or huge numbers.
+_FIELDS: dict[str, FieldDescriptor] = dict(FillerParameter.DESCRIPTOR.fields_by_name)
+_FIELD_LIST = ", ".join(_FIELDS)
+_STRING_FIELDS = [f.name for f in _FIELDS.values() if f.cpp_type == FieldDescriptor.CPPTYPE_STRING]
+_ENUM_VALUES: dict[str, tuple[dict[str, int], dict[int, str]]] = {
+    field.name: (
+        {value.name: value.number for value in field.enum_type.values},
+        {value.number: value.name for value in field.enum_type.values},
+    )
+    for field in _FIELDS.values()
+    if field.cpp_type == FieldDescriptor.CPPTYPE_ENUM
+}
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _short_repr = reprlib.Repr()
 _short_repr.maxstring = _short_repr.maxother = 60
@@ -54,10 +64,7 @@ def parse(text: str) -> FillerParameter:
     if not isinstance(text, str):
         raise FillerError(f"text: {_brief(text)} is not protobuf text format")
     param = FillerParameter()
-    try:
-        parse_text(text, param)
-    except text_format.ParseError as error:
-        raise FillerError(f"cannot parse filler spec: {error}") from error
+    parse_into(text, param, "cannot parse filler spec")
     return param
 
 
@@ -111,9 +118,11 @@ def load(path: formats.PathLike) -> FillerParameter:
     if fmt == formats.BINARY:
         data = formats.read_bytes(path)
         try:
-            return FillerParameter.FromString(data)
+            param = FillerParameter.FromString(data)
         except DecodeError as error:
-            raise FillerError(f"{os.fspath(path)}: not a binary FillerParameter: {error}") from error
+            raise FillerError(f"{formats.shown(path)}: not a binary FillerParameter: {error}") from error
+        with formats.errors_in(path):
+            return as_filler_parameter(param)
     text = formats.read_text(path)
     if fmt == formats.TEXT:
         with formats.errors_in(path):
@@ -144,6 +153,11 @@ def as_filler_parameter(param: object) -> FillerParameter:
     """`param` itself if it is a fillers.FillerParameter, else FillerError."""
     if not isinstance(param, FillerParameter):
         raise FillerError(f"expected a fillers.FillerParameter, got a {type(param).__name__}")
+    for name in _STRING_FIELDS:
+        # protobuf hands back bytes for a string field whose wire bytes are not UTF-8.
+        value = getattr(param, name)
+        if not isinstance(value, str):
+            raise FillerError(f"{name}: {_brief(value)} is not UTF-8 text")
     return param
 
 
@@ -168,7 +182,8 @@ def _plain_value(field: FieldDescriptor, value: Any) -> Any:
     if field.cpp_type == FieldDescriptor.CPPTYPE_FLOAT:
         return float(_shortest_float32(value))
     if field.cpp_type == FieldDescriptor.CPPTYPE_ENUM:
-        return field.enum_type.values_by_number[value].name
+        # An unknown number (from a newer schema's bytes) stays a number.
+        return _ENUM_VALUES[field.name][1].get(value, value)
     return value
 
 
@@ -228,11 +243,21 @@ def _reads_as_number(text: str) -> bool:
     return True
 
 
+def _integral(value: object) -> int | None:
+    """`value` as an int if it is a number with an integral value (2, 2.0, Fraction(4, 2))."""
+    if not _is_number(value):
+        return None
+    try:
+        number = int(value)  # exact for any Rational; OverflowError/ValueError for inf/nan
+    except (OverflowError, ValueError):
+        return None
+    return number if isinstance(value, numbers.Integral) or number == value else None
+
+
 def _as_int32(field: FieldDescriptor, value: object) -> int:
-    integral = _is_number(value) and (isinstance(value, numbers.Integral) or float(value).is_integer())
-    if not integral:
+    number = _integral(value)
+    if number is None:
         raise FillerError(f"{field.name}: {_brief(value)} is not an integer; {field.name} is an int32")
-    number = int(value)
     if not _INT32_MIN <= number <= _INT32_MAX:
         raise FillerError(
             f"{field.name}: {_brief(value)} is out of range; "
@@ -242,14 +267,13 @@ def _as_int32(field: FieldDescriptor, value: object) -> int:
 
 
 def _as_enum(field: FieldDescriptor, value: object) -> int:
-    by_name = field.enum_type.values_by_name
-    by_number = field.enum_type.values_by_number
+    by_name, by_number = _ENUM_VALUES[field.name]
     if isinstance(value, str) and value in by_name:
-        return by_name[value].number
+        return by_name[value]
     if _is_number(value) and isinstance(value, numbers.Integral) and int(value) in by_number:
         return int(value)
     allowed = ", ".join(by_name)
-    numbers_allowed = ", ".join(str(value.number) for value in field.enum_type.values)  # declared order
+    numbers_allowed = ", ".join(str(n) for n in by_number)
     raise FillerError(
         f"{field.name}: {_brief(value)} is not a {field.enum_type.name}; "
         f"allowed: {allowed} (or {numbers_allowed})"

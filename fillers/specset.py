@@ -21,10 +21,11 @@ from google.protobuf import text_format
 
 from . import formats
 from ._proto import filler_pb2
-from ._proto.text import parse_text
 from .errors import FillerError
+from .limits import echo
 from .netfile import SOLVER_FIELDS, NetFile, read_net_file
 from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, layer_included, net_state
+from .prototext import parse_into
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
 
 FillerSet = filler_pb2.FillerSet
@@ -49,7 +50,10 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     if fmt == formats.TEXT and _first_field(text) in _NET_FIELDS:
         return net_file_fillers(read_net_file(path), phase=phase)
     if phase is not None:
-        raise FillerError(f"{path}: phase={phase!r} applies to Caffe nets; this file is a named set")
+        raise FillerError(
+            f"{formats.shown(path)}: phase={echo(repr(phase))} applies to Caffe nets; "
+            "this file is a named set"
+        )
     if fmt == formats.TEXT:
         with formats.errors_in(path):
             return _from_filler_set(_parse_filler_set(text))
@@ -136,12 +140,9 @@ def _first_field(text: str) -> str | None:
 
 def _parse_filler_set(text: str) -> FillerSet:
     named_set = FillerSet()
-    try:
-        parse_text(text, named_set)
-    except text_format.ParseError as error:
-        raise FillerError(
-            f"cannot parse a named set (filler {{ name: ... param {{ ... }} }}) or a Caffe net: {error}"
-        ) from error
+    parse_into(
+        text, named_set, "cannot parse a named set (filler { name: ... param { ... } }) or a Caffe net"
+    )
     return named_set
 
 
@@ -158,5 +159,5 @@ def _from_filler_set(named_set: FillerSet) -> dict[str, FillerParameter]:
 
 def _checked_name(name: object) -> str:
     if not isinstance(name, str):
-        raise FillerError(f"a spec name must be a string, not {name!r}")
+        raise FillerError(f"a spec name must be a string, not {echo(repr(name))}")
     return name

@@ -9,6 +9,7 @@ outputs; we drive numpy's generator rather than write a twister.
 from __future__ import annotations
 
 import os
+import weakref
 
 import numpy as np
 
@@ -59,11 +60,15 @@ class CaffeRNG:
         if seed is None:
             seed = int.from_bytes(os.urandom(4), "little")
         self.seed = check_seed(seed)
+        self._engine(
+            {"bit_generator": "MT19937", "state": {"key": _init_genrand(self.seed), "pos": _MT_STATE_WORDS}}
+        )
+        _live_streams.add(self)
+
+    def _engine(self, state: dict) -> None:
+        """A new numpy engine (with its own lock) at `state`."""
         self._bit_generator = np.random.MT19937()
-        self._bit_generator.state = {
-            "bit_generator": "MT19937",
-            "state": {"key": _init_genrand(self.seed), "pos": _MT_STATE_WORDS},
-        }
+        self._bit_generator.state = state
         # Generator.integers over the full uint32 range returns the raw outputs unchanged,
         # straight into a uint32 array (random_raw widens them to uint64).
         self._generator = np.random.Generator(self._bit_generator)
@@ -72,11 +77,41 @@ class CaffeRNG:
         """The next `n` raw 32-bit outputs of the engine, as uint32 (diagnostics)."""
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
             raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
-        return self._generator.integers(0, 1 << 32, size=n, dtype=np.uint32)
+        try:
+            # numpy allocates the result before it draws: a refusal leaves the stream as it was.
+            return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
+        except (ValueError, MemoryError) as error:
+            raise FillerError(f"n: {n} raw outputs do not fit in memory ({error})") from None
+
+    @property
+    def state(self) -> dict:
+        """The engine's position: its 624 state words and the index of the next one to use.
+
+        Assign a state taken earlier to rewind the stream to it (a failed fill does so).
+        """
+        return self._bit_generator.state
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        self._bit_generator.state = value
 
     def __repr__(self) -> str:
         return f"CaffeRNG(seed={self.seed})"
 
+
+_live_streams: weakref.WeakSet[CaffeRNG] = weakref.WeakSet()
+
+
+def _new_engines_in_child() -> None:
+    # numpy's engine holds a lock while it draws; a child forked meanwhile (by another
+    # thread) inherits it locked, with no thread to release it. Each stream gets a new
+    # engine at the same state (undefined for a stream that was mid-draw: that fill does
+    # not go on in the child).
+    for stream in list(_live_streams):
+        stream._engine(stream.state)
+
+
+os.register_at_fork(after_in_child=_new_engines_in_child)
 
 _global_stream: CaffeRNG | None = None
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from google.protobuf import text_format
 
 from .errors import FillerError
+from .limits import MAX_NESTING, check_unicode, nesting_error
 
 
 class Enum(str):
@@ -64,6 +65,7 @@ def parse_tree(text: str) -> Block:
     >>> tree.fields[0].value.fields[1].value.fields[0].name
     'scale_filler'
     """
+    check_unicode(text, "cannot parse net")
     tokenizer = text_format.Tokenizer(text.split("\n"))
     root = Block()
     # Each open block with the token that closes it and where it opened.
@@ -90,6 +92,9 @@ def parse_tree(text: str) -> Block:
         has_colon = tokenizer.TryConsume(":")
         opener = tokenizer.token
         if opener in _CLOSERS:
+            if len(stack) >= MAX_NESTING:
+                # Everything that walks the tree recurses per level.
+                raise nesting_error(f"{line}:{column}: cannot parse net")
             tokenizer.NextToken()
             child = Block(line=line, column=column)
             current.fields.append(Field(name, child, line, column))
