@@ -4,10 +4,11 @@
 
 Each fill is timed on 4096x4096 blobs (bilinear on 512x1x64x64), float32 and float64, with
 Caffe's stream (CaffeRNG) and with a numpy Generator, against baselines timed in the same
-run: MT19937.random_raw for as many raw outputs as a Caffe-exact fill consumes per element
-(the floor of any exact fill in numpy), the Generator call of the same distribution, np.full
-for constant and a vectorized formula for bilinear. Peak memory above the output array is
-measured in a fresh process with tracemalloc (numpy reports its buffers to it), and a
+run: MT19937.random_raw(n), one raw output per element, for Caffe-exact fills (the targets of
+issue 13 depend on the backend, `fillers.backend()`: with the compiled core, the exact rows
+are measured again in a child process on the numpy fallback), the Generator call of the same
+distribution, np.full for constant and a vectorized formula for bilinear. Peak memory above
+the output array is measured in a fresh process with tracemalloc (numpy reports its buffers to it), and a
 2^28-element float32 fill(out) must stay within 1.1 GiB of peak RSS. The output is a
 markdown table for the README.
 """
@@ -20,6 +21,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -42,7 +44,23 @@ SIZES = {
     "quick": ((1024, 1024), (32, 1, 64, 64)),
     "big": ((16384, 16384), (65536, 1, 64, 64)),
 }
-EXACT_TARGETS = {"uniform": 1.3, "xavier": 1.3, "gaussian": 1.6, "msra": 1.6}
+# Issue 13's targets for Caffe-exact fills, as ratios to MT19937.random_raw(n) (one raw output
+# per element, whatever the fill consumes) timed in the same run, for (float32, float64) and
+# the backend in use (`fillers.backend()`); a fill without an entry has no target there.
+EXACT_TARGETS = {
+    "core": {
+        "uniform": (0.5, 0.5),
+        "xavier": (0.5, 0.5),
+        "gaussian": (1.2, 1.5),
+        "msra": (1.2, 1.5),
+        "positive_unitball": (1.0, 1.0),
+        "sparse gaussian": (2.2, 2.6),
+    },
+    "numpy": {"uniform": (1.0, 1.0), "xavier": (1.0, 1.0), "gaussian": (2.5, 4.0), "msra": (2.5, 4.0)},
+}
+STRETCH_TARGETS = {"core": {"uniform": 0.25, "xavier": 0.25}}
+# Generator-mode fills against the one numpy call they build on.
+GENERATOR_TARGETS = {"positive_unitball": 1.5, "sparse gaussian": 1.5}
 GENERATOR_TARGET = 1.1
 NO_RNG_TARGET = 1.2
 
@@ -51,20 +69,16 @@ NO_RNG_TARGET = 1.2
 class RandomFill:
     label: str
     spec: str
-    # Raw 32-bit outputs a Caffe-exact fill consumes per element for float32 and for
-    # float64, rejections aside: Boost's ziggurat takes two per attempt for double, and
-    # sparse gaussian adds one bernoulli draw per element.
-    raws_per_element: tuple[int, int]
     generator_call: str
 
 
 RANDOM_FILLS = (
-    RandomFill("uniform", 'type: "uniform" min: -0.05 max: 0.05', (1, 1), "random"),
-    RandomFill("xavier", 'type: "xavier"', (1, 1), "random"),
-    RandomFill("gaussian", 'type: "gaussian" std: 0.01', (1, 2), "standard_normal"),
-    RandomFill("msra", 'type: "msra"', (1, 2), "standard_normal"),
-    RandomFill("positive_unitball", 'type: "positive_unitball"', (1, 1), "random"),
-    RandomFill("sparse gaussian", 'type: "gaussian" std: 0.01 sparse: 1000', (2, 3), "standard_normal"),
+    RandomFill("uniform", 'type: "uniform" min: -0.05 max: 0.05', "random"),
+    RandomFill("xavier", 'type: "xavier"', "random"),
+    RandomFill("gaussian", 'type: "gaussian" std: 0.01', "standard_normal"),
+    RandomFill("msra", 'type: "msra"', "standard_normal"),
+    RandomFill("positive_unitball", 'type: "positive_unitball"', "random"),
+    RandomFill("sparse gaussian", 'type: "gaussian" std: 0.01 sparse: 1000', "standard_normal"),
 )
 
 
@@ -79,7 +93,7 @@ class Case:
     rng: str  # "caffe", "generator" or "none" (constant and bilinear draw nothing)
     baseline: str
     target: float | None
-    raws_per_element: int = 0
+    stretch: float | None = None
 
     @property
     def name(self) -> str:
@@ -90,20 +104,23 @@ class Case:
         return math.prod(self.shape)
 
 
-def cases(square: tuple[int, ...], bilinear: tuple[int, ...]) -> list[Case]:
-    """Every row of the table, in order, for the given blob shapes."""
+def cases(square: tuple[int, ...], bilinear: tuple[int, ...], backend: str) -> list[Case]:
+    """Every row of the table, in order, for the given blob shapes and Caffe-exact backend."""
     rows = []
     for dtype in (np.float32, np.float64):
         rows.append(
             Case("constant", 'type: "constant" value: 0.5', square, dtype, "none", "np.full", NO_RNG_TARGET)
         )
         for fill in RANDOM_FILLS:
-            raws = fill.raws_per_element[dtype is np.float64]
-            floor = "random_raw(n)" if raws == 1 else f"random_raw({raws}n)"
-            exact_target = EXACT_TARGETS.get(fill.label)
-            rows.append(Case(fill.label, fill.spec, square, dtype, "caffe", floor, exact_target, raws))
+            targets = EXACT_TARGETS[backend].get(fill.label)
+            exact_target = targets[dtype is np.float64] if targets else None
+            stretch = STRETCH_TARGETS.get(backend, {}).get(fill.label)
             rows.append(
-                Case(fill.label, fill.spec, square, dtype, "generator", fill.generator_call, GENERATOR_TARGET)
+                Case(fill.label, fill.spec, square, dtype, "caffe", "random_raw(n)", exact_target, stretch)
+            )
+            generator_target = GENERATOR_TARGETS.get(fill.label, GENERATOR_TARGET)
+            rows.append(
+                Case(fill.label, fill.spec, square, dtype, "generator", fill.generator_call, generator_target)
             )
         rows.append(Case("bilinear", 'type: "bilinear"', bilinear, dtype, "none", "formula", NO_RNG_TARGET))
     return rows
@@ -130,13 +147,7 @@ def baseline_call(case: Case) -> Callable[[], object]:
     if case.baseline.startswith("random_raw"):
         bit_generator = np.random.MT19937(SEED)
 
-        def raw_floor() -> None:
-            # n outputs at a time: one array of k*n would add the page faults of k times the
-            # memory, which no chunked fill pays.
-            for _ in range(case.raws_per_element):
-                bit_generator.random_raw(case.count)
-
-        return raw_floor
+        return lambda: bit_generator.random_raw(case.count)
     generator = np.random.Generator(np.random.MT19937(SEED))
     calls = {
         "random": lambda: generator.random(case.count, dtype=case.dtype),
@@ -222,6 +233,8 @@ def speed_table(rows: list[Case], repeat: int) -> None:
         fill_ns, baseline_ns = (statistics.median(times) for times in zip(*rounds, strict=True))
         ratio = statistics.median(fill / baseline for fill, baseline in rounds)
         target = f"≤ {case.target}x {verdict(ratio, case.target)}" if case.target else "-"
+        if case.stretch:
+            target += f", stretch ≤ {case.stretch}x {verdict(ratio, case.stretch)}"
         memory, _ = in_fresh_process(case)
         print(
             f"| {case.label} | {np.dtype(case.dtype).name} | {case.rng} | {fill_ns:.2f} | {case.baseline} | "
@@ -255,21 +268,42 @@ def main() -> None:
         "--quick", action="store_true", help="1024x1024 blobs, no 2^28-element check: a smoke run"
     )
     parser.add_argument("--filter", default="", help='only rows whose "fill dtype rng" contains this text')
+    parser.add_argument("--only-targets", action="store_true", help="only Caffe-exact rows with a target")
     parser.add_argument("--no-big", action="store_true", help="skip the 2^28-element peak RSS check")
+    parser.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="with the compiled core, skip the second table (Caffe-exact fills on FILLERS_BACKEND=numpy)",
+    )
     args = parser.parse_args()
 
-    speed_table(
-        [case for case in cases(*SIZES["quick" if args.quick else "full"]) if args.filter in case.name],
-        args.repeat,
-    )
+    backend = fillers.backend()
+    size = SIZES["quick" if args.quick else "full"]
+    print(f"Caffe-exact fills (rng caffe) on the {backend} backend (fillers.backend() == {backend!r}).\n")
+    rows = [case for case in cases(*size, backend) if args.filter in case.name]
+    if args.only_targets:
+        rows = [case for case in rows if case.rng == "caffe" and case.target]
+    speed_table(rows, args.repeat)
     big = [
         case
-        for case in cases(*SIZES["big"])
+        for case in cases(*SIZES["big"], backend)
         if args.filter in case.name and case.dtype is np.float32 and case.rng != "generator"
     ]
     if big and not (args.quick or args.no_big):
         rss_table(big)
-    print(f"\nMachine: {machine()}. Command: `python bench/run.py`; ratios measured in the same run.")
+    if backend == "core" and not args.no_fallback:
+        fallback_table(args)
+    if not args.only_targets:
+        print(f"\nMachine: {machine()}. Command: `python bench/run.py`; ratios measured in the same run.")
+
+
+def fallback_table(args: argparse.Namespace) -> None:
+    """The Caffe-exact rows that have fallback targets, measured in a child process that
+    has FILLERS_BACKEND=numpy (the backend is chosen once per process)."""
+    print("\nThe numpy fallback (FILLERS_BACKEND=numpy), in a child process:\n", flush=True)
+    command = [sys.executable, __file__, "--no-big", "--no-fallback", "--repeat", str(args.repeat)]
+    command += ["--quick"] * args.quick + ["--filter", args.filter or "caffe", "--only-targets"]
+    subprocess.run(command, env={**os.environ, "FILLERS_BACKEND": "numpy"}, check=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from .errors import FillerError
 
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
+    from .core import backend
     from .fillers import Filler
     from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net import init_net
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 # Public name -> the module that defines it.
 _LAZY = {
     "FillerParameter": "._proto.filler_pb2",
+    "backend": ".core",
     "BlobSpec": ".layers",
     "Layer": ".layers",
     "LayerSetup": ".layers",
@@ -68,6 +70,7 @@ __all__ = [
     "LayerSetup",
     "NetParams",
     "Rule",
+    "backend",
     "dump",
     "dump_all",
     "from_dict",
@@ -97,16 +100,19 @@ _SUBMODULES = frozenset(
         "arrayfiles",
         "boost",
         "caffemodel",
+        "core",
         "draws",
         "fillers",
         "finetune",
         "formats",
         "layers",
         "layout",
+        "limits",
         "net",
         "netfile",
         "netproto",
         "params",
+        "prototext",
         "registry",
         "rules",
         "spec",

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import boost
+from . import boost, core
 from .errors import FillerError
 from .stream import CaffeRNG, global_stream
 
@@ -26,7 +26,8 @@ _CHUNK = 1 << 16
 
 
 class CaffeDraws:
-    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits."""
+    """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits, from the compiled
+    core when it is the backend (`fillers.backend()`), else from `boost`'s numpy code."""
 
     def __init__(self, rng: CaffeRNG) -> None:
         self.rng = rng
@@ -35,15 +36,27 @@ class CaffeDraws:
         """caffe_rng_uniform: Boost's uniform_real on [a, nextafter(b, +max)) in out's dtype."""
         rt = out.dtype.type
         upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
-        boost.uniform_real(self.rng, out, rt(a), upper)
+        (core.uniform_real if core.available() else boost.uniform_real)(self.rng, out, rt(a), upper)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
-        boost.normal(self.rng, out, mean, sigma)
+        (core.normal if core.available() else boost.normal)(self.rng, out, mean, sigma)
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
-        boost.bernoulli(self.rng, out, p, dtype)
+        (core.bernoulli if core.available() else boost.bernoulli)(self.rng, out, p, dtype)
+
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """GaussianFiller's sparse step: caffe_rng_bernoulli(p) over all of `data`, then
+        data[i] *= mask[i] (0 or 1 in data's dtype: a dropped negative becomes -0.0)."""
+        if core.available():
+            core.bernoulli_mask(self.rng, data, p)
+            return
+        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
+        for chunk in chunks(data):
+            keep = mask[: len(chunk)]
+            self.bernoulli(keep, p, data.dtype)
+            np.multiply(chunk, keep, out=chunk)
 
 
 class GeneratorDraws:
@@ -81,6 +94,17 @@ class GeneratorDraws:
             draws = uniform[: len(chunk)]
             self.generator.random(out=draws, dtype=dtype)
             np.less(draws, p, out=chunk)
+
+    def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
+        """data[i] *= (1 with probability p, else 0), in data's dtype."""
+        uniform = np.empty(min(len(data), _CHUNK), dtype=data.dtype)
+        for chunk in chunks(data):
+            draws = uniform[: len(chunk)]
+            self.generator.random(out=draws, dtype=data.dtype)
+            if core.available():
+                core.mask_below(chunk, draws, p)
+            else:
+                np.multiply(chunk, draws < p, out=chunk)
 
 
 Draws = CaffeDraws | GeneratorDraws

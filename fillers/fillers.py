@@ -17,8 +17,9 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
+from . import core
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, chunks, draws_for, rewound_on_error, stream_for
+from .draws import Draws, Stream, draws_for, rewound_on_error, stream_for
 from .errors import FillerError
 from .layout import caffe_shape, is_caffe_order, layout_axes
 from .limits import echo
@@ -317,13 +318,8 @@ class GaussianFiller(Filler):
         draws.gaussian(data, self.param.mean, self.param.std)
         if self.param.sparse < 0:
             return
-        p = self._keep_probability(shape, data.dtype)
-        mask = np.empty(min(len(data), _ROW_CHUNK), dtype=bool)
-        for chunk in chunks(data, _ROW_CHUNK):
-            keep = mask[: len(chunk)]
-            draws.bernoulli(keep, p, data.dtype)
-            # Caffe multiplies by the 0/1 mask: a dropped negative normal becomes -0.0.
-            np.multiply(chunk, keep, out=chunk)
+        # Caffe multiplies by the 0/1 mask: a dropped negative normal becomes -0.0.
+        draws.bernoulli_mask(data, self._keep_probability(shape, data.dtype))
 
 
 class PositiveUnitballFiller(Filler):
@@ -340,6 +336,9 @@ class PositiveUnitballFiller(Filler):
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         draws.uniform(data, 0, 1)
         rows = data.reshape(shape[0], -1)
+        if core.available():
+            core.normalize_rows(rows)
+            return
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(block)[:, None]
 

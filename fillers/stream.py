@@ -95,6 +95,11 @@ class CaffeRNG:
     def state(self, value: dict) -> None:
         self._bit_generator.state = value
 
+    @property
+    def bit_generator(self) -> np.random.MT19937:
+        """The numpy MT19937 that holds the engine's state (the compiled core advances it in place)."""
+        return self._bit_generator
+
     def __repr__(self) -> str:
         return f"CaffeRNG(seed={self.seed})"
 

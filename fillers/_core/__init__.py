@@ -1,0 +1,1 @@
+"""The compiled core's C sources and, once built, its shared library (loaded by fillers.core)."""
