@@ -1,4 +1,4 @@
-"""Builds fillers' compiled core (fillers/_core/core.c) into a plain shared library.
+"""Builds fillers' compiled core (fillers/_core/core.c and counter.c) into a plain shared library.
 
 Everything else about the package is in pyproject.toml. The library has no Python headers
 and is loaded with ctypes, so the wheel is tagged py3-none-<platform>: one wheel per
@@ -30,8 +30,8 @@ except ImportError:  # setuptools < 70.1
 
 HERE = Path(__file__).resolve().parent
 CORE_DIR = Path("fillers", "_core")
-SOURCES = [str(CORE_DIR / "core.c")]
-DEPENDS = [HERE / CORE_DIR / "core.c", HERE / CORE_DIR / "core_real.h"]
+SOURCES = [str(CORE_DIR / "core.c"), str(CORE_DIR / "counter.c")]
+DEPENDS = [HERE / CORE_DIR / name for name in ("core.c", "core_real.h", "counter.c")]
 
 
 def _library_filename() -> str:
@@ -45,7 +45,10 @@ def _library_filename() -> str:
 def _compile_flags(compiler_type: str) -> list[str]:
     if compiler_type == "msvc":
         return ["/O2", "/fp:precise"]
-    flags = ["-O3", "-std=c99", "-ffp-contract=off", "-fno-fast-math", "-fvisibility=hidden"]
+    # -fno-math-errno changes no result (only whether sqrt sets errno); it lets counter.c's
+    # sqrt loop vectorize (issue 14).
+    flags = ["-O3", "-std=c99", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"]
+    flags.append("-fvisibility=hidden")
     if platform.machine().lower() in ("i386", "i486", "i586", "i686", "x86", "amd64", "x86_64") and (
         struct.calcsize("P") == 4
     ):

@@ -15,10 +15,12 @@ from .errors import FillerError
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .core import backend
+    from .counter import CounterRNG
     from .fillers import Filler
     from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net import init_net
     from .params import NetParams
+    from .profiles import Profile, profiles
     from .registry import GetFiller, get_filler, register, registered
     from .rules import Rule, load_rules
     from .spec import dump, from_dict, load, parse, to_dict, to_text
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "FillerParameter": "._proto.filler_pb2",
     "backend": ".core",
+    "CounterRNG": ".counter",
     "BlobSpec": ".layers",
     "Layer": ".layers",
     "LayerSetup": ".layers",
@@ -39,6 +42,8 @@ _LAZY = {
     "Filler": ".fillers",
     "init_net": ".net",
     "NetParams": ".params",
+    "Profile": ".profiles",
+    "profiles": ".profiles",
     "GetFiller": ".registry",
     "get_filler": ".registry",
     "register": ".registry",
@@ -62,6 +67,7 @@ _LAZY = {
 __all__ = [
     "BlobSpec",
     "CaffeRNG",
+    "CounterRNG",
     "Filler",
     "FillerError",
     "FillerParameter",
@@ -69,6 +75,7 @@ __all__ = [
     "Layer",
     "LayerSetup",
     "NetParams",
+    "Profile",
     "Rule",
     "backend",
     "dump",
@@ -81,6 +88,7 @@ __all__ = [
     "load_rules",
     "load_weights",
     "parse",
+    "profiles",
     "register",
     "register_layer",
     "registered",
@@ -99,19 +107,25 @@ _SUBMODULES = frozenset(
     {
         "arrayfiles",
         "boost",
+        "boxmuller",
         "caffemodel",
         "core",
+        "counter",
+        "counter_core",
         "draws",
+        "eras",
         "fillers",
         "finetune",
         "formats",
         "layers",
         "layout",
+        "libm",
         "limits",
         "net",
         "netfile",
         "netproto",
         "params",
+        "profiles",
         "prototext",
         "registry",
         "rules",

@@ -228,7 +228,12 @@ def _normal_wedge_accepts(real: Real, k: int, x: np.floating, y01: np.floating) 
     return bool(above_ubound < 0 and (above_lbound < 0 or y < real.exp(-(x * x / 2))))
 
 
-def _normal_attempt(real: Real, draw: _Cursor) -> np.floating | None:
+Tail = Callable[[Real, _Cursor], np.floating]
+"""A sampler of the normal's tail beyond tx[1]: Boost 1.64+'s `_normal_tail` by default;
+older Boost.Random eras plug in their own (see eras.py)."""
+
+
+def _normal_attempt(real: Real, draw: _Cursor, tail: Tail = _normal_tail) -> np.floating | None:
     """One pass of unit_normal_distribution's loop: the sample, or None if rejected."""
     r, i = _int_float_pair(real, draw)
     sign = (i & 1) * 2 - 1
@@ -237,12 +242,14 @@ def _normal_attempt(real: Real, draw: _Cursor) -> np.floating | None:
     if float(x) < NORMAL_X[k + 1]:
         return x * sign
     if k == 0:
-        return _normal_tail(real, draw) * sign
+        return tail(real, draw) * sign
     y01 = _uniform01(real, draw)
     return x * sign if _normal_wedge_accepts(real, k, x, y01) else None
 
 
-def reference_normal(raw: np.ndarray, count: int, dtype: np.dtype) -> tuple[np.ndarray, int]:
+def reference_normal(
+    raw: np.ndarray, count: int, dtype: np.dtype, tail: Tail = _normal_tail
+) -> tuple[np.ndarray, int]:
     """`count` unit normals drawn by Boost's scalar algorithm from the raw outputs `raw`.
 
     Returns the samples and how many raw outputs they consumed. Slow: for tests.
@@ -253,7 +260,7 @@ def reference_normal(raw: np.ndarray, count: int, dtype: np.dtype) -> tuple[np.n
     for n in range(count):
         sample = None
         while sample is None:
-            sample = _normal_attempt(real, draw)
+            sample = _normal_attempt(real, draw, tail)
         out[n] = sample
     return out, draw.pos
 
@@ -508,13 +515,13 @@ def _resolve_tails(real: Real, heads: _Heads, events: _Events) -> None:
     events.settle(which, 3 * step, np.ones(len(which), dtype=bool), value)
 
 
-def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events) -> None:
+def _resolve_by_reference(real: Real, raw: np.ndarray, events: _Events, tail: Tail) -> None:
     """Every other event (uniform_01 redraws, exponential wedges and restarts, rejected
     tails) through the scalar reference: rare enough that a Python loop costs little."""
     for j in np.flatnonzero(~events.resolved):
         draw = _Cursor(raw, int(events.pos[j]))
         try:
-            sample = _normal_attempt(real, draw)
+            sample = _normal_attempt(real, draw, tail)
         except _Exhausted:
             continue
         events.end[j] = draw.pos
@@ -592,13 +599,14 @@ def _sample_mask(events: _Events, chain: np.ndarray, start: int, used: int, size
     return keep
 
 
-def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, int]:
+def _normal_block(real: Real, heads: _Heads, start: int, tail: Tail) -> tuple[np.ndarray, int]:
     """The unit normals a block yields from an attempt start at position `start`, and the
     position where its last whole attempt ends."""
     events = _Events(heads, start, real.dtype)
     _resolve_wedges(real, heads, events)
-    _resolve_tails(real, heads, events)
-    _resolve_by_reference(real, heads.raw, events)
+    if tail is _normal_tail:
+        _resolve_tails(real, heads, events)
+    _resolve_by_reference(real, heads.raw, events, tail)
     step = real.raws_per_pair
     chain, used = _attempt_chain(events, start, step, len(heads.raw))
     accepted = chain[events.accepted[chain]]
@@ -608,9 +616,10 @@ def _normal_block(real: Real, heads: _Heads, start: int) -> tuple[np.ndarray, in
     return np.take(heads.value, _sample_positions(events, chain, start, used, step), mode="clip"), used
 
 
-def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
+def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, tail: Tail = _normal_tail) -> None:
     """Fill `out` with boost::normal_distribution(mean, sigma) draws: z * sigma + mean in
-    RealType, z from Boost's 128-layer ziggurat (see the module docstring)."""
+    RealType, z from Boost's 128-layer ziggurat (see the module docstring) whose tail
+    `tail` samples (Boost 1.64+'s by default)."""
     real = real_for(out.dtype)
     step = real.raws_per_pair
     mean, sigma = real.type(mean), real.type(sigma)
@@ -624,7 +633,7 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
             # Finish the attempt the previous block cut, with this block's first outputs.
             draw = _Cursor(np.concatenate([carry, heads.raw]))
             try:
-                sample = _normal_attempt(real, draw)
+                sample = _normal_attempt(real, draw, tail)
             except _Exhausted:
                 carry = draw.raw
                 return
@@ -634,7 +643,7 @@ def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) -> None:
                 filled += 1
         if start >= len(heads.raw):
             return
-        samples, used = _normal_block(real, heads, start)
+        samples, used = _normal_block(real, heads, start, tail)
         block = out[filled : filled + len(samples)]
         np.multiply(samples, sigma, out=block)
         block += mean

@@ -24,6 +24,7 @@ from .layers.registry import cli_hints
 from .net import ParamBlob, fill_net, plan_net, target_layers
 from .netfile import NetFile, read_net_file
 from .params import blob_roles
+from .profiles import DEFAULT_PROFILE, PROFILES
 from .registry import get_filler, registered
 from .spec import FillerParameter, load, parse, to_text
 from .specset import is_net_file, load_all, net_file_fillers
@@ -66,11 +67,13 @@ def _fill(args: argparse.Namespace) -> None:
     shape = _dims(args.shape, "--shape")
     # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
     # be repeated with --seed.
-    rng = CaffeRNG(args.seed)
+    rng = CaffeRNG(args.seed, profile=args.profile)
     values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=rng)
     if args.out is not None:
         with open(args.out, "wb") as out:
             np.save(out, values)
+    if rng.profile != DEFAULT_PROFILE:
+        print(f"profile {rng.profile.name}")
     _print_table(
         ("shape", "dtype", "seed", "min", "max", "mean", "std"),
         [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *_moments(values))],
@@ -111,7 +114,7 @@ def _net(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
-    rng = CaffeRNG(args.seed)
+    rng = CaffeRNG(args.seed, profile=args.profile)
     # init_net in its steps, so that the table can say which filler (or file) made each blob.
     plan = plan_net(
         net,
@@ -120,6 +123,7 @@ def _net(args: argparse.Namespace) -> None:
         stages=args.stage,
         input_shapes=input_shapes,
         shape_rules=rules,
+        profile=rng.profile,
     )
     copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
     no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
@@ -144,7 +148,7 @@ def _net(args: argparse.Namespace) -> None:
         plot_histograms([(name, values) for name, (_, values) in zip(names, blobs, strict=True)], args.plot)
     if args.out is not None:
         save_weights(params, args.out, net=plan, phase=args.phase, input_shapes=input_shapes)
-    print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}")
+    print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}{_profile_note(rng)}")
     _print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
@@ -408,6 +412,10 @@ def _add_spec_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _profile_note(rng: CaffeRNG) -> str:
+    return "" if rng.profile == DEFAULT_PROFILE else f", profile {rng.profile.name}"
+
+
 def _add_dtype_and_seed(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--dtype",
@@ -419,4 +427,9 @@ def _add_dtype_and_seed(command: argparse.ArgumentParser) -> None:
         "--seed",
         type=int,
         help="the seed of Caffe::set_random_seed, an unsigned 32-bit int (default: one from the OS, printed)",
+    )
+    command.add_argument(
+        "--profile",
+        metavar="NAME",
+        help=f"the Caffe build to reproduce: {', '.join(PROFILES)} (default: {DEFAULT_PROFILE.name})",
     )

@@ -30,10 +30,16 @@ from .errors import FillerError
 from .stream import CaffeRNG
 
 ENV_VAR = "FILLERS_BACKEND"
-ABI_VERSION = 1
+ABI_VERSION = 2
 ERA_ZIGGURAT_174 = 0
-"""Boost's 128-layer ziggurat normal (Boost 1.56 and later; verified against 1.74)."""
-_ERAS = frozenset({ERA_ZIGGURAT_174})
+"""Boost's 128-layer ziggurat normal with the exponential-ziggurat tail (1.64-1.74, era C)."""
+ERA_INVERSION_TAIL = 1
+"""The same ziggurat, its tail by inversion exponentials (Boost 1.56-1.63, era B)."""
+ERA_BOX_MULLER = 2
+"""Box-Muller with a cached pair (Boost 1.54-1.55, era A)."""
+ERA_CODES = {"C": ERA_ZIGGURAT_174, "B": ERA_INVERSION_TAIL, "A": ERA_BOX_MULLER}
+"""The core's era number for each profile era (fillers.profiles)."""
+_ERAS = frozenset(ERA_CODES.values())
 _CHUNK = 1 << 20
 """Elements per C call: long enough to make the call's cost vanish, short enough for
 Ctrl-C to be seen soon."""
@@ -55,6 +61,7 @@ _why_not = ""
 
 _p = ctypes.c_void_p
 _i64 = ctypes.c_int64
+_u64 = ctypes.c_uint64
 _SIGNATURES = {
     "fc_abi_version": (ctypes.c_int, []),
     "fc_set_tables": (None, [_p, _p, _p, _p]),
@@ -71,6 +78,21 @@ _SIGNATURES = {
     "fc_mask_below_f64": (None, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
+    # counter mode (issue 14, _core/counter.c; called by fillers.counter_core): key words,
+    # first element, count, output, then the draw's parameters
+    "fc_counter_words": (None, [_u64, _u64, _i64, _i64, _p]),
+    "fc_counter_uniform_f32": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float, ctypes.c_int],
+    ),
+    "fc_counter_uniform_f64": (
+        None,
+        [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double, ctypes.c_int],
+    ),
+    "fc_counter_normal_f32": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float]),
+    "fc_counter_normal_f64": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double]),
+    "fc_counter_bernoulli": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double]),
+    "fc_counter_set_tables": (None, [_p, _p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
 }
 
 
@@ -181,10 +203,13 @@ def uniform_real(rng: CaffeRNG, out: np.ndarray, min_value: np.floating, max_val
 
 def normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float, era: int = ERA_ZIGGURAT_174) -> None:
     """Fill `out` with boost::normal_distribution(mean, sigma) draws: z * sigma + mean in
-    out's dtype, z from Boost's ziggurat (`boost.normal`'s contract)."""
+    out's dtype, z from Boost's ziggurat (`boost.normal`'s contract) or, for the older eras,
+    as `eras` computes it (with the C library's log, sin, cos)."""
     if era not in _ERAS:
         raise FillerError(f"era: {era} is not a normal algorithm the compiled core knows")
     function = getattr(_resolve(), f"fc_normal_{_suffix(out.dtype)}")
+    # Box-Muller keeps a pair across draws: the chunks must split the fill between pairs.
+    assert _CHUNK % 2 == 0
     rt = out.dtype.type
     # The parameters are converted to the dtype first, as Boost's RealType members are.
     m, s = float(rt(mean)), float(rt(sigma))

@@ -1,4 +1,4 @@
-"""The seven Caffe fillers (include/caffe/filler.hpp, BVLC master), and their checks.
+"""The seven Caffe fillers (include/caffe/filler.hpp, BVLC master and 1.0), and their checks.
 
 A fill runs in two steps: `check` makes every check Caffe's `Fill` makes, in Caffe's order,
 and raises FillerError with Caffe's text; only then does `generate` touch the output and the
@@ -7,27 +7,39 @@ checks); making them first changes no result Caffe produces, since Caffe aborts 
 
 Arithmetic on parameters happens in the blob's Dtype (np.float32 for Caffe's float,
 np.float64 for double), as in the C++ templates.
+
+A fill follows the Caffe release of its stream's profile (`Filler.profile`): Caffe 1.0 takes
+fans from the legacy 4-D accessors num() and channels(), and centres bilinear differently.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import copy
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from . import core
+from . import core, eras
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Draws, Stream, draws_for, rewound_on_error, stream_for
+from .counter import CounterRNG
+from .draws import CounterDraws, Draws, Stream, draws_for, profile_of, rewound_on_error, stream_for
 from .errors import FillerError
 from .layout import caffe_shape, is_caffe_order, layout_axes
 from .limits import echo
+from .profiles import BOX_MULLER, CAFFE_1_0, DEFAULT_PROFILE, Profile
 
 Shape = tuple[int, ...]
 Target = Sequence[int] | np.ndarray
+Bounds = tuple[tuple[int, int], ...]
+"""A region as (start, stop) per axis."""
 
 _INT_MAX = 0x7FFFFFFF
+_COUNTER_COUNT_LIMIT = 2**63 - 1
+_count_limit: contextvars.ContextVar[int] = contextvars.ContextVar("count_limit", default=_INT_MAX)
 _MAX_BLOB_AXES = 32
 _SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _ROW_CHUNK = 1 << 16
@@ -42,25 +54,39 @@ def check_failed(
     return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
 
 
+@contextlib.contextmanager
+def counter_mode_limits(active: bool = True) -> Iterator[None]:
+    """Within this block (if `active`), a blob may hold up to 2**63 - 1 elements rather than
+    Caffe's INT_MAX: counter mode addresses elements by 64-bit index and is made for tensors
+    larger than one machine, which Caffe never fills. Every other check stays Caffe's."""
+    token = _count_limit.set(_COUNTER_COUNT_LIMIT if active else _count_limit.get())
+    try:
+        yield
+    finally:
+        _count_limit.reset(token)
+
+
 def count_of(shape: Shape) -> int:
     """The blob's element count, checked as Caffe's Blob::Reshape checks it.
 
     Every dimension must be >= 0, and the running count may not pass INT_MAX (Caffe checks
-    `shape[i] <= INT_MAX / count` only while the count so far is non-zero).
+    `shape[i] <= INT_MAX / count` only while the count so far is non-zero); in counter mode
+    (`counter_mode_limits`), 2**63 - 1.
     """
+    limit = _count_limit.get()
     if len(shape) > _MAX_BLOB_AXES:
         raise check_failed(f"shape {shape}", "shape.size() <= kMaxBlobAxes", len(shape), _MAX_BLOB_AXES)
     count = 1
     for dim in shape:
         if dim < 0:
             raise check_failed(f"shape {shape}", "shape[i] >= 0", dim, 0, "dimensions must be >= 0")
-        if count != 0 and dim > _INT_MAX // count:
+        if count != 0 and dim > limit // count:
             raise check_failed(
                 f"shape {shape}",
-                "shape[i] <= 0x7fffffff / count_",
+                f"shape[i] <= {limit:#x} / count_",
                 dim,
-                _INT_MAX // count,
-                "blob size exceeds INT_MAX",
+                limit // count,
+                "blob size exceeds INT_MAX" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
             )
         count *= dim
     return count
@@ -77,6 +103,28 @@ def fans(shape: Shape) -> tuple[int, int]:
     fan_in = count // shape[0]
     fan_out = count // shape[1] if len(shape) > 1 else count
     return fan_in, fan_out
+
+
+def legacy_fans(shape: Shape) -> tuple[int, int]:
+    """Caffe 1.0's fan_in and fan_out: count / num() and count / channels(), the legacy
+    accessors reading a missing axis as 1 (a 0-D blob has fans 1 and 1). Call
+    `check_legacy_axes` first: they refuse blobs of more than 4 axes."""
+    count = math.prod(shape)
+    num = shape[0] if len(shape) > 0 else 1
+    channels = shape[1] if len(shape) > 1 else 1
+    return count // num, count // channels
+
+
+def check_legacy_axes(shape: Shape) -> None:
+    """Blob::LegacyShape's check, made by Caffe 1.0's num() and channels()."""
+    if len(shape) > 4:
+        raise check_failed(
+            f"shape {shape}",
+            "num_axes() <= 4",
+            len(shape),
+            4,
+            "Cannot use legacy accessors on Blobs with > 4 axes.",
+        )
 
 
 def shape_of(target: Sequence[int]) -> Shape:
@@ -126,9 +174,26 @@ class Filler:
     """
 
     supports_sparse = False
+    profile: Profile = DEFAULT_PROFILE
+    """The build whose filler code and distributions this filler follows; `fill` takes it
+    from its stream (see `for_profile`)."""
 
     def __init__(self, param: FillerParameter | None = None) -> None:
         self.param = FillerParameter() if param is None else param
+
+    def for_profile(self, profile: Profile) -> Filler:
+        """This filler as the build `profile` runs it: itself, or a copy whose `profile` is
+        `profile` (a filler may be shared between streams of different profiles)."""
+        if profile == self.profile:
+            return self
+        variant = copy.copy(self)
+        variant.profile = profile
+        return variant
+
+    @property
+    def caffe_1_0(self) -> bool:
+        """Whether this fill follows Caffe 1.0's filler.hpp rather than master's."""
+        return self.profile.caffe == CAFFE_1_0
 
     def fill(
         self,
@@ -171,12 +236,15 @@ class Filler:
             shape, out_dtype = shape_of(target), supported_dtype(np.float32 if dtype is None else dtype)
         # Caffe's arithmetic overflows to inf without a trap: so must ours, whatever np.seterr says.
         with np.errstate(all="ignore"):
-            self.check(shape, out_dtype)
             stream = stream_for(rng)
+            # The filler code of the stream's Caffe release (Caffe 1.0 or master).
+            filler = self.for_profile(profile_of(stream))
+            with counter_mode_limits(isinstance(rng, CounterRNG)):
+                filler.check(shape, out_dtype)
             if out is None:
                 out = target = allocate(shape, out_dtype)
             with rewound_on_error(stream):
-                self.generate(out.reshape(-1), shape, draws_for(stream))
+                filler.generate(out.reshape(-1), shape, draws_for(stream))
         return target
 
     def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
@@ -197,6 +265,33 @@ class Filler:
             return target
         return np.ascontiguousarray(self.fill(blob_shape, dtype, rng).transpose(axes))
 
+    def fill_region(
+        self, shape: Sequence[int], region: Sequence[slice], rng: CounterRNG, dtype: object = np.float32
+    ) -> np.ndarray:
+        """The values of `region` of the tensor `fill(shape, dtype, rng)` fills, without the rest.
+
+        region: one slice per axis (step 1; missing trailing axes are whole), e.g.
+        `(slice(0, 64), slice(None))`. Equal bit for bit to `fill(shape, dtype=dtype,
+        rng=rng)[region]` for every region: element i (in C order) takes the counter stream's
+        draws for position i. rng must be a `fillers.CounterRNG`. For example
+        `fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w"))` is rows 10 to 19,
+        a (10, 1000) array, computed without rows 0 to 9.
+        """
+        if not isinstance(rng, CounterRNG):
+            raise FillerError(
+                f"rng: {rng!r} is not a fillers.CounterRNG; fill_region needs a counter stream, since on "
+                "a sequential stream (CaffeRNG, numpy Generator) an element's value depends on every "
+                "draw before it"
+            )
+        shape, dtype = shape_of(shape), supported_dtype(dtype)
+        bounds = region_bounds(shape, region)
+        with counter_mode_limits():
+            self.check(shape, dtype)
+        out = allocate(tuple(stop - start for start, stop in bounds), dtype)
+        if out.size:
+            self.generate_region(out, shape, bounds, rng)
+        return out
+
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         """Raise FillerError where Caffe's Fill would abort for this shape and Dtype."""
         count_of(shape)
@@ -206,6 +301,16 @@ class Filler:
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         """Write the blob's values into the flat array `data` (shape `shape`)."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate()")
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        """Write the values of the region `bounds` of the tensor of `shape` into `out`.
+
+        This default is exact for element-wise fillers, whose element i takes the i-th draws
+        of the stream: `generate` runs on each contiguous run of the region, its draws
+        starting at the run's first element. Fillers that combine elements override it.
+        """
+        for start, run in contiguous_runs(shape, bounds, out):
+            self.generate(run, shape, CounterDraws(rng, start))
 
     def _check_count(self, shape: Shape, check_text: str) -> None:
         # Caffe checks an empty blob either by CHECK(count) or, for fillers that ask for the
@@ -235,18 +340,68 @@ class Filler:
         return f"{type(self).__name__}({fields})"
 
 
-def _check_uniform_bounds(dtype: np.dtype, low: np.floating, high: np.floating, subject: str) -> None:
+def region_bounds(shape: Shape, region: Sequence[slice]) -> Bounds:
+    """`region` (slices, step 1, at most one per axis) as (start, stop) per axis of `shape`."""
+    if isinstance(region, slice):
+        region = (region,)
+    try:
+        region = tuple(region)
+    except TypeError:
+        raise FillerError(f"region: {region!r} is not a tuple of slices") from None
+    if len(region) > len(shape):
+        raise FillerError(f"region: {region!r} has {len(region)} slices for a {len(shape)}-D shape {shape}")
+    bounds = []
+    for axis, dim in enumerate(shape):
+        part = region[axis] if axis < len(region) else slice(None)
+        if not isinstance(part, slice):
+            raise FillerError(f"region[{axis}]: {part!r} is not a slice")
+        try:
+            start, stop, step = part.indices(dim)
+        except TypeError:
+            raise FillerError(f"region[{axis}]: {part!r} has a bound that is not an int") from None
+        if step != 1:
+            raise FillerError(f"region[{axis}]: {part!r} has step {step}; a region is a block (step 1)")
+        bounds.append((start, max(start, stop)))
+    return tuple(bounds)
+
+
+def contiguous_runs(shape: Shape, bounds: Bounds, out: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The region `bounds` of a C-order tensor of `shape` as runs of consecutive elements:
+    (the run's first flat index in the full tensor, the flat view of `out` it fills)."""
+    ndim = len(shape)
+    full_from = ndim
+    while full_from > 0 and bounds[full_from - 1] == (0, shape[full_from - 1]):
+        full_from -= 1
+    # Axes from full_from on are whole, so a run spans them and the partial axis before them.
+    run_axis = max(full_from - 1, 0)
+    strides = [math.prod(shape[axis + 1 :]) for axis in range(ndim)]
+    extents = [stop - start for start, stop in bounds]
+    run_length = math.prod(extents[run_axis:])
+    if run_length == 0:
+        return
+    runs = out.reshape(-1, run_length)
+    offset = bounds[run_axis][0] * strides[run_axis] if ndim else 0
+    for row, index in zip(runs, np.ndindex(*extents[:run_axis]), strict=True):
+        start = offset + sum((bounds[axis][0] + i) * strides[axis] for axis, i in enumerate(index))
+        yield start, row
+
+
+def _check_uniform_bounds(
+    dtype: np.dtype, low: np.floating, high: np.floating, subject: str, profile: Profile
+) -> None:
     # caffe_rng_uniform's CHECK_LE(a, b), which NaN fails too.
     if not low <= high:
         raise check_failed(subject, "a <= b", low, high, "the lower bound must not exceed the upper")
     # Boost halves an infinite range forever (Caffe dies of a stack overflow), and a range
     # [max, max] never yields a value below its bound (Caffe hangs).
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise FillerError(
-            f"{subject}: uniform bounds must be finite (Caffe recurses until its stack overflows)"
-        )
+        # Boost 1.54 has no halving: its loop never returns instead.
+        fate = "never returns" if profile.boost_era == BOX_MULLER else "recurses until its stack overflows"
+        raise FillerError(f"{subject}: uniform bounds must be finite (Caffe {fate})")
     if high == np.finfo(dtype).max and low == high:
         raise FillerError(f"{subject}: uniform on [max, max] never returns (Caffe loops forever)")
+    if profile.boost_era == BOX_MULLER:
+        eras.check_uniform_span(low, np.nextafter(high, np.finfo(dtype).max), subject)
 
 
 def _check_sigma(sigma: np.floating, subject: str) -> None:
@@ -273,7 +428,11 @@ class UniformFiller(Filler):
         self._check_count(shape, "blob->count()")
         rt = dtype.type
         _check_uniform_bounds(
-            dtype, rt(self.param.min), rt(self.param.max), f"min: {self.param.min}, max: {self.param.max}"
+            dtype,
+            rt(self.param.min),
+            rt(self.param.max),
+            f"min: {self.param.min}, max: {self.param.max}",
+            self.profile,
         )
         self._check_no_sparse()
 
@@ -330,17 +489,36 @@ class PositiveUnitballFiller(Filler):
         # Caffe's own count check is a DCHECK (debug builds only); release Caffe fails in
         # mutable_cpu_data() for an empty blob, as here.
         self._check_count(shape, "data_")
-        self._check_has_axis(shape)
+        if self.caffe_1_0:
+            check_legacy_axes(shape)
+        else:
+            self._check_has_axis(shape)
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         draws.uniform(data, 0, 1)
-        rows = data.reshape(shape[0], -1)
+        # Caffe 1.0's num() reads a 0-D blob as one row.
+        rows = data.reshape(shape[0] if shape else 1, -1)
         if core.available():
             core.normalize_rows(rows)
             return
         for block in _row_blocks(rows):
             block /= _sequential_row_sums(block)[:, None]
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        # The row sums are a reduction over whole rows: each touched row's uniforms are drawn
+        # again (any element is reachable), summed as `generate` sums them.
+        for start, run in contiguous_runs(shape, bounds, out):
+            CounterDraws(rng, start).uniform(run, 0, 1)
+        first, last = bounds[0]
+        row_length = math.prod(shape[1:])
+        per_block = max(1, _ROW_CHUNK // row_length)
+        sums = np.empty(last - first, dtype=out.dtype)
+        for row in range(first, last, per_block):
+            rows = min(per_block, last - row)
+            pieces = _drawn_column_chunks(rng, row * row_length, rows, row_length, out.dtype)
+            sums[row - first : row - first + rows] = _running_row_sums(pieces, rows, out.dtype)
+        out /= sums.reshape((-1,) + (1,) * (len(shape) - 1))
 
 
 def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
@@ -349,14 +527,37 @@ def _row_blocks(rows: np.ndarray) -> Iterator[np.ndarray]:
         yield rows[start : start + per_block]
 
 
+def _column_chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """Copies of consecutive column ranges of `rows`, at most _ROW_CHUNK columns each."""
+    for start in range(0, rows.shape[1], _ROW_CHUNK):
+        yield np.array(rows[:, start : start + _ROW_CHUNK])
+
+
+def _drawn_column_chunks(
+    rng: CounterRNG, start: int, rows: int, row_length: int, dtype: np.dtype
+) -> Iterator[np.ndarray]:
+    """The U[0, 1) draws of `rows` whole rows from flat index `start`, as `_column_chunks` of
+    them would give (a block of rows is drawn at once only when it fits in one chunk)."""
+    draws = CounterDraws(rng, start)
+    for column in range(0, row_length, _ROW_CHUNK):
+        piece = np.empty((rows, min(_ROW_CHUNK, row_length - column)), dtype=dtype)
+        draws.uniform(piece.reshape(-1), 0, 1)
+        yield piece
+
+
 def _sequential_row_sums(rows: np.ndarray) -> np.ndarray:
     """Each row's sum added left to right in the rows' dtype (np.sum adds pairwise, which
-    rounds differently). Long rows are summed a chunk at a time, the running sum added to
-    each chunk's first element as Caffe's loop would (0 + x = x for the first)."""
-    sums = np.zeros(rows.shape[0], dtype=rows.dtype)
-    for start in range(0, rows.shape[1], _ROW_CHUNK):
-        running = np.array(rows[:, start : start + _ROW_CHUNK])
-        if start:
+    rounds differently), a chunk of columns at a time."""
+    return _running_row_sums(_column_chunks(rows), len(rows), rows.dtype)
+
+
+def _running_row_sums(column_chunks: Iterable[np.ndarray], rows: int, dtype: np.dtype) -> np.ndarray:
+    """The left-to-right row sums of rows given as consecutive column chunks (writable
+    copies). The running sum is added to each chunk's first element as Caffe's loop would
+    (0 + x = x for the first), so the chunking does not change a bit."""
+    sums = np.zeros(rows, dtype=dtype)
+    for index, running in enumerate(column_chunks):
+        if index:
             running[:, 0] += sums
         np.add.accumulate(running, axis=1, out=running)
         sums = running[:, -1]
@@ -376,20 +577,23 @@ class VarianceScaledFiller(Filler):
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         self._check_count(shape, "blob->count()")
-        self._check_has_axis(shape)
+        if self.caffe_1_0:
+            check_legacy_axes(shape)
+        else:
+            self._check_has_axis(shape)
         scale = self._scale(shape, dtype)
         subject = (
             f"variance_norm: {FillerParameter.VarianceNorm.Name(self.param.variance_norm)}, shape {shape}"
         )
         if self.distribution == "uniform":
-            _check_uniform_bounds(dtype, -scale, scale, subject)
+            _check_uniform_bounds(dtype, -scale, scale, subject, self.profile)
         else:
             _check_sigma(scale, subject)
         self._check_no_sparse()
 
     def _scale(self, shape: Shape, dtype: np.dtype) -> np.floating:
         rt = dtype.type
-        fan_in, fan_out = fans(shape)
+        fan_in, fan_out = legacy_fans(shape) if self.caffe_1_0 else fans(shape)
         norm = self.param.variance_norm
         if norm == FillerParameter.AVERAGE:
             # Caffe adds the two ints in int32: the sum wraps for blobs near INT_MAX.
@@ -425,7 +629,8 @@ class BilinearFiller(Filler):
     """The bilinear upsampling kernel of a (out, in, k, k) Deconvolution weight.
 
     f = ceil(k / 2), c = (k - 1) / (2 f), and element (y, x) of every kernel is
-    (1 - |x / f - c|) * (1 - |y / f - c|).
+    (1 - |x / f - c|) * (1 - |y / f - c|). Caffe 1.0 centres at c = (2 f - 1 - f % 2) / (2 f)
+    and computes in float for either Dtype.
     """
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
@@ -445,12 +650,23 @@ class BilinearFiller(Filler):
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
-        rt = data.dtype.type
         width = shape[3]
         f = math.ceil(width / 2.0)
-        c = rt((width - 1) / (2.0 * f))
-        line = 1 - np.abs(np.arange(width).astype(data.dtype) / rt(f) - c)
+        if self.caffe_1_0:
+            # `float c = (2 * f - 1 - f % 2) / (2. * f)`, and float x, y: float for double too.
+            rt = np.float32
+            c = rt((2 * f - 1 - f % 2) / (2.0 * f))
+        else:
+            rt = data.dtype.type
+            c = rt((width - 1) / (2.0 * f))
+        line = 1 - np.abs(np.arange(width).astype(rt) / rt(f) - c)
         data.reshape(-1, width, width)[:] = line[:, None] * line[None, :]
+
+    def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        kernel = np.empty(shape[2:], dtype=out.dtype)
+        self.generate(kernel.reshape(-1), (1, 1, *shape[2:]), draws_for(rng))
+        (y0, y1), (x0, x1) = bounds[2:]
+        out[:] = kernel[y0:y1, x0:x1]
 
 
 BUILTIN_FILLERS: dict[str, type[Filler]] = {

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
-from .draws import Stream, rewound_on_error, stream_for
+from .counter import CounterRNG
+from .draws import Stream, profile_of, rewound_on_error, stream_for
 from .errors import FillerError
-from .fillers import allocate, count_of, shape_of, supported_dtype
+from .fillers import Filler, allocate, count_of, counter_mode_limits, shape_of, supported_dtype
 from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
@@ -26,6 +27,7 @@ from .limits import echo
 from .netfile import Fields, LayerSource, read_net_file
 from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
+from .profiles import DEFAULT_PROFILE, Profile, get_profile
 from .registry import get_filler
 from .stream import CaffeRNG
 from .textproto import Block
@@ -170,6 +172,7 @@ def init_net(
     stages: Iterable[str] = (),
     shape_rules: Mapping[str, ShapeRule] | None = None,
     weights: WeightsLike | None = None,
+    profile: str | Profile | None = None,
 ) -> NetParams:
     """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
     then, with `weights`, the trained blobs `caffe train --weights` copies over them.
@@ -179,8 +182,10 @@ def init_net(
       phase, level, stages: the NetState that include/exclude rules are checked against.
       seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
         stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
-        bits and speed; data layers' setup draws are then skipped). Neither: the global
-        stream (see `fillers.set_random_seed`).
+        bits and speed; data layers' setup draws are then skipped), or a CounterRNG (each
+        blob from its own counter stream keyed "<layer>/<index>", `rng.child`, so every
+        blob, and every block of one, can be computed alone: see `fillers.dask.init_net`).
+        Neither: the global stream (see `fillers.set_random_seed`).
       input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
         {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
         layer's images, an HDF5Data layer's tops) where a layer needs its shape and the
@@ -203,6 +208,8 @@ def init_net(
         ignored; blob counts and shapes must match, else Caffe's error text). Every file is
         read and checked before the first draw. A shared blob takes the value last copied
         into it.
+      profile: the Caffe build to reproduce (see `fillers.profiles()`): the fresh stream's
+        for `seed`; with `rng` or the global stream it must be theirs (else FillerError).
 
     Returns:
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
@@ -217,11 +224,20 @@ def init_net(
     >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
     ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
     """
-    plan = plan_net(
-        net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
-    )
+    stream = _stream(seed, rng, profile)
+    build = profile_of(stream, profile)
+    with counter_mode_limits(isinstance(rng, CounterRNG)):
+        plan = plan_net(
+            net,
+            phase=phase,
+            level=level,
+            stages=stages,
+            input_shapes=input_shapes,
+            shape_rules=shape_rules,
+            profile=build,
+        )
     copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
-    params = fill_net(plan, seed=seed, rng=rng, dtype=dtype)
+    params = fill_net(plan, rng=stream, dtype=dtype, profile=build)
     apply_copies(params, copies)
     return params
 
@@ -246,11 +262,13 @@ def plan_net(
     stages: Iterable[str] = (),
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     shape_rules: Mapping[str, ShapeRule] | None = None,
+    profile: str | Profile | None = None,
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
     if shape_rules is not None and not isinstance(shape_rules, Mapping):
         raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
+    build = get_profile(profile)
     source = read_net_file(net)
     param = source.param
     if not param.layer and not param.input:
@@ -271,7 +289,7 @@ def plan_net(
     net_types = frozenset(layer.type for layer, _ in kept)
     for layer, at in kept:
         try:
-            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types))
+            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types, build))
         except FillerError as error:
             raise FillerError(_located(str(error), layer, at)) from None
     blobs.check_all_inputs_used()
@@ -287,6 +305,7 @@ def _plan_layer(
     named: dict[str, _NamedParam],
     shape_rules: Mapping[str, ShapeRule] | None,
     net_types: frozenset[str] = frozenset(),
+    build: Profile = DEFAULT_PROFILE,
 ) -> LayerPlan:
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
@@ -319,7 +338,7 @@ def _plan_layer(
         if spec.filler is not None:
             try:
                 # The dtype-independent checks, here where the error can name file:line.
-                get_filler(spec.filler).check(spec.shape, np.dtype(np.float32))
+                get_filler(spec.filler).for_profile(build).check(spec.shape, np.dtype(np.float32))
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
@@ -359,27 +378,21 @@ def fill_net(
     rng: Stream | None = None,
     dtype: object = np.float32,
     progress: Callable[[int, int, str], None] | None = None,
+    profile: str | Profile | None = None,
 ) -> NetParams:
     """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
-    blobs then take their owners' values. `seed`, `rng` and `dtype` as for `init_net`;
+    blobs then take their owners' values. `seed`, `rng`, `dtype` and `profile` as for `init_net`;
     `progress(done, total, layer_name)` is called before each layer with blobs.
 
     Every filler is built and checked against its blob before the first draw, so a failure
     leaves the stream as it was. A failure after that (an interrupt) rewinds the stream to
     where it stood before the net, as a failed fill does.
     """
-    stream = _stream(seed, rng)
+    stream = _stream(seed, rng, profile)
+    build = profile_of(stream, profile)
     dtype = supported_dtype(dtype)
-    built = {}
-    for blob in plan.blobs:
-        if blob.filler is not None:
-            filler = built[blob.layer, blob.index] = get_filler(blob.filler)
-            try:
-                filler.check(blob.shape, dtype)
-            except FillerError as error:
-                raise FillerError(
-                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
-                ) from None
+    with counter_mode_limits(isinstance(stream, CounterRNG)):
+        built = checked_fillers(plan, dtype, build)
     params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
@@ -397,7 +410,9 @@ def fill_net(
                     [
                         allocate(blob.shape, dtype, zeroed=True)
                         if blob.filler is None
-                        else built[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=stream)
+                        else built[blob.layer, blob.index].fill(
+                            blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
+                        )
                         for blob in layer.blobs
                     ],
                 )
@@ -408,11 +423,36 @@ def fill_net(
     return params
 
 
-def _stream(seed: int | None, rng: Stream | None) -> Stream:
-    """The stream a net fills from: a fresh one for `seed`, `rng`, or the global stream."""
+def checked_fillers(
+    plan: NetPlan, dtype: np.dtype, build: Profile = DEFAULT_PROFILE
+) -> dict[tuple[str, int], Filler]:
+    """The filler of every blob that has one, by (layer, index), as the build `build` runs it,
+    each checked against its blob (a failure names the layer and blob)."""
+    built = {}
+    for blob in plan.blobs:
+        if blob.filler is not None:
+            filler = built[blob.layer, blob.index] = get_filler(blob.filler).for_profile(build)
+            try:
+                filler.check(blob.shape, dtype)
+            except FillerError as error:
+                raise FillerError(
+                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
+                ) from None
+    return built
+
+
+def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
+    """The stream a blob fills from: a counter stream keyed "<layer>/<index>" under a
+    CounterRNG's key, else the net's one sequential stream."""
+    return stream.child(f"{blob.layer}/{blob.index}") if isinstance(stream, CounterRNG) else stream
+
+
+def _stream(seed: int | None, rng: Stream | None, profile: str | Profile | None = None) -> Stream:
+    """The stream a net fills from: a fresh one for `seed` (of `profile`), `rng`, or the
+    global stream."""
     if seed is not None and rng is not None:
         raise FillerError("give seed or rng, not both")
-    return CaffeRNG(seed) if seed is not None else stream_for(rng)
+    return CaffeRNG(seed, profile) if seed is not None else stream_for(rng)
 
 
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:

@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from .errors import FillerError
+from .profiles import DEFAULT_PROFILE, Profile, get_profile
 
 _UINT32_MAX = 0xFFFFFFFF
 _MT_STATE_WORDS = 624
@@ -51,12 +52,16 @@ class CaffeRNG:
     Every Caffe-exact draw takes raw 32-bit outputs from it in order, so filling blob A
     then blob B continues one stream, as in Caffe.
 
+    `profile` names the Caffe build whose bits the fills on this stream reproduce (see
+    `fillers.profiles()`); the engine is the same for all of them.
+
     >>> rng = CaffeRNG(5489)
     >>> int(rng.random_raw(1)[0])   # the first output of the standard mt19937
     3499211612
     """
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, profile: str | Profile | None = None) -> None:
+        self.profile = get_profile(profile)
         if seed is None:
             seed = int.from_bytes(os.urandom(4), "little")
         self.seed = check_seed(seed)
@@ -101,7 +106,9 @@ class CaffeRNG:
         return self._bit_generator
 
     def __repr__(self) -> str:
-        return f"CaffeRNG(seed={self.seed})"
+        if self.profile == DEFAULT_PROFILE:
+            return f"CaffeRNG(seed={self.seed})"
+        return f"CaffeRNG(seed={self.seed}, profile={self.profile.name!r})"
 
 
 _live_streams: weakref.WeakSet[CaffeRNG] = weakref.WeakSet()
@@ -121,10 +128,11 @@ os.register_at_fork(after_in_child=_new_engines_in_child)
 _global_stream: CaffeRNG | None = None
 
 
-def set_random_seed(seed: int) -> None:
-    """Reset the global stream to `mt19937(seed)`, like `caffe.set_random_seed(seed)`."""
+def set_random_seed(seed: int, profile: str | Profile | None = None) -> None:
+    """Reset the global stream to `mt19937(seed)`, like `caffe.set_random_seed(seed)`, for
+    the build `profile` names (default: the reference)."""
     global _global_stream
-    _global_stream = CaffeRNG(check_seed(seed))
+    _global_stream = CaffeRNG(check_seed(seed), profile)
 
 
 def global_stream() -> CaffeRNG:

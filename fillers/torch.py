@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ._proto.filler_pb2 import FillerParameter
-from .draws import Stream, stream_for
+from .draws import Stream, profile_of, stream_for
 from .errors import FillerError
 from .fillers import Filler
 from .layout import caffe_shape
@@ -122,7 +122,10 @@ def init_(
         try:
             target = _checked_tensor(parameter)
             dtype = _EXACT.get(target.dtype, np.float32)
-            filler.check(caffe_shape(tuple(target.shape), rule.layout), np.dtype(dtype))
+            # Checked as the stream's Caffe release checks it (see fillers.profiles()).
+            filler.for_profile(profile_of(stream)).check(
+                caffe_shape(tuple(target.shape), rule.layout), np.dtype(dtype)
+            )
         except FillerError as error:
             raise FillerError(f"{name} (rule {rule.index}, {rule.describe()}): {error}") from None
     for _, parameter, rule, filler in plan:

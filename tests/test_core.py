@@ -28,6 +28,7 @@ needs_core = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
 )
 CORE_SOURCE = Path(core.__file__).parent / "_core" / "core.c"
+CORE_SOURCES = [CORE_SOURCE, CORE_SOURCE.with_name("counter.c")]
 GOLDEN = Path(__file__).parent / "data" / "golden" / "fills.jsonl"
 
 
@@ -243,7 +244,7 @@ def test_a_build_for_this_cpu_gives_caffes_bits_only_with_contraction_off(tmp_pa
     for name, extra in variants.items():
         path = tmp_path / f"core-{name}.so"
         flags = ["-O3", "-std=c99", *extra, "-fPIC", "-shared"]
-        subprocess.run(["cc", *flags, "-o", str(path), str(CORE_SOURCE), "-lm"], check=True)
+        subprocess.run(["cc", *flags, "-o", str(path), *map(str, CORE_SOURCES), "-lm"], check=True)
         builds[name] = core.open_library(path)
     big = _golden_big_cases()
     assert len(big) == 6

@@ -8,6 +8,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from frameworks import require
 
@@ -42,6 +43,17 @@ def test_ci_runs_the_readme_set_up_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert install.split(" && fillers fill")[0] in ci
     assert re.search(rf"^{re.escape(test)}$", ci, flags=re.M)
+
+
+def test_profile_example_runs(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    (block,) = [b for b in _blocks("python") if "fillers.profiles()" in b]
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert "caffe-1.0_boost-1.58" in capsys.readouterr().out
+    assert namespace["rng"].profile.boost_era == "B"
+    assert namespace["w"].shape == (64, 3, 7, 7)
+    assert namespace["params"]
 
 
 def test_yaml_examples_load(tmp_path):
@@ -129,3 +141,10 @@ def test_keras_example_runs():
     caffe = fillers.get_filler({"type": "msra"}).fill((64, 16, 3, 3), rng=fillers.CaffeRNG(1))
     kernel = keras.ops.convert_to_numpy(namespace["conv"].kernel)
     np.testing.assert_array_equal(kernel, caffe.transpose(2, 3, 1, 0))
+
+
+def test_larger_than_one_machine_example_runs(monkeypatch, capsys):
+    pytest.importorskip("dask.array", reason="the fillers[dask] extra is not installed")
+    monkeypatch.chdir(ROOT)
+    exec(compile(_block_with("import fillers.dask"), "README.md", "exec"), {})
+    assert "conv1" in capsys.readouterr().out

@@ -1,5 +1,5 @@
-"""The fillers draw the distributions they promise, for both Dtypes and both kinds of
-stream, checked without golden data.
+"""The fillers draw the distributions they promise, for both Dtypes and all three kinds of
+stream (Caffe's, a numpy Generator, counter mode), checked without golden data.
 
 Seeds are fixed, so every statistic below is a deterministic number; the bounds are
 several times the sampling error (Kolmogorov-Smirnov at alpha = 1e-9, five standard
@@ -18,7 +18,14 @@ import fillers
 
 N = 200_000
 KS_BOUND = math.sqrt(-math.log(1e-9 / 2) / 2) / math.sqrt(N)
-STREAMS = {"caffe": lambda: fillers.CaffeRNG(1234), "generator": lambda: np.random.default_rng(1234)}
+STREAMS = {
+    "caffe": lambda: fillers.CaffeRNG(1234),
+    "generator": lambda: np.random.default_rng(1234),
+    "counter": lambda: fillers.CounterRNG(1234, key="w"),
+    # Boost 1.54's Box-Muller normals and 1.58's inversion-exponential tail (fillers.profiles).
+    "caffe-boost-1.54": lambda: fillers.CaffeRNG(1234, profile="caffe-1.0_boost-1.54"),
+    "caffe-boost-1.58": lambda: fillers.CaffeRNG(1234, profile="caffe-master_boost-1.58"),
+}
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
@@ -96,9 +103,28 @@ def test_positive_unitball_rows_are_positive_and_sum_to_one(dtype, stream):
     assert 1.8 < w.max() * 200 < 2.6
 
 
-def test_the_tail_beyond_the_last_ziggurat_layer_has_normal_mass(dtype):
-    w = fill('type: "gaussian"', (4_000_000,), dtype, "caffe")
+@pytest.mark.parametrize("stream", ["caffe", "caffe-boost-1.58"])
+def test_the_tail_beyond_the_last_ziggurat_layer_has_normal_mass(dtype, stream):
+    w = fill('type: "gaussian"', (4_000_000,), dtype, stream)
     tail_start = 3.4426198558966521214
     beyond = np.count_nonzero(np.abs(w) > tail_start)
     expected = 4_000_000 * 2 * (1 - float(normal_cdf(np.array([tail_start]), 0, 1)[0]))
     assert abs(beyond - expected) < 5 * math.sqrt(expected)
+
+
+def test_the_counter_normal_has_normal_mass_in_its_tails(dtype):
+    w = fill('type: "gaussian"', (4_000_000,), dtype, "counter")
+    assert abs(w.mean()) < 5 / math.sqrt(w.size)
+    assert abs(w.std() - 1) < 5 * math.sqrt(2 / w.size)
+    assert ks_statistic(w, lambda x: normal_cdf(x, 0, 1)) < math.sqrt(-math.log(1e-9 / 2) / 2 / w.size)
+    for edge in (3.0, 4.0, 4.5):
+        beyond = np.count_nonzero(np.abs(w) > edge)
+        expected = w.size * 2 * (1 - float(normal_cdf(np.array([edge]), 0, 1)[0]))
+        assert abs(beyond - expected) < 5 * math.sqrt(expected)
+
+
+def test_the_counter_sparse_mask_keeps_normal_values(dtype):
+    w = fill('type: "gaussian" std: 3 sparse: 100', (400, 2500), dtype, "counter")
+    kept = w[w != 0]
+    assert abs(kept.size / w.size - 0.25) < 5 * math.sqrt(0.25 * 0.75 / w.size)
+    assert ks_statistic(kept, lambda x: normal_cdf(x, 0, 3)) < math.sqrt(-math.log(1e-9 / 2) / 2 / kept.size)

@@ -13,9 +13,12 @@
  *
  * The distribution code for float and double is in core_real.h, included twice.
  *
- * Eras: the normal distribution has changed across Boost releases (Box-Muller before 1.56,
- * the ziggurat after). Every normal entry point takes an `era` argument; FC_ERA_ZIGGURAT_174
- * is the only one built here, and an unknown era returns FC_UNKNOWN_ERA without drawing.
+ * Eras: the normal distribution has changed across Boost releases. Every normal entry point
+ * takes an `era` argument: FC_ERA_ZIGGURAT_174 (Boost 1.64-1.74, profile era C),
+ * FC_ERA_INVERSION_TAIL (1.56-1.63, era B: the same ziggurat, its tail by inversion
+ * exponentials, no squeeze bounds in the wedge test) or FC_ERA_BOX_MULLER (1.54-1.55, era A).
+ * An unknown era returns FC_UNKNOWN_ERA without drawing. Eras A and B put libm's log, sin
+ * and cos into samples: they call the C library's own functions, as Caffe did (see below).
  */
 
 #include <float.h>
@@ -49,10 +52,22 @@
 #define FC_INLINE static inline
 #endif
 
-#define FC_ABI_VERSION 1
+#define FC_ABI_VERSION 2
 #define FC_OK 0
 #define FC_UNKNOWN_ERA (-1)
 #define FC_ERA_ZIGGURAT_174 0
+#define FC_ERA_INVERSION_TAIL 1
+#define FC_ERA_BOX_MULLER 2
+
+/* libm as Caffe called it. Through volatile pointers, so that the compiler neither folds a
+ * sin and a cos of one argument into sincos nor substitutes anything else for the call: the
+ * bits must be the C library's logf/sinf/cosf (float) and log/sin/cos (double). */
+static float (*volatile libm_logf)(float) = logf;
+static float (*volatile libm_sinf)(float) = sinf;
+static float (*volatile libm_cosf)(float) = cosf;
+static double (*volatile libm_log)(double) = log;
+static double (*volatile libm_sin)(double) = sin;
+static double (*volatile libm_cos)(double) = cos;
 
 /* ---- the engine: mt19937, on numpy's state struct ---------------------------------- */
 
@@ -153,21 +168,37 @@ static double normal_x[129], normal_y[129], exponential_x[257], exponential_y[25
 #define REAL float
 #define SUFFIX(name) name##_f32
 #define REAL_EXP expf
+#define REAL_SQRT sqrtf
+#define REAL_LOG libm_logf
+#define REAL_SIN libm_sinf
+#define REAL_COS libm_cosf
 #define PAIR_RAWS 1
 #include "core_real.h"
 #undef REAL
 #undef SUFFIX
 #undef REAL_EXP
+#undef REAL_SQRT
+#undef REAL_LOG
+#undef REAL_SIN
+#undef REAL_COS
 #undef PAIR_RAWS
 
 #define REAL double
 #define SUFFIX(name) name##_f64
 #define REAL_EXP exp
+#define REAL_SQRT sqrt
+#define REAL_LOG libm_log
+#define REAL_SIN libm_sin
+#define REAL_COS libm_cos
 #define PAIR_RAWS 2
 #include "core_real.h"
 #undef REAL
 #undef SUFFIX
 #undef REAL_EXP
+#undef REAL_SQRT
+#undef REAL_LOG
+#undef REAL_SIN
+#undef REAL_COS
 #undef PAIR_RAWS
 
 FC_EXPORT void fc_set_tables(const double *nx, const double *ny, const double *ex, const double *ey) {

@@ -1,7 +1,9 @@
 /* Boost 1.74's distributions and Caffe's fill loops for one RealType (included by core.c
  * with REAL = float or double, SUFFIX adding _f32 or _f64, REAL_EXP = expf or exp as
- * `using std::exp; exp(x)` resolves for that type, PAIR_RAWS = raw outputs per int/float
- * pair). Boost's code is followed line by line; the comments name its source. */
+ * `using std::exp; exp(x)` resolves for that type, REAL_SQRT, REAL_LOG, REAL_SIN, REAL_COS
+ * likewise (the last three the C library's own), PAIR_RAWS = raw outputs per int/float
+ * pair). Boost's code is followed line by line; the comments name its source. Older eras'
+ * code (Boost 1.54's Box-Muller, 1.56-1.63's tail) follows the 1.74 code. */
 
 #if PAIR_RAWS == 1
 typedef uint32_t SUFFIX(mantissa_t);
@@ -100,20 +102,46 @@ static REAL SUFFIX(normal_tail)(eng_t *e) {
     }
 }
 
+/* Boost 1.56-1.63 (era B): exponential_distribution is by inversion,
+ * -1 / lambda * log(1 - u) with lambda = 1, i.e. the negated libm log. */
+static REAL SUFFIX(inversion_exponential)(eng_t *e) {
+    REAL u = SUFFIX(uniform_01)(e);
+    return -REAL_LOG((REAL)1 - u);
+}
+
+/* Boost 1.56-1.63's generate_tail: the same test as 1.74's, on inversion exponentials. */
+static REAL SUFFIX(inversion_tail)(eng_t *e) {
+    const REAL tail_start = (REAL)normal_x[1];
+    for (;;) {
+        REAL x = SUFFIX(inversion_exponential)(e) / tail_start;
+        REAL y = SUFFIX(inversion_exponential)(e);
+        if (2 * y > x * x) return x + tail_start;
+    }
+}
+
 /* The rest of one unit_normal_distribution attempt after its fast test failed: the tail
  * (layer 0) or the wedge test. Returns 1 with the sample in *z, or 0 if rejected. Kept out
  * of line so that the fast path stays small. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static int SUFFIX(normal_rare)(eng_t *e, int k, int sign, REAL x, REAL *z) {
+static int SUFFIX(normal_rare)(eng_t *e, int k, int sign, REAL x, REAL *z, int era) {
     const double *tx = normal_x, *ty = normal_y;
     if (k == 0) {
-        *z = SUFFIX(normal_tail)(e) * sign;
+        *z = (era == FC_ERA_INVERSION_TAIL ? SUFFIX(inversion_tail)(e) : SUFFIX(normal_tail)(e)) * sign;
         return 1;
     }
     REAL y01 = SUFFIX(uniform_01)(e);
     REAL y = (REAL)ty[k] + y01 * (REAL)(ty[k + 1] - ty[k]);
+    if (era == FC_ERA_INVERSION_TAIL) {
+        /* Boost 1.56-1.63 test y < f(x) = exp(-x*x/2) alone; the bounds below only spare
+         * calls to exp, so both give the same answer. */
+        if (y < REAL_EXP(-x * x / 2)) {
+            *z = x * sign;
+            return 1;
+        }
+        return 0;
+    }
     REAL y_above_ubound, y_above_lbound;
     if (tx[k] >= 1) { /* convex, including the inflection layer */
         y_above_ubound = (REAL)(tx[k] - tx[k + 1]) * y01 - ((REAL)tx[k] - x);
@@ -130,7 +158,7 @@ static int SUFFIX(normal_rare)(eng_t *e, int k, int sign, REAL x, REAL *z) {
 }
 
 /* One unit normal: unit_normal_distribution::operator(), the fast test inline. */
-static inline REAL SUFFIX(unit_normal)(eng_t *e) {
+static inline REAL SUFFIX(unit_normal)(eng_t *e, int era) {
     for (;;) {
         REAL r, z;
         int i = SUFFIX(int_float_pair)(e, &r);
@@ -139,19 +167,42 @@ static inline REAL SUFFIX(unit_normal)(eng_t *e) {
         REAL x = r * SUFFIX(normal_xr)[i];
         /* Boost compares the REAL sample with the double table entry. */
         if ((double)x < normal_x[i + 1]) return x * sign;
-        if (SUFFIX(normal_rare)(e, i, sign, x, &z)) return z;
+        if (SUFFIX(normal_rare)(e, i, sign, x, &z, era)) return z;
+    }
+}
+
+/* Boost 1.54's normal_distribution (era A), one object for all n draws as
+ * caffe_rng_gaussian makes it: Box-Muller on a cached pair. Each pair draws r1 then r2 from
+ * uniform_01; rho = sqrt(-2 * log(1 - r2)); it returns rho * cos(2 pi r1) and then
+ * rho * sin(2 pi r1), each * sigma + mean. An odd n draws a last pair and drops its sine.
+ * A caller splitting a fill into several calls must split at even counts. */
+static void SUFFIX(box_muller)(eng_t *e, REAL *out, int64_t n, REAL mean, REAL sigma) {
+    const REAL pi = (REAL)3.14159265358979323846;
+    for (int64_t j = 0; j < n; j += 2) {
+        REAL r1 = SUFFIX(uniform_01)(e);
+        REAL r2 = SUFFIX(uniform_01)(e);
+        REAL rho = REAL_SQRT(-(REAL)2 * REAL_LOG((REAL)1 - r2));
+        out[j] = rho * REAL_COS((REAL)2 * pi * r1) * sigma + mean;
+        if (j + 1 < n) out[j + 1] = rho * REAL_SIN((REAL)2 * pi * r1) * sigma + mean;
     }
 }
 
 /* caffe_rng_gaussian: n draws of normal_distribution<REAL>(mean, sigma), each
- * z * sigma + mean.
+ * z * sigma + mean, by the era's algorithm (Box-Muller for era A, the ziggurat otherwise).
  *
  * The state's words are tempered a block at a time (a loop the compiler vectorizes), and the
  * attempts accepted at once are read straight off the block; any other attempt is finished
  * by Boost's code, drawing on from the engine, and the block is used on from where that
  * attempt ended. */
 FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n, REAL mean, REAL sigma, int era) {
-    if (era != FC_ERA_ZIGGURAT_174) return FC_UNKNOWN_ERA;
+    if (era != FC_ERA_ZIGGURAT_174 && era != FC_ERA_INVERSION_TAIL && era != FC_ERA_BOX_MULLER)
+        return FC_UNKNOWN_ERA;
+    if (era == FC_ERA_BOX_MULLER) {
+        eng_t e = eng_open(state);
+        SUFFIX(box_muller)(&e, out, n, mean, sigma);
+        eng_close(state, &e);
+        return FC_OK;
+    }
     const REAL *scale = SUFFIX(normal_scale);
     const SUFFIX(mantissa_t) *limit = SUFFIX(normal_limit);
     uint32_t words[MT_N];
@@ -181,14 +232,14 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_normal)(void *state, REAL *out, int64_t n
             e.pos = j + PAIR_RAWS;
             int k = i >> 1, sign = (i & 1) * 2 - 1;
             REAL x = ((REAL)mantissa * ((REAL)1 / (REAL)((uint64_t)1 << DIGITS))) * SUFFIX(normal_xr)[k];
-            if (SUFFIX(normal_rare)(&e, k, sign, x, &z)) out[filled++] = z * sigma + mean;
+            if (SUFFIX(normal_rare)(&e, k, sign, x, &z, era)) out[filled++] = z * sigma + mean;
             if (e.twists != twists) break; /* the block is spent: temper the new one */
             j = e.pos;
         }
         if (e.twists == block_twists) {
             e.pos = j;
             /* A pair cut by the block's end (double): that one attempt the plain way. */
-            if (filled < n && j < MT_N) out[filled++] = SUFFIX(unit_normal)(&e) * sigma + mean;
+            if (filled < n && j < MT_N) out[filled++] = SUFFIX(unit_normal)(&e, era) * sigma + mean;
         }
     }
     eng_close(state, &e);

@@ -1,0 +1,203 @@
+"""Counter mode: element i depends only on (seed, key, i, spec), so any block of a tensor is
+computed alone and equals the same block of the whole fill, bit for bit."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fillers
+from fillers.boxmuller import BoxMuller
+
+SPECS = [
+    'type: "constant" value: 0.25',
+    'type: "uniform" min: -2 max: 3',
+    'type: "gaussian" mean: 0.5 std: 2',
+    'type: "gaussian" std: 1 sparse: 2',
+    'type: "positive_unitball"',
+    'type: "xavier" variance_norm: AVERAGE',
+    'type: "msra"',
+    'type: "bilinear"',
+]
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and np.ascontiguousarray(a).tobytes() == b.tobytes()
+
+
+@st.composite
+def shapes_and_regions(draw: st.DrawFn, square: bool = False):
+    if square:
+        k = draw(st.integers(1, 5))
+        shape = (draw(st.integers(1, 4)), draw(st.integers(1, 4)), k, k)
+    else:
+        shape = tuple(draw(st.lists(st.integers(1, 9), min_size=1, max_size=4)))
+    region = []
+    for dim in shape[: draw(st.integers(0, len(shape)))]:
+        start = draw(st.integers(0, dim))
+        region.append(slice(start, draw(st.integers(start, dim))))
+    return shape, tuple(region)
+
+
+def test_words_are_philox4x64_halves_under_a_blake2b_key():
+    rng = fillers.CounterRNG(1701, key="conv1/0")
+    digest = hashlib.blake2b(
+        (1701).to_bytes(8, "little") + b"conv1/0", digest_size=16, person=b"fillers.counter"
+    ).digest()
+    # numpy's Philox increments its counter before each block: counter -1 gives block 0.
+    raw = np.random.Philox(key=int.from_bytes(digest, "little"), counter=2**256 - 1).random_raw(8)
+    assert (rng.words(0, 16) == raw.astype("<u8").view("<u4")).all()
+
+
+@given(start=st.integers(0, 300), count=st.integers(0, 200), size=st.integers(1, 50))
+@settings(max_examples=50, deadline=None)
+def test_any_word_is_reached_directly(start, count, size):
+    rng = fillers.CounterRNG(3, key="w")
+    assert (rng.words(start, count) == rng.words(0, 500)[start : start + count]).all()
+    assert (
+        np.concatenate([*rng.word_chunks(start, count, size), rng.words(0, 0)]) == rng.words(start, count)
+    ).all()
+
+
+def test_keys_and_seeds_give_independent_streams():
+    words = {
+        (seed, key): fillers.CounterRNG(seed, key).words(0, 4).tobytes()
+        for seed in (0, 1, 2**64 - 1)
+        for key in (None, "a", "a/mask", "b")
+    }
+    assert len(set(words.values())) == len(words)
+    assert fillers.CounterRNG(0, "").words(0, 4).tobytes() == words[0, None]
+    assert fillers.CounterRNG(5, "conv1").child("0") == fillers.CounterRNG(5, "conv1/0")
+
+
+@pytest.mark.parametrize(
+    ("seed", "key"), [(-1, None), (2**64, None), (1.5, None), (True, None), ("1", None), (1, 3)]
+)
+def test_bad_seed_or_key_is_a_filler_error(seed, key):
+    with pytest.raises(fillers.FillerError, match=r"^(seed|key):"):
+        fillers.CounterRNG(seed, key)
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float", "double"])
+@given(data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_fill_region_equals_the_slice_of_the_whole_fill(spec, dtype, data):
+    shape, region = data.draw(shapes_and_regions(square=spec == 'type: "bilinear"'))
+    filler = fillers.get_filler(fillers.parse(spec))
+    if "sparse" in spec and shape[0] < 2:
+        shape = (2, *shape[1:])
+    rng = fillers.CounterRNG(data.draw(st.integers(0, 2**64 - 1)), key="layer/0")
+    whole = filler.fill(shape, dtype=dtype, rng=rng)
+    assert same_bits(filler.fill_region(shape, region, rng, dtype), whole[region])
+
+
+def test_long_positive_unitball_rows_split_across_regions(monkeypatch):
+    from fillers import fillers as filler_module
+
+    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 16)
+    filler = fillers.get_filler({"type": "positive_unitball"})
+    rng = fillers.CounterRNG(2, key="w")
+    whole = filler.fill((3, 5, 7), rng=rng)
+    np.testing.assert_allclose(whole.sum(axis=(1, 2)), 1, rtol=1e-5)
+    region = (slice(1, 3), slice(2, 4), slice(3, 6))
+    assert same_bits(filler.fill_region((3, 5, 7), region, rng), whole[region])
+
+
+def test_sparse_mask_comes_from_its_own_substream():
+    rng = fillers.CounterRNG(4, key="w")
+    dense = fillers.get_filler({"type": "gaussian"}).fill((8, 1000), rng=rng)
+    sparse = fillers.get_filler({"type": "gaussian", "sparse": 2}).fill((8, 1000), rng=rng)
+    kept = rng.child("mask").words(0, 8000).reshape(8, 1000) < 2**32 * np.float32(2 / 8)
+    assert same_bits(sparse, dense * kept)
+
+
+def test_box_muller_is_within_1e_15_of_libm():
+    words = fillers.CounterRNG(9).words(0, 200_000)
+    w1, w2 = words[0::2], words[1::2]
+    z = np.empty((len(w1), 2))
+    BoxMuller(len(w1)).pairs(w1, w2, z[:, 0], z[:, 1])
+    radius = np.sqrt(-2 * np.log((w1 + 0.5) / 2**32))
+    angle = 2 * np.pi * (w2 + 0.5) / 2**32
+    np.testing.assert_allclose(z[:, 0], radius * np.cos(angle), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(z[:, 1], radius * np.sin(angle), rtol=0, atol=1e-14)
+
+
+def test_box_muller_extreme_words_stay_finite():
+    w1 = np.array([0, 0, 2**32 - 1, 2**32 - 1], dtype=np.uint32)
+    w2 = np.array([0, 2**32 - 1, 0, 2**31], dtype=np.uint32)
+    z = np.empty((4, 2))
+    BoxMuller(4).pairs(w1, w2, z[:, 0], z[:, 1])
+    radius = math.sqrt(-2 * math.log(0.5 / 2**32))
+    assert np.isfinite(z).all() and np.hypot(z[0, 0], z[0, 1]) == pytest.approx(radius, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ((slice(0, 2, 2),), "step 2"),
+        ((slice(None), slice(None), slice(None)), "3 slices"),
+        ((1,), "not a slice"),
+        (3, "not a tuple"),
+        ((slice("a", 2),), "not an int"),
+    ],
+)
+def test_bad_region_is_a_filler_error(region, message):
+    with pytest.raises(fillers.FillerError, match=message):
+        fillers.get_filler({"type": "uniform"}).fill_region((4, 4), region, fillers.CounterRNG(1))
+
+
+@pytest.mark.parametrize("rng", [fillers.CaffeRNG(1), np.random.default_rng(1), None])
+def test_fill_region_needs_a_counter_stream(rng):
+    with pytest.raises(fillers.FillerError, match="CounterRNG"):
+        fillers.get_filler({"type": "uniform"}).fill_region((4, 4), (slice(0, 2),), rng)
+
+
+def test_fill_region_checks_the_spec_against_the_whole_shape():
+    with pytest.raises(fillers.FillerError, match="sparse may not exceed shape"):
+        fillers.get_filler({"type": "gaussian", "sparse": 5}).fill_region(
+            (4, 4), (slice(0, 1),), fillers.CounterRNG(1)
+        )
+
+
+def test_init_net_keys_each_blob_by_layer_and_index():
+    net = """
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
+        layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+                inner_product_param { num_output: 4 weight_filler { type: "gaussian" }
+                                      bias_filler { type: "uniform" } } }"""
+    rng = fillers.CounterRNG(11)
+    params = fillers.init_net(net, rng=rng)
+    assert same_bits(
+        params["ip"][0],
+        fillers.get_filler({"type": "gaussian"}).fill((4, 3), rng=fillers.CounterRNG(11, "ip/0")),
+    )
+    assert same_bits(
+        params["ip"][1],
+        fillers.get_filler({"type": "uniform"}).fill((4,), rng=fillers.CounterRNG(11, "ip/1")),
+    )
+    assert same_bits(fillers.init_net(net, rng=rng)["ip"][0], params["ip"][0])
+
+
+def test_counter_mode_lifts_caffes_int_max_blob_limit_only():
+    shape = (2**16, 2**16)  # 2**32 elements: more than a Caffe blob may hold
+    filler = fillers.get_filler({"type": "gaussian"})
+    rng = fillers.CounterRNG(6, key="huge")
+    block = filler.fill_region(shape, (slice(2**15, 2**15 + 2), slice(2**16 - 3, None)), rng)
+    flat_start = 2**15 * 2**16 + 2**16 - 3
+    row0 = filler.fill_region((2**32,), (slice(flat_start, flat_start + 3),), rng)
+    assert same_bits(block[0], row0)
+    with pytest.raises(fillers.FillerError, match="exceeds INT_MAX"):
+        filler.fill(shape, rng=fillers.CaffeRNG(6))
+    with pytest.raises(fillers.FillerError, match="exceeds 2\\*\\*63 - 1"):
+        filler.fill_region((2**32, 2**32), (slice(0, 1), slice(0, 1)), rng)
+
+
+def test_a_region_larger_than_memory_is_a_filler_error():
+    with pytest.raises(fillers.FillerError, match="do not fit in memory"):
+        fillers.get_filler({"type": "uniform"}).fill_region((2**40, 2**20), (), fillers.CounterRNG(1))

@@ -1,0 +1,98 @@
+"""Counter mode in the compiled core (fillers/_core/counter.c) gives the numpy path's bits:
+Philox4x64-10's words, the uniform, the Box-Muller normal and the mask, from any position."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fillers
+from fillers import core
+from fillers import counter_core as core_counter
+from fillers.draws import CounterDraws
+
+pytestmark = pytest.mark.skipif(
+    not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
+)
+STARTS = [0, 1, 7, 8, 1021, 2**40 + 3]
+COUNT = 3000
+
+
+def numpy_path(monkeypatch):
+    """From here on, CounterDraws runs its numpy code."""
+    monkeypatch.setattr(core, "_library", None)
+    monkeypatch.setattr(core, "_loaded", True)
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_core_words_are_numpys_philox(start):
+    rng = fillers.CounterRNG(2**64 - 1, key="conv1/0")
+    assert (core_counter.words(rng.philox_key, start, COUNT) == rng.words(start, COUNT)).all()
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float", "double"])
+@pytest.mark.parametrize(
+    "draw",
+    [
+        ("uniform", -1.5, 2.25),
+        ("uniform", -3e38, 3e38),  # a span wider than the largest float32 is halved, then doubled
+        ("gaussian", 0.5, 3.0),
+        ("bernoulli", 0.3),
+        ("bernoulli", 1.0),
+    ],
+    ids=str,
+)
+def test_core_draws_equal_the_numpy_draws(start, dtype, draw, monkeypatch):
+    rng = fillers.CounterRNG(11, key="w")
+    name, *arguments = draw
+    if name == "uniform" and dtype == np.float64:
+        arguments = [a * 5e269 if abs(a) > 1e38 else a for a in arguments]
+
+    def drawn() -> np.ndarray:
+        out = np.empty(COUNT, dtype=bool if name == "bernoulli" else dtype)
+        getattr(CounterDraws(rng, start), name)(out, *arguments, *([dtype] if name == "bernoulli" else []))
+        return out
+
+    from_core = drawn()
+    numpy_path(monkeypatch)
+    assert from_core.tobytes() == drawn().tobytes()
+
+
+@pytest.mark.parametrize("spec", ['type: "msra"', 'type: "gaussian" sparse: 3', 'type: "positive_unitball"'])
+def test_fill_and_fill_region_agree_across_backends(spec, monkeypatch):
+    filler = fillers.get_filler(fillers.parse(spec))
+    rng = fillers.CounterRNG(3, key="layer/0")
+    shape, region = (6, 5, 33), (slice(1, 4), slice(2, 5), slice(7, 30))
+    whole, block = filler.fill(shape, rng=rng), filler.fill_region(shape, region, rng)
+    numpy_path(monkeypatch)
+    assert whole.tobytes() == filler.fill(shape, rng=rng).tobytes()
+    assert block.tobytes() == filler.fill_region(shape, region, rng).tobytes() == whole[region].tobytes()
+
+
+@pytest.mark.skipif(shutil.which("cc") is None or sys.platform == "win32", reason="needs a Unix C compiler")
+@pytest.mark.parametrize(
+    "variant", [["-march=native"], ["-DFC_NO_TARGET_CLONES"]], ids=["native", "sse2-only"]
+)
+def test_builds_for_other_instruction_sets_give_the_same_bits(variant, tmp_path, monkeypatch):
+    # -march=native lets the compiler use every vector unit and FMA this CPU has; the SSE2-only
+    # build has no AVX2 variant to pick at load time. With contraction off (the build's flag)
+    # the counter draws must not change by a bit.
+    sources = [str(Path(core.__file__).parent / "_core" / name) for name in ("core.c", "counter.c")]
+    path = tmp_path / "variant.so"
+    flags = ["-O3", *variant, "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
+    subprocess.run(["cc", *flags, "-o", str(path), *sources, "-lm"], check=True)
+    library = core.open_library(path)
+    rng = fillers.CounterRNG(8, key="w")
+    filler = fillers.get_filler({"type": "gaussian", "mean": 1, "std": 2})
+    dtypes = (np.float32, np.float64)
+    expected = {dtype: filler.fill((5, 999), dtype=dtype, rng=rng).tobytes() for dtype in dtypes}
+    monkeypatch.setattr(core, "_library", library)
+    monkeypatch.setattr(core_counter, "_tables_set", False)
+    for dtype, bits in expected.items():
+        assert filler.fill((5, 999), dtype=dtype, rng=rng).tobytes() == bits
