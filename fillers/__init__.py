@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import FillerError
 
+# Light, and `profiles` is named like its module: bound now, so that no later import of the
+# submodule fillers.profiles can shadow the function.
+from .profiles import Profile, profiles
+
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .core import backend
@@ -20,7 +24,6 @@ if TYPE_CHECKING:
     from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net import init_net
     from .params import NetParams
-    from .profiles import Profile, profiles
     from .registry import GetFiller, get_filler, register, registered
     from .rules import Rule, load_rules
     from .spec import dump, from_dict, load, parse, to_dict, to_text
@@ -42,8 +45,6 @@ _LAZY = {
     "Filler": ".fillers",
     "init_net": ".net",
     "NetParams": ".params",
-    "Profile": ".profiles",
-    "profiles": ".profiles",
     "GetFiller": ".registry",
     "get_filler": ".registry",
     "register": ".registry",
@@ -125,7 +126,6 @@ _SUBMODULES = frozenset(
         "netfile",
         "netproto",
         "params",
-        "profiles",
         "prototext",
         "registry",
         "rules",
