@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Union
 
-import yaml
-
 from .errors import FillerError
 from .limits import MAX_FILE_BYTES, MAX_NESTING, check_nesting, echo, nesting_error
 
@@ -149,6 +147,8 @@ def load_document(text: str, fmt: str, path: PathLike) -> Any:
 
     A key given twice is an error: both parsers would otherwise keep the last silently.
     """
+    import yaml  # here, not at the top: PyYAML is loaded only when a YAML file is read or written
+
     try:
         if fmt == JSON:
             check_nesting(text, _JSON_STRINGS, "[{", "]}", f"{shown(path)}: cannot parse JSON")
@@ -179,6 +179,8 @@ def dump_mapping(mapping: dict[str, Any], fmt: str) -> str:
     """`mapping` as a YAML or JSON document, keys in the given order."""
     if fmt == JSON:
         return json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
     # Non-ASCII characters go out escaped: PyYAML writes some raw (NEL, U+0085) in a form it
     # then reads back differently.
     return yaml.safe_dump(mapping, sort_keys=False)
@@ -229,6 +231,8 @@ def _check_yaml_keys(root: Any, path: PathLike) -> None:
     Each node is visited once: aliases share nodes, and following them every time would
     take exponential time on a few lines of nested aliases (or loop on a recursive one).
     """
+    import yaml
+
     pending, visited = [root], set()
     while pending:
         node = pending.pop()

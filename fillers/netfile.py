@@ -25,6 +25,8 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from . import formats
 from ._proto import filler_pb2
+from ._proto.pool import is_repeated
+from ._proto.text import float32_as_stored, parse_text
 from .errors import FillerError
 from .textproto import Block, Enum, Field, parse_tree
 
@@ -242,7 +244,7 @@ def fill_message(block: Block, message: Any, where: str) -> None:
             if field is None:
                 continue
             item_label = label or (_layer_label(item.value) if isinstance(item.value, Block) else "")
-            if not field.is_repeated:
+            if not is_repeated(field):
                 if item.name in seen:
                     raise _tree_error(
                         where, item, label, f'{descriptor.name} should not have multiple "{item.name}" fields'
@@ -251,7 +253,7 @@ def fill_message(block: Block, message: Any, where: str) -> None:
             if field.message_type is not None:
                 if not isinstance(item.value, Block):
                     raise _tree_error(where, item, label, f"{item.name}: expected a block {{ ... }}")
-                child = getattr(target, item.name).add() if field.is_repeated else getattr(target, item.name)
+                child = getattr(target, item.name).add() if is_repeated(field) else getattr(target, item.name)
                 child.SetInParent()
                 pending.append((item.value, child, item_label if item.name in ("layer", "layers") else label))
                 continue
@@ -260,7 +262,7 @@ def fill_message(block: Block, message: Any, where: str) -> None:
             value = _scalar_for(field, item, where, label)
             if value is _SKIP:
                 continue
-            if field.is_repeated:
+            if is_repeated(field):
                 getattr(target, item.name).append(value)
             else:
                 setattr(target, item.name, value)
@@ -304,7 +306,9 @@ def _scalar_for(field: FieldDescriptor, item: Field, where: str, label: str) -> 
         raise _tree_error(where, item, label, f"{item.name}: {value!r} is not a {field.enum_type.name}{hint}")
     if kind in (FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            if kind == FieldDescriptor.CPPTYPE_DOUBLE:
+                return float(value)
+            return float32_as_stored(float(value))
         raise bad("a number")
     low, high = _INT_RANGES[kind]
     if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
@@ -406,7 +410,7 @@ def filler_from_block(block: Block) -> FillerParameter:
             raise _FieldError(item.line, item.column, f"{item.name}: expected a value, found a block")
     param = FillerParameter()
     try:
-        text_format.Parse(block_to_text(block), param)
+        parse_text(block_to_text(block), param)
     except text_format.ParseError as error:
         raise _FieldError(block.line, block.column, str(error)) from None
     return param
@@ -464,7 +468,7 @@ def _collect_fillers(
         field = message.fields_by_name.get(item.name) if message is not None else None
         child = field.message_type if field is not None else None
         if child is _FILLER or (field is None and is_filler_name(item.name)):
-            repeated = (field is not None and field.is_repeated) or len(block.named(item.name)) > 1
+            repeated = (field is not None and is_repeated(field)) or len(block.named(item.name)) > 1
             index = counts.get(item.name, 0)
             counts[item.name] = index + 1
             short = f"{item.name}.{index}" if repeated else item.name

@@ -18,6 +18,7 @@ from google.protobuf.message import Message
 
 from . import formats
 from ._proto import filler_pb2
+from ._proto.pool import is_repeated
 from .errors import FillerError
 from .limits import check_unicode, echo
 from .prototext import parse_into
@@ -196,7 +197,7 @@ def layer_fillers(layer: LayerParameter) -> list[tuple[str, FillerParameter]]:
         for field, value in param.ListFields():
             if field.message_type is not FillerParameter.DESCRIPTOR:
                 continue
-            if field.is_repeated:
+            if is_repeated(field):
                 found.extend((f"{field.name}.{i}", filler) for i, filler in enumerate(value))
             else:
                 found.append((field.name, value))

@@ -121,6 +121,10 @@ def load(path: formats.PathLike) -> FillerParameter:
             param = FillerParameter.FromString(data)
         except DecodeError as error:
             raise FillerError(f"{formats.shown(path)}: not a binary FillerParameter: {error}") from error
+        except UnicodeDecodeError as error:
+            # protobuf's pure-Python backend checks UTF-8 as it parses; upb hands back bytes,
+            # which as_filler_parameter refuses below.
+            raise FillerError(f"{formats.shown(path)}: a string field is not UTF-8 text: {error}") from None
         with formats.errors_in(path):
             return as_filler_parameter(param)
     text = formats.read_text(path)

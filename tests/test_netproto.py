@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
+from google.protobuf import descriptor_pb2, descriptor_pool, text_format
 
 from fillers._proto import filler_pb2
+from fillers._proto.pool import class_builder
 from fillers.errors import FillerError
 from fillers.netproto import (
     V1_LAYER_TYPES,
@@ -53,8 +54,8 @@ def test_another_packages_net_parameter_is_read_through_the_wire_format():
     caffe_schema = text_format.Parse(text, descriptor_pb2.FileDescriptorProto())
     caffe_schema.name, caffe_schema.package = "caffe.proto", "caffe"
     pool = descriptor_pool.DescriptorPool()
-    pool.Add(caffe_schema)
-    caffe_net_class = message_factory.GetMessageClass(pool.FindMessageTypeByName("caffe.NetParameter"))
+    pool.AddSerializedFile(caffe_schema.SerializeToString())
+    caffe_net_class = class_builder(pool)(pool.FindMessageTypeByName("caffe.NetParameter"))
     caffe_net = text_format.Parse(
         'layer { name: "ip" inner_product_param { num_output: 3 } }', caffe_net_class()
     )

@@ -282,14 +282,20 @@ def test_odd_yaml_and_json_values_are_filler_errors(tmp_path, name, text, match)
     assert len(str(raised.value)) < 600
 
 
-def test_a_spec_holding_invalid_utf8_is_refused_when_loaded_or_dumped(tmp_path):
-    param = fillers.FillerParameter.FromString(b"\n\x02\xff\xfe")  # type: 2 bytes, not UTF-8
+def test_a_spec_holding_invalid_utf8_is_refused_when_loaded(tmp_path):
+    (tmp_path / "bad.pb").write_bytes(b"\n\x02\xff\xfe")  # type: 2 bytes, not UTF-8
+    with pytest.raises(fillers.FillerError, match="not UTF-8"):
+        fillers.load(tmp_path / "bad.pb")
+
+
+def test_a_spec_holding_invalid_utf8_is_refused_when_dumped(tmp_path):
+    try:
+        param = fillers.FillerParameter.FromString(b"\n\x02\xff\xfe")
+    except UnicodeDecodeError:
+        pytest.skip("protobuf's pure-Python backend cannot hold such a message at all")
     for suffix in (".json", ".yaml", ".prototxt", ".pb"):
         with pytest.raises(fillers.FillerError, match="not UTF-8"):
             fillers.dump(param, tmp_path / f"bad{suffix}")
-    (tmp_path / "bad.pb").write_bytes(b"\n\x02\xff\xfe")
-    with pytest.raises(fillers.FillerError, match="not UTF-8"):
-        fillers.load(tmp_path / "bad.pb")
 
 
 def test_paths_with_nul_are_filler_errors(tmp_path):

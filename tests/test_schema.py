@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.util
+import math
+import pickle
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
-from google.protobuf import descriptor_pool
+from google.protobuf import descriptor_pool, text_format
 
 from fillers._proto import filler_pb2
+from fillers._proto.pool import is_repeated
+from fillers._proto.text import parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,21 +46,17 @@ def length_delimited(field_number: int, payload: bytes) -> bytes:
     return varint(field_number << 3 | 2) + varint(len(payload)) + payload
 
 
-def _serialized_descriptor(generated_module: Path) -> bytes:
-    """The FileDescriptorProto bytes a generated *_pb2.py registers (its AddSerializedFile argument)."""
-    for node in ast.walk(ast.parse(generated_module.read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "AddSerializedFile":
-            return node.args[0].value
-    raise AssertionError(f"{generated_module} registers no descriptor")
+def test_shipped_module_is_generated_from_the_current_schema():
+    generator = _load_generator()
+    fresh = generator.render_module(generator.compiled_schema())
+    assert generator.MODULE.read_text() == fresh, "schema changed: run proto/generate.py"
 
 
-def test_shipped_code_is_generated_from_the_current_schema(tmp_path):
-    _load_generator().run_protoc(f"--python_out={tmp_path}")
-    compiled = _serialized_descriptor(tmp_path / "fillers" / "_proto" / "filler_pb2.py")
-    # Loaded into a pool of its own, as the shipped module was into the default one: the
-    # runtime re-serializes descriptors (float defaults become 0.999000013), so compare like with like.
-    fresh = descriptor_pool.DescriptorPool().AddSerializedFile(compiled)
-    assert fresh.serialized_pb == filler_pb2.DESCRIPTOR.serialized_pb, "schema changed: run proto/generate.py"
+def test_shipped_stubs_name_every_message_and_enum():
+    stubs = ast.parse((REPO / "fillers" / "_proto" / "filler_pb2.pyi").read_text())
+    stubbed = {node.name for node in stubs.body if isinstance(node, ast.ClassDef)}
+    schema = filler_pb2.DESCRIPTOR
+    assert stubbed == set(schema.message_types_by_name) | set(schema.enum_types_by_name)
 
 
 def test_schema_is_registered_under_a_name_no_caffe_proto_takes():
@@ -171,3 +173,73 @@ def test_net_state_and_rules_use_caffe_numbers():
     include = net.layer[0].include[0]
     assert (include.phase, include.min_level, list(include.stage)) == (filler_pb2.TEST, 2, ["deploy"])
     assert filler_pb2.NetState().phase == filler_pb2.TEST
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [
+        ("3.4028235e+38", FLOAT32_MAX),  # the maximum written shortest, as to_text writes it
+        ("-3.4028235e38", -FLOAT32_MAX),
+        ("3.40282356e38f", FLOAT32_MAX),  # still below the halfway point to 2**128
+        ("340282350000000000000000000000000000000", FLOAT32_MAX),
+        ("3.4028236e38", math.inf),  # beyond it: an infinity, as in Caffe
+        ("1e39", math.inf),
+        ("3.4028234e38", FLOAT32_MAX),
+    ],
+)
+def test_float32_maximum_reads_as_in_caffe_on_every_runtime(literal, value):
+    assert parse_text(f"max: {literal}", filler_pb2.FillerParameter()).max == value
+
+
+def test_only_number_tokens_are_respelled():
+    text = (
+        'name: "3.4028235e+38" # 3.4028235e+38\n'
+        "layer { name: 'x3.4028235e+38' param { lr_mult: 3.4028235e+38 } }\n"
+    )
+    net = parse_text(text, filler_pb2.NetParameter())
+    assert net.name == "3.4028235e+38"
+    assert net.layer[0].name == "x3.4028235e+38"
+    assert net.layer[0].param[0].lr_mult == FLOAT32_MAX
+
+
+def test_unknown_fields_are_skipped_on_request_only():
+    with pytest.raises(text_format.ParseError):
+        parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter())
+    net = parse_text("future_field: 3.4028235e+38", filler_pb2.NetParameter(), allow_unknown_field=True)
+    assert net.ListFields() == []
+
+
+def test_the_schema_stays_out_of_the_default_pool():
+    with pytest.raises(KeyError):
+        descriptor_pool.Default().FindFileByName(filler_pb2.DESCRIPTOR.name)
+    assert filler_pb2.FillerParameter.DESCRIPTOR.file is filler_pb2.DESCRIPTOR
+
+
+def test_enum_wrappers_and_values_as_generated_code_gives_them():
+    variance_norm = filler_pb2.FillerParameter.VarianceNorm
+    assert variance_norm.Name(filler_pb2.FillerParameter.AVERAGE) == "AVERAGE"
+    assert variance_norm.keys() == ["FAN_IN", "FAN_OUT", "AVERAGE"]
+    assert variance_norm.items() == [("FAN_IN", 0), ("FAN_OUT", 1), ("AVERAGE", 2)]
+    phase = filler_pb2.Phase
+    assert (phase.Name(filler_pb2.TRAIN), phase.Value("TEST")) == ("TRAIN", filler_pb2.TEST)
+    assert phase.values() == [0, 1]
+    v1_layer = filler_pb2.V1LayerParameter
+    assert v1_layer.LayerType.Value("CONVOLUTION") == v1_layer.CONVOLUTION == 4
+
+
+def test_messages_are_named_after_their_module_so_pickle_finds_them():
+    param = filler_pb2.FillerParameter(type="msra", variance_norm=filler_pb2.FillerParameter.FAN_OUT)
+    net = filler_pb2.NetParameter(name="n", state=filler_pb2.NetState(phase=filler_pb2.TRAIN))
+    for message in (param, net):
+        assert type(message).__module__ == "fillers._proto.filler_pb2"
+        assert pickle.loads(pickle.dumps(message)) == message
+        assert copy.deepcopy(message) == message
+
+
+def test_is_repeated_on_every_runtime():
+    fields = filler_pb2.NetParameter.DESCRIPTOR.fields_by_name
+    repeated = [is_repeated(fields[name]) for name in ("name", "layer", "input", "state")]
+    assert repeated == [False, True, True, False]

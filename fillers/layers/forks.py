@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .._proto.filler_pb2 import TRAIN, DataParameter, FillerParameter
 from ..errors import FillerError
@@ -252,6 +251,8 @@ def smooth_l1_loss_ohem(layer: Layer, bottoms: Sequence[Shape | None], num_tops:
 
 def _param_str(layer: Layer) -> dict[str, Any]:
     """The YAML of python_param.param_str, as py-faster-rcnn's layers read it."""
+    import yaml  # here: PyYAML loads only for the nets that need it
+
     try:
         params = yaml.safe_load(layer.python_param.param_str) or {}
     except yaml.YAMLError as error:
