@@ -19,6 +19,15 @@ from fillers.registry import unregister
 _BIG = 1 << 26
 
 
+@pytest.fixture(autouse=True)
+def _sigint_raises_keyboard_interrupt():
+    """interrupt_main does nothing while SIGINT is ignored, as it is for a job a
+    non-interactive shell starts in the background: Python's own handler, for these tests."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupted_fill(filler, rng, delay):
     """Fill 2^26 elements, KeyboardInterrupt after `delay` s; True if the interrupt hit the fill."""
     timer = threading.Timer(delay, _thread.interrupt_main)
