@@ -165,14 +165,6 @@ static double normal_x[129], normal_y[129], exponential_x[257], exponential_y[25
 #define REAL_COS libm_cosf
 #define PAIR_RAWS 1
 #include "core_real.h"
-#undef REAL
-#undef SUFFIX
-#undef REAL_EXP
-#undef REAL_SQRT
-#undef REAL_LOG
-#undef REAL_SIN
-#undef REAL_COS
-#undef PAIR_RAWS
 
 #define REAL double
 #define SUFFIX(name) name##_f64
@@ -183,14 +175,6 @@ static double normal_x[129], normal_y[129], exponential_x[257], exponential_y[25
 #define REAL_COS libm_cos
 #define PAIR_RAWS 2
 #include "core_real.h"
-#undef REAL
-#undef SUFFIX
-#undef REAL_EXP
-#undef REAL_SQRT
-#undef REAL_LOG
-#undef REAL_SIN
-#undef REAL_COS
-#undef PAIR_RAWS
 
 FC_EXPORT void fc_set_tables(const double *nx, const double *ny, const double *ex, const double *ey) {
     memcpy(normal_x, nx, sizeof normal_x);
