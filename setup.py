@@ -31,7 +31,7 @@ except ImportError:  # setuptools < 70.1
 HERE = Path(__file__).resolve().parent
 CORE_DIR = Path("fillers", "_core")
 SOURCES = [str(CORE_DIR / "core.c"), str(CORE_DIR / "counter.c")]
-DEPENDS = [HERE / CORE_DIR / name for name in ("core.c", "core_real.h", "counter.c")]
+DEPENDS = [HERE / CORE_DIR / name for name in ("core.c", "core_real.h", "counter.c", "vector_loop.h")]
 
 
 def _library_filename() -> str:

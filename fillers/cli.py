@@ -8,7 +8,6 @@ errors (status 2) and --help (status 0).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cliutil import Progress, load_plugins, moments, plot_histograms, shape_rules
+from .cliutil import Progress, load_plugins, moments, plot_histograms, shape_rules, statistics
 from .errors import FillerError
 from .finetune import apply_copies, planned_copies, read_weights, weight_files
 from .formats import FORMAT_BY_SUFFIX, errors_in, read_text
@@ -181,35 +180,11 @@ def _weights(args: argparse.Namespace) -> None:
         roles = blob_roles(layer.type, len(layer.blobs))
         for index, blob in enumerate(layer.blobs):
             if blob is not None:
-                stats = _chunked_statistics(blob.values)
+                stats = statistics(blob.values)
                 rows.append(
                     (layer.name, layer.type, f"{index}:{roles[index]}", _shape_text(blob.shape), *stats)
                 )
     _print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
-
-
-_CHUNK = 1 << 20
-
-
-def _chunked_statistics(values: np.ndarray) -> tuple[float, float, float, float]:
-    """min, max, mean and std of `values`, a chunk of 2^20 values at a time, in float64;
-    chunks combine their means and squared deviations (Chan et al.), which keeps std exact
-    where sum-of-squares formulas cancel."""
-    flat = values.reshape(-1)
-    if not flat.size:
-        return (math.nan,) * 4
-    low, high, count, mean, deviations = math.inf, -math.inf, 0, 0.0, 0.0
-    for start in range(0, flat.size, _CHUNK):
-        chunk = np.asarray(flat[start : start + _CHUNK], dtype=np.float64)
-        low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
-        chunk_mean = float(chunk.mean())
-        chunk_deviations = float(((chunk - chunk_mean) ** 2).sum())
-        total = count + chunk.size
-        delta = chunk_mean - mean
-        mean += delta * chunk.size / total
-        deviations += chunk_deviations + delta * delta * count * chunk.size / total
-        count = total
-    return low, high, mean, math.sqrt(deviations / count)
 
 
 def _read_spec(spec: str) -> FillerParameter:

@@ -18,7 +18,7 @@ from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler, counter_mode_limits, shape_of, supported_dtype
 from .layers import ShapeRule
-from .net import ParamBlob, blob_stream, checked_fillers, plan_net
+from .net import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
 from .netproto import NetSource, PhaseLike
 from .params import NetParams
 from .registry import as_filler
@@ -90,10 +90,7 @@ def init_net(
         if layer.blobs:
             arrays = [_blob_array(blob, built, chunks, rng, dtype) for blob in layer.blobs]
             params.add(layer.name, layer.type, arrays)
-    for blob in plan.blobs:
-        if blob.owner is not None:
-            owner_layer, owner_index = blob.owner
-            params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
+    share_owned_blobs(plan, params)
     return params
 
 

@@ -416,11 +416,17 @@ def fill_net(
                         for blob in layer.blobs
                     ],
                 )
+    share_owned_blobs(plan, params)
+    return params
+
+
+def share_owned_blobs(plan: NetPlan, params: NetParams) -> None:
+    """Point each shared blob (a named `param` another layer owns) at its owner's values,
+    reshaped to its own shape, as Net::ShareWeights does; `params` holds the owners' values."""
     for blob in plan.blobs:
         if blob.owner is not None:
             owner_layer, owner_index = blob.owner
             params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
-    return params
 
 
 def checked_fillers(

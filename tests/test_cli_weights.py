@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import cli
 from fillers.cli import main
+from fillers.cliutil import statistics
 
 NET = """
 name: "tiny"
@@ -92,10 +92,9 @@ def test_weights_lists_every_blob_with_type_role_and_statistics(net_path, tmp_pa
     np.testing.assert_allclose(stats, [weight.min(), weight.max(), weight.mean(), weight.std()], rtol=1e-5)
 
 
-def test_chunked_statistics_equal_numpys_over_many_chunks(monkeypatch):
-    monkeypatch.setattr(cli, "_CHUNK", 1000)
+def test_chunked_statistics_equal_numpys_over_many_chunks():
     values = np.random.default_rng(0).normal(3.0, 0.5, 12345).astype(np.float32)
-    low, high, mean, std = cli._chunked_statistics(values)
+    low, high, mean, std = statistics(values, chunk=1000)
     exact = values.astype(np.float64)
     assert (low, high) == (exact.min(), exact.max())
     np.testing.assert_allclose([mean, std], [exact.mean(), exact.std()], rtol=1e-12)

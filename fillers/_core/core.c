@@ -33,18 +33,9 @@
 #define FC_EXPORT __attribute__((visibility("default")))
 #endif
 
-/* The fill loops are also compiled for AVX2 where the toolchain can pick a variant at load
- * time (GCC/Clang ifuncs, x86-64 glibc), the twist inlined into each: twisting and tempering
- * 8 words at a time halves the uniform's time. AVX2 does the same IEEE operations on wider
- * registers, and -ffp-contract=off keeps FMA out of it, so the bits are the SSE2 build's. */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(FC_NO_TARGET_CLONES)
-#if __has_attribute(target_clones)
-#define FC_VECTOR_LOOP __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef FC_VECTOR_LOOP
-#define FC_VECTOR_LOOP
-#endif
+/* The fill loops are also built for AVX2 (vector_loop.h), the twist inlined into each:
+ * twisting and tempering 8 words at a time halves the uniform's time. */
+#include "vector_loop.h"
 
 #if defined(__GNUC__)
 #define FC_INLINE static inline __attribute__((always_inline))
@@ -174,14 +165,6 @@ static double normal_x[129], normal_y[129], exponential_x[257], exponential_y[25
 #define REAL_COS libm_cosf
 #define PAIR_RAWS 1
 #include "core_real.h"
-#undef REAL
-#undef SUFFIX
-#undef REAL_EXP
-#undef REAL_SQRT
-#undef REAL_LOG
-#undef REAL_SIN
-#undef REAL_COS
-#undef PAIR_RAWS
 
 #define REAL double
 #define SUFFIX(name) name##_f64
@@ -192,14 +175,6 @@ static double normal_x[129], normal_y[129], exponential_x[257], exponential_y[25
 #define REAL_COS libm_cos
 #define PAIR_RAWS 2
 #include "core_real.h"
-#undef REAL
-#undef SUFFIX
-#undef REAL_EXP
-#undef REAL_SQRT
-#undef REAL_LOG
-#undef REAL_SIN
-#undef REAL_COS
-#undef PAIR_RAWS
 
 FC_EXPORT void fc_set_tables(const double *nx, const double *ny, const double *ex, const double *ey) {
     memcpy(normal_x, nx, sizeof normal_x);

@@ -3,7 +3,8 @@
  * `using std::exp; exp(x)` resolves for that type, REAL_SQRT, REAL_LOG, REAL_SIN, REAL_COS
  * likewise (the last three the C library's own), PAIR_RAWS = raw outputs per int/float
  * pair). Boost's code is followed line by line; the comments name its source. Older eras'
- * code (Boost 1.54's Box-Muller, 1.56-1.63's tail) follows the 1.74 code. */
+ * code (Boost 1.54's Box-Muller, 1.56-1.63's tail) follows the 1.74 code. The header undefines
+ * its parameters at the end, ready for the next precision. */
 
 #if PAIR_RAWS == 1
 typedef uint32_t SUFFIX(mantissa_t);
@@ -369,3 +370,11 @@ FC_EXPORT FC_VECTOR_LOOP void SUFFIX(fc_normalize_rows)(REAL *data, int64_t rows
 }
 
 #undef DIGITS
+#undef REAL
+#undef SUFFIX
+#undef REAL_EXP
+#undef REAL_SQRT
+#undef REAL_LOG
+#undef REAL_SIN
+#undef REAL_COS
+#undef PAIR_RAWS

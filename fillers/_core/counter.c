@@ -130,16 +130,9 @@ FC_EXPORT void fc_counter_bernoulli(uint64_t key0, uint64_t key1, int64_t start,
 /* ---- normal: fillers/boxmuller.py's BoxMuller.pairs, one pair at a time ----------------- */
 
 /* The Box-Muller stages also built for AVX2 (four pairs per instruction, gathers for the
- * lookups), picked at load time where the CPU has it, as core.c does for its uniform loop:
- * the same correctly rounded operations, so the same bits (FMA stays off: -ffp-contract=off). */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(FC_NO_TARGET_CLONES)
-#if __has_attribute(target_clones)
-#define FC_COUNTER_VECTOR_LOOP __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef FC_COUNTER_VECTOR_LOOP
-#define FC_COUNTER_VECTOR_LOOP
-#endif
+ * lookups), picked at load time where the CPU has it, as core.c does for its uniform loop
+ * (vector_loop.h): the same correctly rounded operations, so the same bits. */
+#include "vector_loop.h"
 
 #define LOG_CELLS 512
 #define ANGLE_BITS 10
@@ -172,7 +165,7 @@ FC_EXPORT void fc_counter_set_tables(const double *log_centres, const double *in
  * same correctly rounded operations); the lookups are loops of their own. The build's
  * -fno-math-errno lets the sqrt loop vectorize (its argument is never negative; errno is all
  * that flag changes). */
-FC_COUNTER_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t count, double *z) {
+FC_VECTOR_LOOP static void box_muller(const uint64_t *pairs, int64_t count, double *z) {
     double m[BATCH_PAIRS], r[BATCH_PAIRS], t[BATCH_PAIRS], e[BATCH_PAIRS], c[BATCH_PAIRS], inverse[BATCH_PAIRS];
     int32_t index[BATCH_PAIRS];
     int64_t k;

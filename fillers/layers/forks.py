@@ -127,6 +127,14 @@ def detection_output(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> L
     loc, conf, priors = bottoms[0], bottoms[1], bottoms[2]
     require(legacy_dim(loc, 0) == legacy_dim(conf, 0), "Check failed: bottom[0]->num() == bottom[1]->num()")
     num_priors = legacy_dim(priors, 2) // 4
+    _check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes)
+    return LayerSetup(tops=((1, 1, 1, 7),))
+
+
+def _check_prediction_counts(
+    loc: Shape, conf: Shape, num_priors: int, loc_classes: int, num_classes: int
+) -> None:
+    """SSD's checks that the location and confidence predictions cover every prior box."""
     require(
         num_priors * loc_classes * 4 == legacy_dim(loc, 1),
         "Number of priors must match number of location predictions.",
@@ -135,7 +143,6 @@ def detection_output(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> L
         num_priors * num_classes == legacy_dim(conf, 1),
         "Number of priors must match number of confidence predictions.",
     )
-    return LayerSetup(tops=((1, 1, 1, 7),))
 
 
 @register_layer("MultiBoxLoss", bottoms=4, tops=(0, 1), shape_free=True, origin=_SSD)
@@ -153,14 +160,7 @@ def multibox_loss(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) 
         require(
             legacy_dim(loc, 0) == legacy_dim(conf, 0), "Check failed: bottom[0]->num() == bottom[1]->num()"
         )
-        require(
-            num_priors * loc_classes * 4 == legacy_dim(loc, 1),
-            "Number of priors must match number of location predictions.",
-        )
-        require(
-            num_priors * num_classes == legacy_dim(conf, 1),
-            "Number of priors must match number of confidence predictions.",
-        )
+        _check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes)
     return LayerSetup(tops=((),)[:num_tops])
 
 
