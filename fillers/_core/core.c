@@ -133,6 +133,16 @@ static inline int eng_ready(eng_t *e) {
     return MT_N - e->pos;
 }
 
+/* The next run of raw outputs, untempered, up to `left` and never across a twist: *key points
+ * at them, and the engine counts them drawn. The block loops temper them in one tight pass. */
+static inline int eng_take(eng_t *e, int64_t left, const uint32_t **key) {
+    int k = eng_ready(e);
+    if ((int64_t)k > left) k = (int)left;
+    *key = e->key + e->pos;
+    e->pos += k;
+    return k;
+}
+
 FC_EXPORT int fc_abi_version(void) { return FC_ABI_VERSION; }
 
 /* The next n raw outputs (what MT19937.random_raw gives), as uint32. */
@@ -140,11 +150,9 @@ FC_EXPORT FC_VECTOR_LOOP void fc_raw(void *state, uint32_t *out, int64_t n) {
     eng_t e = eng_open(state);
     int64_t done = 0;
     while (done < n) {
-        int k = eng_ready(&e);
-        if ((int64_t)k > n - done) k = (int)(n - done);
-        const uint32_t *key = e.key + e.pos;
+        const uint32_t *key;
+        int k = eng_take(&e, n - done, &key);
         for (int j = 0; j < k; j++) out[done + j] = mt_temper(key[j]);
-        e.pos += k;
         done += k;
     }
     eng_close(state, &e);

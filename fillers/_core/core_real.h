@@ -264,9 +264,8 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t 
     eng_t e = eng_open(state);
     int64_t filled = 0;
     while (filled < n) {
-        int k = eng_ready(&e);
-        if ((int64_t)k > n - filled) k = (int)(n - filled);
-        const uint32_t *key = e.key + e.pos;
+        const uint32_t *key;
+        int k = eng_take(&e, n - filled, &key);
         REAL *dst = out + filled;
         int rejected = 0;
         for (int j = 0; j < k; j++) {
@@ -274,7 +273,6 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_uniform)(void *state, REAL *out, int64_t 
             dst[j] = result;
             rejected |= !(result < hi);
         }
-        e.pos += k;
         int kept = k;
         if (rejected) {
             kept = 0;
@@ -300,11 +298,9 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_bernoulli)(void *state, uint8_t *out, int
     eng_t e = eng_open(state);
     int64_t done = 0;
     while (done < n) {
-        int k = eng_ready(&e);
-        if ((int64_t)k > n - done) k = (int)(n - done);
-        const uint32_t *key = e.key + e.pos;
+        const uint32_t *key;
+        int k = eng_take(&e, n - done, &key);
         for (int j = 0; j < k; j++) out[done + j] = (REAL)mt_temper(key[j]) <= threshold;
-        e.pos += k;
         done += k;
     }
     eng_close(state, &e);
@@ -322,12 +318,10 @@ FC_EXPORT FC_VECTOR_LOOP int SUFFIX(fc_bernoulli_mask)(void *state, REAL *data, 
     eng_t e = eng_open(state);
     int64_t done = 0;
     while (done < n) {
-        int k = eng_ready(&e);
-        if ((int64_t)k > n - done) k = (int)(n - done);
-        const uint32_t *key = e.key + e.pos;
+        const uint32_t *key;
+        int k = eng_take(&e, n - done, &key);
         REAL *dst = data + done;
         for (int j = 0; j < k; j++) dst[j] *= (REAL)((REAL)mt_temper(key[j]) <= threshold);
-        e.pos += k;
         done += k;
     }
     eng_close(state, &e);
