@@ -203,13 +203,27 @@ def _unit_exponential(real: Real, draw: _Cursor) -> np.floating:
             return x + shift
 
 
-def _normal_tail(real: Real, draw: _Cursor) -> np.floating:
-    start = real.tail_start
-    while True:
-        x = _unit_exponential(real, draw) / start
-        y = _unit_exponential(real, draw)
-        if 2 * y > x * x:
-            return x + start
+Exponential = Callable[[Real, _Cursor], np.floating]
+"""A sampler of the unit exponential, as the normal's tail draws it."""
+
+
+def tail_from(exponential: Exponential) -> Tail:
+    """Boost's normal tail beyond tx[1] = 3.44...: x = E1 / tx[1], y = E2 for two unit
+    exponentials, accepted when 2 y > x * x, giving x + tx[1] (in RealType). Every Boost era
+    with a ziggurat samples it so; they differ in how they draw the exponential."""
+
+    def tail(real: Real, draw: _Cursor) -> np.floating:
+        start = real.tail_start
+        while True:
+            x = exponential(real, draw) / start
+            y = exponential(real, draw)
+            if 2 * y > x * x:
+                return x + start
+
+    return tail
+
+
+_normal_tail = tail_from(_unit_exponential)
 
 
 def _normal_wedge_accepts(real: Real, k: int, x: np.floating, y01: np.floating) -> bool:

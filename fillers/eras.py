@@ -135,12 +135,5 @@ def inversion_normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) 
     boost.normal(rng, out, mean, sigma, tail=inversion_tail)
 
 
-def inversion_tail(real: Real, draw: _Cursor) -> np.floating:
-    """Boost 1.56-1.63's normal tail beyond tx[1] = 3.44...: x = E1 / tx[1], y = E2 for two
-    inversion exponentials, accepted when 2 y > x * x, giving x + tx[1] (in RealType)."""
-    start = real.tail_start
-    while True:
-        x = _inversion_exponential(real, draw) / start
-        y = _inversion_exponential(real, draw)
-        if 2 * y > x * x:
-            return x + start
+inversion_tail = boost.tail_from(_inversion_exponential)
+"""Boost 1.56-1.63's normal tail: Boost's tail algorithm over inversion exponentials."""
