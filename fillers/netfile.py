@@ -362,17 +362,27 @@ def _layer_label(block: Block) -> str:
     return f"layer {names[-1]!r}" if names else "layer"
 
 
+def _sub_blocks(
+    block: Block, message: Descriptor | None
+) -> Iterator[tuple[Field, FieldDescriptor | None, Descriptor | None, bool]]:
+    """Each block-valued field of `block`, with its schema field and message type (None for a
+    field our schema lacks: a fork's) and whether it holds a FillerParameter, by the schema or,
+    in a fork's block, by its name (`*_filler`)."""
+    for item in block:
+        if not isinstance(item.value, Block):
+            continue
+        field = message.fields_by_name.get(item.name) if message is not None else None
+        child = field.message_type if field is not None else None
+        yield item, field, child, child is _FILLER or (field is None and is_filler_name(item.name))
+
+
 def _check_fillers(block: Block, descriptor: Descriptor | None, source: LayerSource, label: str) -> None:
     """Read every filler block under `block` strictly (FillerError names file:line:col and layer)."""
     pending = [(block, descriptor)]
     while pending:
         current, message = pending.pop()
-        for item in current:
-            if not isinstance(item.value, Block):
-                continue
-            field = message.fields_by_name.get(item.name) if message is not None else None
-            child = field.message_type if field is not None else None
-            if child is _FILLER or (field is None and is_filler_name(item.name)):
+        for item, _, child, holds_filler in _sub_blocks(current, message):
+            if holds_filler:
                 try:
                     filler_from_block(item.value)
                 except _FieldError as error:
@@ -462,12 +472,8 @@ def _collect_fillers(
     block: Block, message: Descriptor | None, path: str, found: list[tuple[str, str, FillerParameter]]
 ) -> None:
     counts: dict[str, int] = {}
-    for item in block:
-        if not isinstance(item.value, Block):
-            continue
-        field = message.fields_by_name.get(item.name) if message is not None else None
-        child = field.message_type if field is not None else None
-        if child is _FILLER or (field is None and is_filler_name(item.name)):
+    for item, field, child, holds_filler in _sub_blocks(block, message):
+        if holds_filler:
             repeated = (field is not None and is_repeated(field)) or len(block.named(item.name)) > 1
             index = counts.get(item.name, 0)
             counts[item.name] = index + 1
