@@ -75,7 +75,7 @@ def _fill(args: argparse.Namespace) -> None:
         print(f"profile {rng.profile.name}")
     _print_table(
         ("shape", "dtype", "seed", "min", "max", "mean", "std"),
-        [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *_moments(values))],
+        [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *moments(values))],
     )
 
 
@@ -155,7 +155,7 @@ def _net(args: argparse.Namespace) -> None:
                 blob.layer,
                 blob.index,
                 _shape_text(blob.shape),
-                *_moments(values),
+                *moments(values),
                 "from weights" if (blob.layer, blob.index) in copied else _made_by(blob),
             )
             for blob, values in blobs
@@ -218,12 +218,6 @@ def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     if not equals or not name:
         raise FillerError(f"--input: {text!r} is not NAME=DIMS, e.g. data=1,3,227,227")
     return name, _dims(dims, f"--input {name}")
-
-
-def _moments(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation, accumulated in float64 whatever the dtype, in chunks so
-    that a large blob needs no float64 copy of itself."""
-    return moments(values)
 
 
 def _set_fields_except_type(param: FillerParameter) -> str:

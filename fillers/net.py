@@ -321,8 +321,9 @@ def _plan_layer(
     except FillerError as error:
         if layer.type != "Python":
             raise
-        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
-        raise FillerError(f"{error}; a definition of this Python layer is registered as {key!r}") from None
+        raise FillerError(
+            f"{error}; a definition of this Python layer is registered as {_python_key(layer)!r}"
+        ) from None
     layer = _with_phase(layer, phase)
     if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
         raise FillerError(
@@ -349,11 +350,13 @@ def _plan_layer(
 def _definition_type(layer: LayerParameter) -> str:
     """The registry key of a layer: its type, or for a Python layer with a definition of its
     own, "Python:<module>.<layer>" (py-faster-rcnn's "Python:rpn.proposal_layer.ProposalLayer")."""
-    if layer.type == "Python":
-        key = f"Python:{layer.python_param.module}.{layer.python_param.layer}"
-        if definition_of(key) is not None:
-            return key
+    if layer.type == "Python" and definition_of(_python_key(layer)) is not None:
+        return _python_key(layer)
     return layer.type
+
+
+def _python_key(layer: LayerParameter) -> str:
+    return f"Python:{layer.python_param.module}.{layer.python_param.layer}"
 
 
 def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:

@@ -14,6 +14,7 @@ error, as Caffe built from that fork would make it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Iterator
@@ -193,7 +194,7 @@ def _from_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
     if taken_from.startswith(("net:", "train_net:")):
         field, net_path = taken_from.split(":", 1)
         net = _from_text(formats.read_text(net_path), net_path, in_solver=True)
-        return _with_solver_note(net, f"{field} ({net_path})")
+        return dataclasses.replace(net, taken_from=f"{field} ({net_path})")
     layer_blocks = [
         item for item in tree if item.name in ("layer", "layers") and isinstance(item.value, Block)
     ]
@@ -320,15 +321,11 @@ def _tree_error(where: str, item: Field, label: str, message: str) -> FillerErro
     return FillerError(f"{where}{item.line}:{item.column}: {label + ': ' if label else ''}{message}")
 
 
-def _with_solver_note(net: NetFile, taken_from: str) -> NetFile:
-    return NetFile(net.param, net.layers, net.path, taken_from)
-
-
 def _net_of_solver(tree: Block, path: str) -> tuple[Block, str]:
     """A solver file's net: the first of net_param, net, train_net_param, train_net set.
     Not a solver (it has layers, or none of those fields): the tree as it is."""
     names = {item.name for item in tree}
-    if "layer" in names or "layers" in names or not names & (set(_SOLVER_NET_FIELDS) | _SOLVER_ONLY_FIELDS):
+    if "layer" in names or "layers" in names or not names & SOLVER_FIELDS:
         return tree, ""
     given = [name for name in _SOLVER_NET_FIELDS if name in names]
     if len(given) > 1:
