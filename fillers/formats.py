@@ -58,6 +58,13 @@ def format_of(path: PathLike, formats: Iterable[str] = FORMAT_BY_SUFFIX.values()
     return fmt
 
 
+def format_or_text(path: PathLike, formats: Iterable[str] = FORMAT_BY_SUFFIX.values()) -> str:
+    """`format_of(path, formats)`, except that an extension no format claims is text format:
+    Caffe reads a net or a spec whatever its file is called (py-faster-rcnn's are .pt)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
+    return TEXT if suffix not in FORMAT_BY_SUFFIX else format_of(path, formats)
+
+
 def shown(path: PathLike) -> str:
     """`path` as an error message shows it: cut short if long, quoted if unprintable."""
     text = os.fspath(path)

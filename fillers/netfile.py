@@ -173,15 +173,15 @@ def read_net_file(source: object) -> NetFile:
         return source
     if isinstance(source, os.PathLike) or (isinstance(source, str) and os.path.isfile(source)):
         path = os.fspath(source)
-        return _from_text(formats.read_text(path), path)
+        return read_net_text(formats.read_text(path), path)
     if isinstance(source, str) and ("\n" in source or any(mark in source for mark in "{:")):
-        return _from_text(source, "")
+        return read_net_text(source, "")
     param = read_net(source)  # a message; anything else raises the FillerError that says why
     empty = Fields(Block())
     return NetFile(param, tuple(LayerSource("", 0, 0, empty) for _ in param.layer))
 
 
-def _from_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
+def read_net_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
     from .netproto import upgrade_net_as_needed
 
     try:
@@ -193,7 +193,7 @@ def _from_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
         raise FillerError(f"{path}: the net a solver names is itself a solver")
     if taken_from.startswith(("net:", "train_net:")):
         field, net_path = taken_from.split(":", 1)
-        net = _from_text(formats.read_text(net_path), net_path, in_solver=True)
+        net = read_net_text(formats.read_text(net_path), net_path, in_solver=True)
         return dataclasses.replace(net, taken_from=f"{field} ({net_path})")
     layer_blocks = [
         item for item in tree if item.name in ("layer", "layers") and isinstance(item.value, Block)

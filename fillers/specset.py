@@ -23,7 +23,7 @@ from . import formats
 from ._proto import filler_pb2
 from .errors import FillerError
 from .limits import echo
-from .netfile import SOLVER_FIELDS, NetFile, read_net_file
+from .netfile import SOLVER_FIELDS, NetFile, read_net_text
 from .netproto import NetParameter, PhaseLike, included_layers, layer_fillers, layer_included, net_state
 from .prototext import parse_into
 from .spec import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
@@ -42,13 +42,10 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
     net that defines a layer for each phase needs it, since the names would repeat.
     """
-    # Caffe reads a net whatever its file is called (py-faster-rcnn's are .pt): an extension
-    # no format claims is read as text format.
-    suffix = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
-    fmt = formats.TEXT if suffix not in formats.FORMAT_BY_SUFFIX else formats.format_of(path, _SET_FORMATS)
+    fmt = formats.format_or_text(path, _SET_FORMATS)
     text = formats.read_text(path)
     if fmt == formats.TEXT and _first_field(text) in _NET_FIELDS:
-        return net_file_fillers(read_net_file(path), phase=phase)
+        return net_file_fillers(read_net_text(text, os.fspath(path)), phase=phase)
     if phase is not None:
         raise FillerError(
             f"{formats.shown(path)}: phase={echo(repr(phase))} applies to Caffe nets; "
@@ -126,8 +123,7 @@ def _repeated_layer_message(name: str, layer_name: str, phase: PhaseLike | None)
 
 def is_net_file(path: formats.PathLike) -> bool:
     """Whether `path` holds a Caffe net or solver in text format (not a named set)."""
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if formats.FORMAT_BY_SUFFIX.get(suffix, formats.TEXT) != formats.TEXT:
+    if formats.format_or_text(path) != formats.TEXT:
         return False
     return _first_field(formats.read_text(path)) in _NET_FIELDS
 
