@@ -24,7 +24,7 @@ from .finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, we
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .limits import echo
-from .netfile import Fields, LayerSource, read_net_file
+from .netfile import Fields, LayerSource, block_holds_filler, read_net_file
 from .netproto import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
 from .profiles import DEFAULT_PROFILE, Profile, get_profile
@@ -309,7 +309,7 @@ def _plan_layer(
 ) -> LayerPlan:
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
-    holds_filler = bool(at.fields.keys() and layer_fillers_of(at)) or bool(layer_fillers(layer))
+    holds_filler = block_holds_filler(at.fields.block) or bool(layer_fillers(layer))
     try:
         kind = layer_kind(
             _definition_type(layer),
@@ -357,13 +357,6 @@ def _definition_type(layer: LayerParameter) -> str:
 
 def _python_key(layer: LayerParameter) -> str:
     return f"Python:{layer.python_param.module}.{layer.python_param.layer}"
-
-
-def layer_fillers_of(at: LayerSource) -> list[tuple[str, FillerParameter]]:
-    """Every filler the layer's fields hold, fork fields included."""
-    from .netfile import layer_fillers_in
-
-    return layer_fillers_in(at.fields.block)
 
 
 def _located(message: str, layer: LayerParameter, at: LayerSource) -> str:

@@ -465,6 +465,20 @@ def layer_fillers_in(
 _MAX_DEPTH = 16
 
 
+def block_holds_filler(block: Block, descriptor: Descriptor | None = LayerParameter.DESCRIPTOR) -> bool:
+    """Whether any filler block lies under a layer block, as `layer_fillers_in` finds them,
+    without reading one (the strict check already has, when the net was read)."""
+    pending = [(block, descriptor, 0)]
+    while pending:
+        current, message, depth = pending.pop()
+        for item, _, child, is_filler in _sub_blocks(current, message):
+            if is_filler:
+                return True
+            if depth < _MAX_DEPTH:
+                pending.append((item.value, child, depth + 1))
+    return False
+
+
 def _collect_fillers(
     block: Block, message: Descriptor | None, path: str, found: list[tuple[str, str, FillerParameter]]
 ) -> None:
