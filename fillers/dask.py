@@ -9,11 +9,10 @@ Needs the `fillers[dask]` extra (dask; dask.distributed to run on a cluster).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._proto.filler_pb2 import FillerParameter
 from .counter import CounterRNG
 from .errors import FillerError
 from .fillers import Filler, counter_mode_limits, shape_of, supported_dtype
@@ -21,12 +20,10 @@ from .layers import ShapeRule
 from .net import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
 from .netproto import NetSource, PhaseLike
 from .params import NetParams
-from .registry import as_filler
+from .registry import Spec, as_filler
 
 if TYPE_CHECKING:
     import dask.array
-
-Spec = Filler | FillerParameter | Mapping[str, Any] | str
 
 
 def array(

@@ -24,8 +24,8 @@ channels_last`). An explicit layout must fit the shape.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any, Union
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -35,10 +35,9 @@ from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
 from .fillers import BUILTIN_FILLERS, Filler, fans, shape_of
 from .layout import caffe_shape, channels_last, check_layout, layout_axes
-from .registry import as_filler
+from .registry import Spec, as_filler
 from .stream import CaffeRNG
 
-Spec = Union[Filler, FillerParameter, Mapping[str, Any], str]  # noqa: UP007
 Initializer = Callable[..., jax.Array]
 
 

@@ -17,21 +17,17 @@ Conv3D kernel, "O" for a bias (`fillers.layout.channels_last`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 import keras
 import numpy as np
 
-from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
-from .fillers import Filler, shape_of
+from .fillers import shape_of
 from .layout import channels_last, check_layout
-from .registry import as_filler
+from .registry import Spec, as_filler
 from .spec import to_dict
 from .stream import CaffeRNG, check_seed
-
-Spec = Union[Filler, FillerParameter, Mapping[str, Any], str]  # noqa: UP007
 
 
 @keras.saving.register_keras_serializable(package="fillers")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
@@ -80,7 +80,11 @@ GetFiller = get_filler
 """Caffe's name for `get_filler`."""
 
 
-def as_filler(spec: Filler | FillerParameter | Mapping[str, Any] | str) -> Filler:
+Spec = Union[Filler, FillerParameter, Mapping[str, Any], str]  # noqa: UP007
+"""What the framework bridges accept as a filler spec (see `as_filler`)."""
+
+
+def as_filler(spec: Spec) -> Filler:
     """A Filler from what framework bridges accept as a spec: a Filler (as is), a
     FillerParameter or dict (`get_filler`), or protobuf text ('type: "xavier"')."""
     if isinstance(spec, Filler):

@@ -26,15 +26,12 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from ._proto.filler_pb2 import FillerParameter
 from .draws import Stream, profile_of, stream_for
 from .errors import FillerError
-from .fillers import Filler
 from .layout import caffe_shape
-from .registry import as_filler
+from .registry import Spec, as_filler
 from .rules import Rule, RuleSource, first_match, load_rules
 
-Spec = Union[Filler, FillerParameter, Mapping[str, Any], str]  # noqa: UP007
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
 
 _EXACT = {torch.float32: np.float32, torch.float64: np.float64}
