@@ -237,15 +237,22 @@ class Filler:
         # Caffe's arithmetic overflows to inf without a trap: so must ours, whatever np.seterr says.
         with np.errstate(all="ignore"):
             stream = stream_for(rng)
-            # The filler code of the stream's Caffe release (Caffe 1.0 or master).
-            filler = self.for_profile(profile_of(stream))
-            with counter_mode_limits(isinstance(rng, CounterRNG)):
-                filler.check(shape, out_dtype)
+            filler = self.checked_for(shape, out_dtype, stream)
             if out is None:
                 out = target = allocate(shape, out_dtype)
             with rewound_on_error(stream):
                 filler.generate(out.reshape(-1), shape, draws_for(stream))
         return target
+
+    def checked_for(self, shape: Shape, dtype: np.dtype, rng: Stream | None) -> Filler:
+        """The filler of the stream's Caffe release (Caffe 1.0 or master; see
+        `fillers.profiles()`), with every check `fill(shape, dtype, rng)` makes passed:
+        FillerError otherwise. Nothing is drawn."""
+        stream = stream_for(rng)
+        filler = self.for_profile(profile_of(stream))
+        with np.errstate(all="ignore"), counter_mode_limits(isinstance(stream, CounterRNG)):
+            filler.check(shape, np.dtype(dtype))
+        return filler
 
     def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
         # Caffe's blob is filled in Caffe's shape, then transposed: the one extra copy a

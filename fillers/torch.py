@@ -26,7 +26,7 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from .draws import Stream, profile_of, stream_for
+from .draws import Stream, stream_for
 from .errors import FillerError
 from .layout import caffe_shape
 from .registry import Spec, as_filler
@@ -118,11 +118,7 @@ def init_(
     for name, parameter, rule, filler in plan:
         try:
             target = _checked_tensor(parameter)
-            dtype = _EXACT.get(target.dtype, np.float32)
-            # Checked as the stream's Caffe release checks it (see fillers.profiles()).
-            filler.for_profile(profile_of(stream)).check(
-                caffe_shape(tuple(target.shape), rule.layout), np.dtype(dtype)
-            )
+            filler.checked_for(caffe_shape(tuple(target.shape), rule.layout), _fill_dtype(target), stream)
         except FillerError as error:
             raise FillerError(f"{name} (rule {rule.index}, {rule.describe()}): {error}") from None
     for _, parameter, rule, filler in plan:
@@ -252,6 +248,12 @@ def _checked_tensor(tensor: object) -> torch.Tensor:
     if tensor.layout != torch.strided or tensor.device.type == "meta":
         raise FillerError(f"tensor: a {tensor.layout} tensor on {tensor.device} holds no values to fill")
     return tensor
+
+
+def _fill_dtype(tensor: torch.Tensor) -> np.dtype:
+    """The Caffe Dtype a tensor is filled in: its own for float32/float64, float (then
+    rounded) for half precision."""
+    return np.dtype(_EXACT.get(tensor.dtype, np.float32))
 
 
 def _fills_in_place(tensor: torch.Tensor) -> bool:
