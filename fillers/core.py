@@ -133,6 +133,8 @@ def open_library(path: Path | None = None) -> ctypes.CDLL:
 
 def _resolve() -> ctypes.CDLL | None:
     global _loaded, _library, _why_not
+    if _loaded:  # every draw asks: no lock once settled (_loaded is set last)
+        return _library
     with _lock:
         if not _loaded:
             choice = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
