@@ -69,11 +69,7 @@ class CaffeDraws:
         if core.available():
             core.bernoulli_mask(self.rng, data, p)
             return
-        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
-        for chunk in chunks(data):
-            keep = mask[: len(chunk)]
-            self.bernoulli(keep, p, data.dtype)
-            np.multiply(chunk, keep, out=chunk)
+        _mask_by_bernoulli(self, data, p)
 
 
 class GeneratorDraws:
@@ -197,11 +193,16 @@ class CounterDraws:
     def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
         """GaussianFiller's sparse step: data[i] *= mask bit i (0 or 1 in data's dtype, so a
         dropped negative becomes -0.0), the bits from `bernoulli`."""
-        mask = np.empty(min(len(data), _CHUNK), dtype=bool)
-        for chunk in chunks(data):
-            keep = mask[: len(chunk)]
-            self.bernoulli(keep, p, data.dtype)
-            np.multiply(chunk, keep, out=chunk)
+        _mask_by_bernoulli(self, data, p)
+
+
+def _mask_by_bernoulli(draws: CaffeDraws | CounterDraws, data: np.ndarray, p: float) -> None:
+    """data[i] *= bernoulli draw i, chunk by chunk through one bool buffer."""
+    mask = np.empty(min(len(data), _CHUNK), dtype=bool)
+    for chunk in chunks(data):
+        keep = mask[: len(chunk)]
+        draws.bernoulli(keep, p, data.dtype)
+        np.multiply(chunk, keep, out=chunk)
 
 
 def _use_core(out: np.ndarray) -> bool:
