@@ -336,8 +336,12 @@ class Filler:
                 "Sparsity not supported by this Filler.",
             )
 
-    def _check_has_axis(self, shape: Shape) -> None:
-        if len(shape) == 0:
+    def _check_fan_axes(self, shape: Shape) -> None:
+        """The axes fans are read from: Caffe 1.0's legacy num()/channels() refuse more than 4;
+        master's shape(0) refuses a 0-D blob."""
+        if self.caffe_1_0:
+            check_legacy_axes(shape)
+        elif len(shape) == 0:
             raise check_failed(
                 "shape ()", "axis_index < num_axes()", 0, 0, "axis 0 out of range for 0-D Blob with shape (1)"
             )
@@ -496,10 +500,7 @@ class PositiveUnitballFiller(Filler):
         # Caffe's own count check is a DCHECK (debug builds only); release Caffe fails in
         # mutable_cpu_data() for an empty blob, as here.
         self._check_count(shape, "data_")
-        if self.caffe_1_0:
-            check_legacy_axes(shape)
-        else:
-            self._check_has_axis(shape)
+        self._check_fan_axes(shape)
         self._check_no_sparse()
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
@@ -584,10 +585,7 @@ class VarianceScaledFiller(Filler):
 
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         self._check_count(shape, "blob->count()")
-        if self.caffe_1_0:
-            check_legacy_axes(shape)
-        else:
-            self._check_has_axis(shape)
+        self._check_fan_axes(shape)
         scale = self._scale(shape, dtype)
         subject = (
             f"variance_norm: {FillerParameter.VarianceNorm.Name(self.param.variance_norm)}, shape {shape}"
