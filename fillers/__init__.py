@@ -36,7 +36,7 @@ from .stream.profiles import Profile, profiles  # noqa: E402
 
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
-    from .fill.builtin import Filler
+    from .fill.filler import Filler
     from .fill.registry import GetFiller, get_filler, register, registered
     from .net.init import init_net
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
@@ -60,7 +60,7 @@ _LAZY = {
     "register_layer": ".net.layers",
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
-    "Filler": ".fill.builtin",
+    "Filler": ".fill.filler",
     "init_net": ".net.init",
     "NetParams": ".net.params",
     "GetFiller": ".fill.registry",

@@ -17,7 +17,8 @@ import numpy as np
 
 from .._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
 from ..errors import FillerError
-from ..fill.builtin import Filler, allocate, count_of, counter_mode_limits, shape_of, supported_dtype
+from ..fill.blob import allocate, count_of, counter_mode_limits, shape_of, supported_dtype
+from ..fill.filler import Filler
 from ..fill.registry import get_filler
 from ..io.limits import echo
 from ..io.texttree import Block
