@@ -15,13 +15,14 @@ import numpy as np
 
 from .._proto.filler_pb2 import LayerParameter
 from ..errors import FillerError
-from ..net.init import LayerPlan, NetPlan, plan_net, target_layers
 from ..net.netparam import NetSource, PhaseLike, phase_number
 from ..net.params import NetParams
+from ..net.plan import LayerPlan, NetPlan, plan_net
 from ..net.splits import insert_splits
 from . import arrays
 from .caffemodel import write_caffemodel
 from .finetune import TargetLayer, planned_copies, read_weights
+from .init import target_layers
 
 PathLike = str | os.PathLike[str]
 
