@@ -25,9 +25,9 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from .._proto import filler_pb2
 from .._proto.pool import is_repeated
-from .._proto.text import float32_as_stored, parse_text
 from ..errors import FillerError, did_you_mean
 from ..io import formats
+from ..io.textformat import float32_as_stored, parse_text
 from ..io.texttree import Block, Enum, Field, parse_tree
 
 NetParameter = filler_pb2.NetParameter
