@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from optional import require
 
 import fillers
 from fillers.cli.commands import main
@@ -184,7 +185,7 @@ def test_chunked_moments_match_numpy():
 
 
 def test_plot_writes_a_png(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     out = tmp_path / "lenet.png"
     argv = ["net", str(NETS / "lenet_train_test.prototxt"), "--seed", "1", "--input", "data=64,1,28,28"]
     assert main([*argv, "--plot", str(out)]) == 0

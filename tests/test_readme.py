@@ -8,9 +8,8 @@ import types
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
-from frameworks import require
+from optional import require
 
 import fillers
 from fillers.fill.registry import unregister
@@ -144,7 +143,7 @@ def test_keras_example_runs():
 
 
 def test_larger_than_one_machine_example_runs(monkeypatch, capsys):
-    pytest.importorskip("dask.array", reason="the fillers[dask] extra is not installed")
+    require("dask.array", reason="the fillers[dask] extra is not installed")
     monkeypatch.chdir(ROOT)
     exec(compile(_block_with("import fillers.dask"), "README.md", "exec"), {})
     assert "conv1" in capsys.readouterr().out
