@@ -14,7 +14,8 @@ from optional import require
 
 import fillers
 from fillers.cli.commands import main
-from fillers.cli.util import Progress, moments
+from fillers.cli.progress import Progress
+from fillers.cli.statistics import moments
 
 FORKS = Path(__file__).parent / "data" / "forks"
 NETS = Path(__file__).parent / "data" / "nets"
