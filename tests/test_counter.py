@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.boxmuller import BoxMuller
+from fillers.random.counter_normal import BoxMuller
 
 SPECS = [
     'type: "constant" value: 0.25',
@@ -98,7 +98,7 @@ def test_fill_region_equals_the_slice_of_the_whole_fill(spec, dtype, data):
 
 
 def test_long_positive_unitball_rows_split_across_regions(monkeypatch):
-    from fillers import fillers as filler_module
+    from fillers.fill import builtin as filler_module
 
     monkeypatch.setattr(filler_module, "_ROW_CHUNK", 16)
     filler = fillers.get_filler({"type": "positive_unitball"})
