@@ -14,11 +14,12 @@ Two modes:
   call continues the stream, and `key` is ignored.
 
 Layouts: Flax and JAX kernels are channels-last, so the default layout is "HWIO" for a 4-D
-kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.layout.
+kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.fill.layout.
 channels_last`). An explicit layout must fit the shape.
 
->>> import flax.linen as nn, fillers.jax as fj
->>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
+Examples:
+    >>> import flax.linen as nn, fillers.jax as fj
+    >>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ and gives Caffe's bits: with `seed=s`, each call continues the stream Caffe's
 `set_random_seed(s)` starts (so a model built twice from the same config is the same
 model); without, the global stream (`fillers.set_random_seed`). Kernels are channels-last:
 the default layout is "HWIO" for a Conv2D kernel, "IO" for a Dense kernel, "DHWIO" for a
-Conv3D kernel, "O" for a bias (`fillers.layout.channels_last`).
+Conv3D kernel, "O" for a bias (`fillers.fill.layout.channels_last`).
 
->>> import keras, fillers.keras as fk
->>> layer = keras.layers.Dense(10, kernel_initializer=fk.Initializer('type: "xavier"', seed=1))
+Examples:
+    >>> import keras, fillers.keras as fk
+    >>> layer = keras.layers.Dense(10, kernel_initializer=fk.Initializer('type: "xavier"', seed=1))
 """
 
 from __future__ import annotations

@@ -8,12 +8,13 @@ torch keeps Caffe's axis order ("OIHW" for Conv2d, "OI" for Linear), so the defa
 is Caffe's own. A ConvTranspose weight is (C_in, C_out / groups, kh, kw), exactly Caffe's
 Deconvolution blob: fill it as is and the fans are Caffe's Deconvolution fans.
 
->>> import torch, fillers, fillers.torch as ft
->>> conv = torch.nn.Conv2d(3, 8, 3)
->>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
->>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
-...      rng=fillers.CaffeRNG(1))).all())
-True
+Examples:
+    >>> import torch, fillers, fillers.torch as ft
+    >>> conv = torch.nn.Conv2d(3, 8, 3)
+    >>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
+    >>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
+    ...      rng=fillers.CaffeRNG(1))).all())
+    True
 """
 
 from __future__ import annotations

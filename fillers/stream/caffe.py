@@ -55,9 +55,10 @@ class CaffeRNG:
     `profile` names the Caffe build whose bits the fills on this stream reproduce (see
     `fillers.profiles()`); the engine is the same for all of them.
 
-    >>> rng = CaffeRNG(5489)
-    >>> int(rng.random_raw(1)[0])   # the first output of the standard mt19937
-    3499211612
+    Examples:
+        >>> rng = CaffeRNG(5489)
+        >>> int(rng.random_raw(1)[0])   # the first output of the standard mt19937
+        3499211612
     """
 
     def __init__(self, seed: int | None = None, profile: str | Profile | None = None) -> None:

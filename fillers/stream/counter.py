@@ -42,9 +42,10 @@ class CounterRNG:
     key names the parameter (`init_net` uses "<layer>/<index>"); two keys give independent
     streams from one seed. `child(name)` is the stream keyed "<key>/<name>".
 
-    >>> rng = CounterRNG(1, key="conv1/0")
-    >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
-    True
+    Examples:
+        >>> rng = CounterRNG(1, key="conv1/0")
+        >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
+        True
     """
 
     def __init__(self, seed: int, key: str | None = None) -> None:
