@@ -1,7 +1,7 @@
 """What the `fillers net` and `fillers specs` commands need besides the library: plugins,
 shape rules from flags, statistics in bounded memory, a progress line and histograms.
 
-Kept apart from cli.py so that the command table stays a table.
+Kept apart from commands.py so that the command table stays a table.
 """
 
 from __future__ import annotations

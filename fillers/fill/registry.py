@@ -57,13 +57,28 @@ def unregister(name: str) -> None:
 
 
 def registered() -> list[str]:
-    """The registered filler names, sorted."""
+    """The registered filler names, sorted.
+
+    Examples:
+        >>> registered()
+        ['bilinear', 'constant', 'gaussian', 'msra', 'positive_unitball', 'uniform', 'xavier']
+    """
     return sorted(_registry)
 
 
 def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
     """The filler `param.type` names, built with `param` (a FillerParameter or a dict of
-    its fields). Names are case sensitive, as in Caffe: "Gaussian" is unknown."""
+    its fields). Names are case sensitive, as in Caffe: "Gaussian" is unknown.
+
+    Examples:
+        >>> type(get_filler({"type": "msra", "variance_norm": "FAN_OUT"})).__name__
+        'MSRAFiller'
+        >>> try:
+        ...     get_filler({"type": "Gaussian"})
+        ... except FillerError as error:
+        ...     print(error)
+        type: 'Gaussian': Unknown filler name: Gaussian [Check failed: false]; did you mean 'gaussian'?
+    """
     if isinstance(param, Mapping):
         from ..spec.parameter import from_dict
 

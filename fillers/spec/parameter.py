@@ -109,7 +109,14 @@ def to_dict(param: FillerParameter) -> dict[str, Any]:
 
 
 def to_text(param: FillerParameter) -> str:
-    """`param` in protobuf text format, one set field per line, floats written shortest."""
+    """`param` in protobuf text format, one set field per line, floats written shortest.
+
+    Examples:
+        >>> print(to_text(from_dict({"type": "gaussian", "std": 0.01, "sparse": 15})), end="")
+        type: "gaussian"
+        std: 0.01
+        sparse: 15
+    """
     return message_to_text(as_filler_parameter(param))
 
 
@@ -117,6 +124,16 @@ def load(path: formats.PathLike) -> FillerParameter:
     """Read one spec from a file, in the format its extension names.
 
     .prototxt/.pbtxt/.txt: text format; .yaml/.yml: YAML; .json: JSON; .pb: binary.
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "msra.yaml")
+        >>> dump(from_dict({"type": "msra", "variance_norm": "FAN_OUT"}), path)
+        >>> print(open(path).read(), end="")
+        type: msra
+        variance_norm: FAN_OUT
+        >>> load(path) == parse('type: "msra" variance_norm: FAN_OUT')
+        True
     """
     fmt = formats.format_of(path)
     if fmt == formats.BINARY:
@@ -141,7 +158,18 @@ def load(path: formats.PathLike) -> FillerParameter:
 
 
 def dump(param: FillerParameter, path: formats.PathLike) -> None:
-    """Write `param` to a file in the format its extension names (the set that `load` reads)."""
+    """Write `param` to a file in the format its extension names (the set that `load` reads).
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "gaussian.json")
+        >>> dump(from_dict({"type": "gaussian", "std": 0.01}), path)
+        >>> print(open(path).read(), end="")
+        {
+          "type": "gaussian",
+          "std": 0.01
+        }
+    """
     as_filler_parameter(param)
     fmt = formats.format_of(path)
     if fmt == formats.BINARY:

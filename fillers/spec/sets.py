@@ -41,6 +41,15 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     (`filler { name: ... param { ... } }`) or a Caffe net, told apart by the first field.
     `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
     net that defines a layer for each phase needs it, since the names would repeat.
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.prototxt")
+        >>> with open(path, "w") as net:
+        ...     _ = net.write('layer { name: "conv1" type: "Convolution" convolution_param {'
+        ...                   ' weight_filler { type: "msra" } bias_filler { type: "constant" } } }')
+        >>> {name: spec.type for name, spec in load_all(path).items()}
+        {'conv1/weight_filler': 'msra', 'conv1/bias_filler': 'constant'}
     """
     fmt = formats.format_or_text(path, _SET_FORMATS)
     text = formats.read_text(path)
@@ -101,7 +110,22 @@ def net_file_fillers(
 
 
 def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> None:
-    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension."""
+    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from fillers.spec.parameter import from_dict
+        >>> path = os.path.join(tempfile.mkdtemp(), "set.yaml")
+        >>> specs = {"fc/weight": from_dict({"type": "xavier"}), "fc/bias": from_dict({"type": "constant"})}
+        >>> dump_all(specs, path)
+        >>> print(open(path).read(), end="")
+        fc/weight:
+          type: xavier
+        fc/bias:
+          type: constant
+        >>> list(load_all(path))
+        ['fc/weight', 'fc/bias']
+    """
     fmt = formats.format_of(path, _SET_FORMATS)
     if fmt == formats.TEXT:
         named_set = FillerSet()

@@ -148,6 +148,17 @@ def register_layer(
 
     `bottoms`, `tops`: how many the layer takes: an int, (least, most), or None for any.
     A type already registered (the built-ins included) is an error unless `replace=True`.
+
+    Examples:
+        >>> from fillers.net.layers.blob import BlobSpec, LayerSetup
+        >>> from fillers.spec.parameter import from_dict
+        >>> @register_layer("ChannelBias")
+        ... def channel_bias(layer, bottoms, num_tops):
+        ...     bias = BlobSpec((bottoms[0][1],), from_dict({"type": "constant", "value": 0.1}))
+        ...     return LayerSetup(tops=(bottoms[0],), blobs=(bias,))
+        >>> "ChannelBias" in registered_layers()
+        True
+        >>> unregister_layer("ChannelBias")
     """
     bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
 
