@@ -114,7 +114,7 @@ def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> No
 
     Examples:
         >>> import os, tempfile
-        >>> from fillers.spec.parameter import from_dict
+        >>> from fillers import from_dict
         >>> path = os.path.join(tempfile.mkdtemp(), "set.yaml")
         >>> specs = {"fc/weight": from_dict({"type": "xavier"}), "fc/bias": from_dict({"type": "constant"})}
         >>> dump_all(specs, path)

@@ -139,7 +139,7 @@ def set_random_seed(seed: int, profile: str | Profile | None = None) -> None:
     the build `profile` names (default: the reference).
 
     Examples:
-        >>> from fillers.fill.registry import get_filler
+        >>> from fillers import get_filler
         >>> set_random_seed(1701)
         >>> w = get_filler({"type": "xavier"}).fill((4, 3))  # no rng: the global stream
         >>> bool((w == get_filler({"type": "xavier"}).fill((4, 3), rng=CaffeRNG(1701))).all())

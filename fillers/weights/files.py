@@ -15,13 +15,14 @@ import numpy as np
 
 from .._proto.filler_pb2 import LayerParameter
 from ..errors import FillerError
-from ..net.init import LayerPlan, NetPlan, plan_net, target_layers
 from ..net.netparam import NetSource, PhaseLike, phase_number
 from ..net.params import NetParams
+from ..net.plan import LayerPlan, NetPlan, plan_net
 from ..net.splits import insert_splits
 from . import arrays
 from .caffemodel import write_caffemodel
 from .finetune import TargetLayer, planned_copies, read_weights
+from .init import target_layers
 
 PathLike = str | os.PathLike[str]
 
@@ -126,7 +127,7 @@ def save_weights(
 
     Examples:
         >>> import os, tempfile
-        >>> from fillers.net.init import init_net
+        >>> from fillers import init_net
         >>> net = '''layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }
         ...          layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
         ...                  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }'''

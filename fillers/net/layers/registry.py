@@ -150,8 +150,7 @@ def register_layer(
     A type already registered (the built-ins included) is an error unless `replace=True`.
 
     Examples:
-        >>> from fillers.net.layers.blob import BlobSpec, LayerSetup
-        >>> from fillers.spec.parameter import from_dict
+        >>> from fillers import BlobSpec, LayerSetup, from_dict
         >>> @register_layer("ChannelBias")
         ... def channel_bias(layer, bottoms, num_tops):
         ...     bias = BlobSpec((bottoms[0][1],), from_dict({"type": "constant", "value": 0.1}))
