@@ -201,6 +201,15 @@ def test_readme_is_short_and_links_pages_that_exist():
         assert (ROOT / link).exists(), link
 
 
+def test_repository_paths_named_in_the_docs_exist():
+    # The layout moves modules: a page must not send a reader to one that is gone.
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        named = re.findall(r"(?<![\w/.])((?:fillers|tests|bench|proto|config_examples)/[\w./-]*[\w/])", text)
+        missing = sorted({path for path in named if not (ROOT / path).exists()})
+        assert not missing, f"{page.relative_to(ROOT)} names paths that do not exist: {missing}"
+
+
 def test_ci_runs_the_readme_set_up_commands():
     (set_up,) = [block for block in BLOCKS if block.page.name == "README.md" and block.language == "bash"][:1]
     install, test = set_up.code.strip().splitlines()
