@@ -29,8 +29,8 @@ import torch
 
 from .errors import FillerError
 from .fill.layout import caffe_shape
-from .fill.registry import Spec, as_filler
 from .random.draws import Stream, stream_for
+from .spec.resolve import Spec, as_filler
 from .spec.rules import Rule, RuleSource, first_match, load_rules
 
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
