@@ -8,12 +8,13 @@ torch keeps Caffe's axis order ("OIHW" for Conv2d, "OI" for Linear), so the defa
 is Caffe's own. A ConvTranspose weight is (C_in, C_out / groups, kh, kw), exactly Caffe's
 Deconvolution blob: fill it as is and the fans are Caffe's Deconvolution fans.
 
->>> import torch, fillers, fillers.torch as ft
->>> conv = torch.nn.Conv2d(3, 8, 3)
->>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
->>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
-...      rng=fillers.CaffeRNG(1))).all())
-True
+Examples:
+    >>> import torch, fillers, fillers.torch as ft
+    >>> conv = torch.nn.Conv2d(3, 8, 3)
+    >>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
+    >>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
+    ...      rng=fillers.CaffeRNG(1))).all())
+    True
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ def init_(
     strict=True raises FillerError if a parameter matches no rule or a rule matches nothing.
     Every parameter's fill is checked (shape, layout, dtype) before any is filled, so a bad
     rule leaves the module and the stream as they were. Returns an InitReport.
+
+    Examples:
+        >>> import torch, fillers
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+        >>> rules = [{"match": "*.weight", "filler": {"type": "xavier"}},
+        ...          {"match": "*.bias", "filler": {"type": "constant", "value": 0.1}}]
+        >>> print(init_(model, rules, rng=fillers.CaffeRNG(1), strict=True))
+        0.weight: rule 0 (match: *.weight)
+        0.bias: rule 1 (match: *.bias)
+        2.weight: rule 0 (match: *.weight)
+        2.bias: rule 1 (match: *.bias)
     """
     if not isinstance(module, torch.nn.Module):
         raise FillerError(f"module: {module!r} is not a torch.nn.Module")
@@ -143,6 +155,15 @@ def state_dict(
     rename maps Caffe layer names to module names: a {regex: replacement} dict applied in
     order with re.sub (a replacement may be a function of the match), or a function of the
     name. Tensors are float copies; the params are left alone.
+
+    Examples:
+        >>> import fillers
+        >>> params = fillers.init_net('''
+        ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 4 } } }
+        ...     layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+        ...             inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }''', seed=1)
+        >>> {key: tuple(value.shape) for key, value in state_dict(params, rename={"^fc$": "head"}).items()}
+        {'head.weight': (3, 4), 'head.bias': (3,)}
     """
     types = getattr(params, "types", None)
     roles = getattr(params, "roles", None)

@@ -26,7 +26,9 @@ def _module_name(path: Path) -> str:
 
 
 def _modules() -> dict[str, Path]:
-    return {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+    # fillers/conftest.py is pytest's (the doctests' settings), not a module of the package.
+    paths = (path for path in sorted(PACKAGE.rglob("*.py")) if path.name != "conftest.py")
+    return {_module_name(path): path for path in paths}
 
 
 def _imports(name: str, path: Path) -> set[str]:
