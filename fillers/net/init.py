@@ -55,7 +55,9 @@ class ParamBlob:
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
     its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
-    as Net::Init holds it (phase set), which a .caffemodel writes back."""
+    as Net::Init holds it (phase set), which a .caffemodel writes back. `inner`: the net the
+    layer builds in its setup (RecurrentLayer's unrolled net), whose params that own
+    themselves are `blobs`; on a sequential stream every blob of it is filled, in order."""
 
     name: str
     type: str
@@ -63,6 +65,7 @@ class LayerPlan:
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
     param: LayerParameter | None = None
+    inner: NetPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,7 @@ def _plan_layer(
             "Caffe would use them instead of filling: not supported"
         )
     made = setup_layer(kind, Layer(layer, at.fields, net_types), blobs.bottoms(layer, kind))
+    inner = None if made.inner_net is None else _plan_inner_net(layer, made.inner_net, build)
     for index, spec in enumerate(made.blobs):
         if spec.filler is not None:
             try:
@@ -343,8 +347,32 @@ def _plan_layer(
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
-    params = _append_params(layer, made.blobs, named)
-    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+    specs = made.blobs if inner is None else _owned_params(inner)
+    params = _append_params(layer, specs, named)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer, inner)
+
+
+def _plan_inner_net(layer: LayerParameter, net: NetParameter, build: Profile) -> NetPlan:
+    """The net a layer builds in its setup, planned as Net::Init plans any net: no include
+    rules or shape rules apply, its phase is its own NetState's (TEST unless set), and its
+    blobs and named params are its own. Errors name the layer that builds it."""
+    blobs = _NetBlobs({})
+    named: dict[str, _NamedParam] = {}
+    at = LayerSource("", 0, 0, Fields(Block()))
+    net_types = frozenset(inner.type for inner in net.layer)
+    plans = []
+    try:
+        for inner in net.layer:
+            plans.append(_plan_layer(inner, at, net.state.phase, blobs, named, None, net_types, build))
+        _check_unique_names(plans)
+    except FillerError as error:
+        raise FillerError(f"layer {layer.name!r} ({layer.type}): its inner net: {error}") from None
+    return NetPlan(net.name, tuple(plans))
+
+
+def _owned_params(inner: NetPlan) -> tuple[BlobSpec, ...]:
+    """RecurrentLayer::LayerSetUp's blobs: the inner net's params whose owner is themselves."""
+    return tuple(BlobSpec(blob.shape, blob.filler) for blob in inner.blobs if blob.owner is None)
 
 
 def _definition_type(layer: LayerParameter) -> str:
@@ -388,32 +416,68 @@ def fill_net(
     build = profile_of(stream, profile)
     dtype = supported_dtype(dtype)
     with counter_mode_limits(isinstance(stream, CounterRNG)):
-        built = checked_fillers(plan, dtype, build)
+        built = _checked_filler_tree(plan, dtype, build)
     params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
     with rewound_on_error(stream):
         for layer in plan.layers:
-            if layer.setup_draws and isinstance(stream, CaffeRNG):
-                stream.random_raw(layer.setup_draws)
+            if layer.blobs and progress is not None:
+                progress(done, total, layer.name)
+            values = _filled(layer, stream, built, dtype)
             if layer.blobs:
-                if progress is not None:
-                    progress(done, total, layer.name)
                 done += 1
-                params.add(
-                    layer.name,
-                    layer.type,
-                    [
-                        allocate(blob.shape, dtype, zeroed=True)
-                        if blob.filler is None
-                        else built[blob.layer, blob.index].fill(
-                            blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
-                        )
-                        for blob in layer.blobs
-                    ],
-                )
+                params.add(layer.name, layer.type, values)
     share_owned_blobs(plan, params)
     return params
+
+
+@dataclass(frozen=True)
+class _FillerTree:
+    """The checked fillers of a plan's blobs by (layer, index), and of each inner net's by
+    the name of the layer that builds it."""
+
+    own: dict[tuple[str, int], Filler]
+    inner: dict[str, _FillerTree]
+
+
+def _checked_filler_tree(plan: NetPlan, dtype: np.dtype, build: Profile) -> _FillerTree:
+    """`checked_fillers` of the plan and, below each layer that builds one, of its inner net."""
+    own = checked_fillers(plan, dtype, build)
+    inner = {}
+    for layer in plan.layers:
+        if layer.inner is not None:
+            try:
+                inner[layer.name] = _checked_filler_tree(layer.inner, dtype, build)
+            except FillerError as error:
+                raise FillerError(f"layer {layer.name!r} ({layer.type}): its inner net: {error}") from None
+    return _FillerTree(own, inner)
+
+
+def _filled(layer: LayerPlan, stream: Stream, built: _FillerTree, dtype: np.dtype) -> list[np.ndarray]:
+    """What one layer's Layer::SetUp draws: its setup draws, then its blobs' fills (zeros for
+    a blob without a filler).
+
+    A layer with an inner net fills, on a sequential stream, every blob of every inner layer
+    in order, shared copies included, as the inner Net's constructor does, and keeps its
+    owned params. On a CounterRNG each blob has its own stream, so only the kept ones are
+    filled, keyed by this layer's name, as any layer's.
+    """
+    if layer.setup_draws and isinstance(stream, CaffeRNG):
+        stream.random_raw(layer.setup_draws)
+    if layer.inner is not None and not isinstance(stream, CounterRNG):
+        values = {}
+        for inner in layer.inner.layers:
+            filled = _filled(inner, stream, built.inner[layer.name], dtype)
+            if inner.blobs:
+                values[inner.name] = filled
+        return [values[blob.layer][blob.index] for blob in layer.inner.blobs if blob.owner is None]
+    return [
+        allocate(blob.shape, dtype, zeroed=True)
+        if blob.filler is None
+        else built.own[blob.layer, blob.index].fill(blob.shape, dtype=dtype, rng=blob_stream(stream, blob))
+        for blob in layer.blobs
+    ]
 
 
 def share_owned_blobs(plan: NetPlan, params: NetParams) -> None:
