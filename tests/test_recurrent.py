@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fillers
 from fillers import init_net
@@ -347,3 +349,87 @@ def test_a_bad_filler_names_the_layer_and_the_inner_blob():
         r"min: 1.0, max: 0.0",
     ):
         plan_net(text)
+
+
+# Fuzzing: any shapes and parameters give the layer's blobs or a FillerError that leaves the
+# stream where it was.
+
+_features = st.lists(st.sampled_from([1, 2, 3, 0]), min_size=1, max_size=3)
+_image = st.lists(st.sampled_from([3, 4, 5, 1, 0]), min_size=3, max_size=5)
+_repeated = st.lists(st.sampled_from([1, 2, 3, 0, 4]), max_size=4)
+_sizes = st.sampled_from([1, 2, 3, 0])
+_rarely = st.integers(0, 3).map(lambda n: n == 3)
+_hw = st.dictionaries(st.sampled_from(["kernel_h", "stride_w", "pad_h"]), st.integers(0, 3))
+
+
+@st.composite
+def _fuzzed_nets(draw) -> str:
+    """A layer on shapes that fit it, then perhaps broken: a dim changed, a bottom or top
+    dropped or added, bad parameters."""
+    layer_type = draw(st.sampled_from(["LSTM", "RNN", "LSTMUnit", "Im2col"]))
+    steps, streams, hidden = draw(_sizes), draw(_sizes), draw(st.integers(1, 3))
+    body = ""
+    if layer_type in ("LSTM", "RNN"):
+        expose = draw(st.booleans())
+        states = (2 if layer_type == "LSTM" else 1) if expose else 0
+        shapes = [(steps, streams, *draw(_features)), (steps, streams)]
+        shapes += [(streams, *draw(_features))] if draw(st.booleans()) else []
+        shapes += [(1, streams, hidden)] * states
+        num_output = draw(st.sampled_from([hidden] * 5 + [0, 2**31, 2**32 - 1]))
+        filler = draw(
+            st.sampled_from(["", 'type: "xavier"', 'type: "gaussian" std: 2', 'type: "uniform" min: 1'])
+        )
+        body = (
+            f"recurrent_param {{ num_output: {num_output} expose_hidden: {str(expose).lower()} "
+            f"weight_filler {{ {filler} }} bias_filler {{ {filler} }} }}"
+        )
+        num_tops = 1 + states
+    elif layer_type == "LSTMUnit":
+        shapes = [(1, streams, hidden), (1, streams, 4 * hidden), (1, streams)]
+        num_tops = 2
+    else:
+        shapes = [tuple(draw(_image))]
+        fields = [
+            *(f"kernel_size: {k}" for k in draw(_repeated.filter(bool) | _repeated)),
+            *(f"stride: {s}" for s in draw(_repeated)),
+            *(f"pad: {p}" for p in draw(_repeated)),
+            *(f"dilation: {d}" for d in draw(_repeated)),
+            *(f"{f}: {v}" for f, v in (draw(_hw) if draw(_rarely) else {}).items()),
+            *(f"axis: {a}" for a in draw(st.lists(st.integers(-6, 6), max_size=1))),
+        ]
+        body = "convolution_param { " + " ".join(fields) + " }"
+        num_tops = 1
+    shapes = [list(shape) for shape in shapes]
+    if shapes and draw(_rarely):
+        shape = draw(st.sampled_from(shapes))
+        if shape and draw(st.booleans()):
+            shape[draw(st.integers(0, len(shape) - 1))] = draw(st.integers(0, 4))
+        else:
+            shape.append(draw(st.integers(0, 2)))
+    bottoms = list(range(len(shapes)))
+    if draw(_rarely):
+        bottoms = draw(st.lists(st.integers(0, len(shapes) - 1), max_size=6)) if shapes else []
+    num_tops = draw(st.sampled_from([num_tops] * 6 + [0, num_tops + 1]))
+    names = " ".join(f'top: "b{i}"' for i in range(len(shapes)))
+    dims = " ".join("shape { " + " ".join(f"dim: {d}" for d in shape) + " }" for shape in shapes)
+    inputs = f'layer {{ name: "in" type: "Input" {names} input_param {{ {dims} }} }}\n' if shapes else ""
+    wiring = (
+        " ".join(f'bottom: "b{i}"' for i in bottoms) + " " + " ".join(f'top: "t{i}"' for i in range(num_tops))
+    )
+    return inputs + f'layer {{ name: "l" type: "{layer_type}" {wiring} {body} }}\n'
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=_fuzzed_nets(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_fuzzed_layers_give_blobs_or_a_filler_error_that_changes_nothing(text, dtype):
+    rng = fillers.CaffeRNG(3)
+    try:
+        plan = plan_net(text)
+        params = init_net(text, rng=rng, dtype=dtype)
+    except fillers.FillerError:
+        assert int(rng.random_raw(1)[0]) == int(fillers.CaffeRNG(3).random_raw(1)[0])
+        return
+    layer = plan.layers[-1]
+    assert [blob.shape for blob in params.get("l", [])] == [blob.shape for blob in layer.blobs]
+    assert (layer.inner is not None) == (layer.type in ("LSTM", "RNN"))
+    assert all(shape is not None and min(shape, default=0) >= 0 for _, shape in layer.tops)
