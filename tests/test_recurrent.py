@@ -5,6 +5,9 @@ static input, expose_hidden, shared params, float and double, and Caffe's checks
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -433,3 +436,11 @@ def test_fuzzed_layers_give_blobs_or_a_filler_error_that_changes_nothing(text, d
     assert [blob.shape for blob in params.get("l", [])] == [blob.shape for blob in layer.blobs]
     assert (layer.inner is not None) == (layer.type in ("LSTM", "RNN"))
     assert all(shape is not None and min(shape, default=0) >= 0 for _, shape in layer.tops)
+
+
+def test_the_docs_example_prints_what_it_says(capsys):
+    page = (Path(__file__).parent.parent / "docs" / "layers.md").read_text()
+    code = re.search(r"```python\n(.*?)```", page, flags=re.S).group(1)
+    exec(compile(code, "docs/layers.md", "exec"), {})
+    expected = re.search(r"^# (\[.*)$", code, flags=re.M).group(1)
+    assert capsys.readouterr().out.strip() == expected
