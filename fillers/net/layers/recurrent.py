@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..._proto.filler_pb2 import EltwiseParameter, LayerParameter, NetParameter, RecurrentParameter
+from ...errors import FillerError
 from .blob import LayerSetup, Shape, canonical_axis, require, shape_string
 
 _INT_MAX = 2**31 - 1
@@ -63,19 +64,23 @@ def lstm_unit(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) ->
     previous, gate_input, _ = bottoms
     instances = previous[canonical_axis(previous, 1)]
     for i, bottom in enumerate(bottoms):
+        # Messages are built only on failure: the unrolled LSTM has one unit per timestep.
         axes = 2 if i == 2 else 3
-        require(len(bottom) == axes, f"bottom[{i}] must have {axes} axes; got {shape_string(bottom)}")
-        require(bottom[0] == 1, f"bottom[{i}] must be one timestep (1 on axis 0); got {shape_string(bottom)}")
-        require(
-            bottom[1] == instances,
-            f"bottom[{i}] must have bottom[0]'s {instances} instances on axis 1; got {shape_string(bottom)}",
-        )
+        if len(bottom) != axes:
+            raise FillerError(f"bottom[{i}] must have {axes} axes; got {shape_string(bottom)}")
+        if bottom[0] != 1:
+            raise FillerError(f"bottom[{i}] must be one timestep (1 on axis 0); got {shape_string(bottom)}")
+        if bottom[1] != instances:
+            raise FillerError(
+                f"bottom[{i}] must have bottom[0]'s {instances} instances on axis 1; "
+                f"got {shape_string(bottom)}"
+            )
     hidden = previous[2]
-    require(
-        gate_input[2] == 4 * hidden,
-        f"bottom[1] (the gate inputs) must have 4 * {hidden} = {4 * hidden} channels on axis 2 "
-        f"(4 * bottom[0]'s); got {shape_string(gate_input)}",
-    )
+    if gate_input[2] != 4 * hidden:
+        raise FillerError(
+            f"bottom[1] (the gate inputs) must have 4 * {hidden} = {4 * hidden} channels on axis 2 "
+            f"(4 * bottom[0]'s); got {shape_string(gate_input)}"
+        )
     return LayerSetup(tops=(previous, previous))
 
 
