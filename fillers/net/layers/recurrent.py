@@ -27,18 +27,17 @@ _INT_MAX = 2**31 - 1
 @dataclass(frozen=True)
 class _Kind:
     """What RecurrentLayer asks of its subclass: type(), RecurrentInputBlobNames (in the order
-    expose_hidden takes them as bottoms), OutputBlobNames, the width of the input transforms
-    (4 gates per hidden unit for LSTM) and FillUnrolledNet's weight name for x."""
+    expose_hidden takes them as bottoms), OutputBlobNames, and the width of the input
+    transforms in hidden units (4 gates each for LSTM)."""
 
     type: str
     recur_inputs: tuple[str, ...]
     output: str
     gates: int
-    x_weight: str
 
 
-_LSTM = _Kind("LSTM", ("h_0", "c_0"), "h", 4, "W_xc")
-_RNN = _Kind("RNN", ("h_0",), "o", 1, "W_xh")
+_LSTM = _Kind("LSTM", ("h_0", "c_0"), "h", 4)
+_RNN = _Kind("RNN", ("h_0",), "o", 1)
 
 
 def lstm(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
@@ -121,7 +120,7 @@ def _recurrent(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int, k
     # Reshape: each exposed hidden state comes in shaped as the recurrent input it replaces.
     state = (1, x[1], hidden)
     for j, name in enumerate(kind.recur_inputs[:exposed]):
-        i = least - exposed + (static is not None) + j
+        i = 2 + (static is not None) + j
         require(
             bottoms[i] == state,
             f"shape mismatch - recur_input_blobs_[{j}] ({name}): {shape_string(state)} "
