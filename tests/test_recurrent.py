@@ -169,12 +169,6 @@ def test_blob_and_top_shapes(layer_type, kwargs, blobs, tops):
     assert all(blob.owner is None for blob in layer.blobs)
 
 
-def test_roles_are_the_unrolled_nets_param_names():
-    params = init_net(_net("LSTM", static=(2, 3)), seed=1)
-    assert params.roles["rec"] == ("W_xc", "b_c", "W_xc_static", "W_hc")
-    assert init_net(_net("RNN"), seed=1).roles["rec"] == ("W_xh", "b_h", "W_hh", "W_ho", "b_o")
-
-
 # The draws: every inner layer fills in order from the caller's stream, shared copies included.
 
 

@@ -25,29 +25,18 @@ BLOB_ROLES: dict[str, tuple[str, ...]] = {
     "Bias": ("bias",),
     "PReLU": ("slope",),
 }
-# Recurrent layers: the names of the unrolled net's params (lstm_layer.cpp, rnn_layer.cpp); a
-# static input adds its weight in the middle, so the roles depend on the count.
-RECURRENT_ROLES: dict[tuple[str, int], tuple[str, ...]] = {
-    ("LSTM", 3): ("W_xc", "b_c", "W_hc"),
-    ("LSTM", 4): ("W_xc", "b_c", "W_xc_static", "W_hc"),
-    ("RNN", 5): ("W_xh", "b_h", "W_hh", "W_ho", "b_o"),
-    ("RNN", 6): ("W_xh", "b_h", "W_xh_static", "W_hh", "W_ho", "b_o"),
-}
 
 
 def blob_roles(layer_type: str, blob_count: int) -> tuple[str, ...]:
     """The role of each of a layer's `blob_count` blobs.
 
     A known type gives its roles ("weight", "bias"; BatchNorm's "mean", "variance",
-    "scale_factor"; ...), cut to the blobs the layer has; LSTM and RNN give their unrolled
-    net's param names ("W_xc", "b_c", "W_hc"). Any other type, or a count the type
+    "scale_factor"; ...), cut to the blobs the layer has. Any other type, or a count the type
     cannot have, gives positional names: "blob0", "blob1", ...
 
     >>> blob_roles("Scale", 1), blob_roles("MyLayer", 2)
     (('scale',), ('blob0', 'blob1'))
     """
-    if (layer_type, blob_count) in RECURRENT_ROLES:
-        return RECURRENT_ROLES[layer_type, blob_count]
     known = BLOB_ROLES.get(layer_type, ())
     if 0 < blob_count <= len(known):
         return known[:blob_count]
