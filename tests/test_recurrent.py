@@ -438,3 +438,21 @@ def test_the_docs_example_prints_what_it_says(capsys):
     exec(compile(code, "docs/layers.md", "exec"), {})
     expected = re.search(r"^# (\[.*)$", code, flags=re.M).group(1)
     assert capsys.readouterr().out.strip() == expected
+
+
+def test_fillers_net_lists_the_recurrent_blobs(tmp_path, capsys):
+    from fillers.cli.commands import main
+
+    path = tmp_path / "lstm.prototxt"
+    path.write_text(_net("LSTM", static=(2, 3)))
+    assert main(["net", str(path), "--seed", "1", "--out", str(tmp_path / "lstm.caffemodel")]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("rec ")]
+    # layer, blob, shape, mean, std, then the filler
+    assert [(*row[:3], row[5]) for row in rows] == [
+        ("rec", "0", "8,4", "gaussian"),
+        ("rec", "1", "8", "uniform"),
+        ("rec", "2", "8,3", "gaussian"),
+        ("rec", "3", "8,2", "gaussian"),
+    ]
+    saved = fillers.load_weights(tmp_path / "lstm.caffemodel")
+    assert [blob.shape for blob in saved["rec"]] == [(8, 4), (8,), (8, 3), (8, 2)]
