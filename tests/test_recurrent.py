@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from frameworks import require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -229,7 +230,7 @@ def test_counter_mode_keys_the_kept_blobs_by_the_layer():
 
 
 def test_dask_gives_the_counter_mode_values():
-    pytest.importorskip("dask")
+    require("dask")
     import fillers.dask
 
     text = _net("LSTM", static=(2, 3))
