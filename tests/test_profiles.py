@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from optional import require
-from test_core import scripted
+from test_compiled import scripted
 
 import fillers
 from fillers.cli.commands import main
