@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from frameworks import require
+from optional import require
 
 import fillers
 from fillers.fill.registry import unregister

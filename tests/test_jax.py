@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from frameworks import require
+from optional import require
 
 jax = require("jax")
 flax_linen = require("flax.linen")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .._proto.filler_pb2 import FillerParameter
-from ..errors import FillerError, did_you_mean
+from ..errors import FillerError, check_failed, did_you_mean
 from .builtin import BUILTIN_FILLERS
 from .filler import Filler
 
@@ -75,7 +75,6 @@ def get_filler(param: FillerParameter) -> Filler:
     cls = _registry.get(param.type)
     if cls is None:
         hint = did_you_mean(param.type, _registry, otherwise=f"; registered: {', '.join(registered())}")
-        raise FillerError(
-            f"type: {param.type!r}: Unknown filler name: {param.type} [Check failed: false]{hint}"
-        )
+        error = check_failed(f"type: {param.type!r}", "false", caffe=f"Unknown filler name: {param.type}")
+        raise FillerError(f"{error}{hint}")
     return cls(param)

@@ -25,7 +25,7 @@ def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
         ...     get_filler({"type": "Gaussian"})
         ... except FillerError as error:
         ...     print(error)
-        type: 'Gaussian': Unknown filler name: Gaussian [Check failed: false]; did you mean 'gaussian'?
+        type: 'Gaussian' [Check failed: false Unknown filler name: Gaussian]; did you mean 'gaussian'?
     """
     if isinstance(param, Mapping):
         param = from_dict(param)
