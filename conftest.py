@@ -1,4 +1,5 @@
-"""pytest's doctest collection of the package (`pytest` collects fillers/ beside tests/).
+"""pytest's doctest collection of the package (`pytest` collects fillers/ beside tests/); at the
+root, so that it is not part of the package.
 
 A framework bridge's examples need its framework: where it is not installed the bridge's
 module is left out, as the tests skip (FILLERS_REQUIRE_FRAMEWORKS, set in CI, makes a
@@ -24,10 +25,10 @@ def _installed(module: str) -> bool:
 
 # Bridge module -> the modules its examples import.
 _BRIDGES = {
-    "torch.py": ("torch",),
-    "jax.py": ("jax", "flax"),
-    "keras.py": ("keras", os.environ["KERAS_BACKEND"]),
-    "dask.py": ("dask",),
+    "fillers/torch.py": ("torch",),
+    "fillers/jax.py": ("jax", "flax"),
+    "fillers/keras.py": ("keras", os.environ["KERAS_BACKEND"]),
+    "fillers/dask.py": ("dask",),
 }
 
 collect_ignore = [
