@@ -10,4 +10,4 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 # Helpers the tests import, not tests: pyproject's --doctest-modules would otherwise import
 # them on their own (torchvision_resnet.py needs torch, which the `test` extra leaves out).
-collect_ignore = ["frameworks.py", "strategies.py", "torchvision_resnet.py"]
+collect_ignore = ["optional.py", "strategies.py", "torchvision_resnet.py"]
