@@ -141,7 +141,7 @@ def init_(
         raise FillerError(f"module: {module!r} is not a torch.nn.Module")
     rule_list = load_rules(rules)
     source = _source(rng, generator)
-    owners = {name: type(sub).__name__ for name, sub in module.named_modules()}
+    owners = {name: _class_name(sub) for name, sub in module.named_modules()}
     report = InitReport()
     matched = []
     for name, parameter in module.named_parameters():
@@ -691,6 +691,23 @@ def _write(local: torch.Tensor, values: np.ndarray) -> None:
 
 def _fills_in_place(tensor: torch.Tensor) -> bool:
     return tensor.device.type == "cpu" and tensor.dtype in _EXACT and tensor.is_contiguous()
+
+
+def _class_name(module: torch.nn.Module) -> str:
+    """The module's own class name, under the subclass FSDP2's fully_shard swaps in
+    ("FSDPLinear" for a Linear), so that rules naming "Linear" still match."""
+    wrapper = _fsdp_module_type()
+    if wrapper is None or not isinstance(module, wrapper):
+        return type(module).__name__
+    return next(cls for cls in type(module).__mro__ if not issubclass(cls, wrapper)).__name__
+
+
+def _fsdp_module_type() -> type | None:
+    if not torch.distributed.is_available():
+        return None
+    from torch.distributed.fsdp import FSDPModule
+
+    return FSDPModule
 
 
 def _strict_problem(report: InitReport) -> str:
