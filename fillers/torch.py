@@ -33,16 +33,16 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from .counter import CounterRNG
-from .draws import Stream, stream_for
 from .errors import FillerError
-from .fillers import Filler
-from .layout import caffe_shape, layout_axes
-from .net import init_net
-from .netproto import PhaseLike, included_layers, net_state, read_net
-from .profiles import DEFAULT_PROFILE, Profile
-from .registry import Spec, as_filler
-from .rules import Rule, RuleSource, first_match, load_rules
+from .fill.filler import Filler
+from .fill.layout import caffe_shape, layout_axes
+from .fill.registry import Spec, as_filler
+from .net.init import init_net
+from .net.netparam import PhaseLike, included_layers, net_state, read_net
+from .random.draws import Stream, stream_for
+from .spec.rules import Rule, RuleSource, first_match, load_rules
+from .stream.counter import CounterRNG
+from .stream.profiles import DEFAULT_PROFILE, Profile
 
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
 Region = tuple[slice, ...]

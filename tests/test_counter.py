@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.boxmuller import BoxMuller
+from fillers.random.counter_normal import BoxMuller
 
 SPECS = [
     'type: "constant" value: 0.25',
@@ -98,9 +98,9 @@ def test_fill_region_equals_the_slice_of_the_whole_fill(spec, dtype, data):
 
 
 def test_long_positive_unitball_rows_split_across_regions(monkeypatch):
-    from fillers import fillers as filler_module
+    from fillers.random import rowsums
 
-    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 16)
+    monkeypatch.setattr(rowsums, "ROW_CHUNK", 16)
     filler = fillers.get_filler({"type": "positive_unitball"})
     rng = fillers.CounterRNG(2, key="w")
     whole = filler.fill((3, 5, 7), rng=rng)

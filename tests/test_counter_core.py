@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import core
-from fillers import counter_core as core_counter
-from fillers.draws import CounterDraws
+from fillers.random import compiled as core
+from fillers.random import compiled_counter as core_counter
+from fillers.random.draws import CounterDraws
 
 pytestmark = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
@@ -83,7 +83,7 @@ def test_builds_for_other_instruction_sets_give_the_same_bits(variant, tmp_path,
     # -march=native lets the compiler use every vector unit and FMA this CPU has; the SSE2-only
     # build has no AVX2 variant to pick at load time. With contraction off (the build's flag)
     # the counter draws must not change by a bit.
-    sources = [str(Path(core.__file__).parent / "_core" / name) for name in ("core.c", "counter.c")]
+    sources = [str(Path(core.__file__).parent.parent / "_core" / name) for name in ("core.c", "counter.c")]
     path = tmp_path / "variant.so"
     flags = ["-O3", *variant, "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
     subprocess.run(["cc", *flags, "-o", str(path), *sources, "-lm"], check=True)
