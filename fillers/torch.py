@@ -538,16 +538,24 @@ def _checked_plain(tensor: torch.Tensor, any_dtype: bool = False) -> torch.Tenso
 
 
 def _overlaps(tensor: torch.Tensor) -> bool:
-    """Whether two elements may share memory: each axis's stride, smallest first, must step
-    past every offset the smaller axes reach."""
+    """Whether two elements share memory. Usually settled by the strides alone: each axis's
+    stride, smallest first, steps past every offset the smaller axes reach. Strides that
+    interleave (shape (2, 3), strides (3, 2)) are settled by counting distinct offsets, at a
+    cost of one int64 per element, paid only for such views."""
+    dims = [(stride, size) for stride, size in zip(tensor.stride(), tensor.shape, strict=True) if size > 1]
     reach = 0
-    for stride, size in sorted(
-        (abs(s), n) for s, n in zip(tensor.stride(), tensor.shape, strict=True) if n > 1
-    ):
+    for stride, size in sorted(dims):
         if stride <= reach:
-            return True
+            break
         reach += stride * (size - 1)
-    return False
+    else:
+        return False
+    if any(stride == 0 for stride, _ in dims):
+        return True
+    offsets = torch.zeros((), dtype=torch.int64)
+    for stride, size in dims:
+        offsets = offsets.unsqueeze(-1) + torch.arange(size, dtype=torch.int64) * stride
+    return offsets.unique().numel() < offsets.numel()
 
 
 def _writable_memory(tensor: torch.Tensor) -> bool:
@@ -682,7 +690,7 @@ class _TorchDraws:
 
 def _write(local: torch.Tensor, values: np.ndarray) -> None:
     """Copy `values` into `local` (rounding to its dtype), through pinned memory for CUDA."""
-    staging = torch.from_numpy(np.ascontiguousarray(values))
+    staging = torch.from_numpy(np.asarray(values, order="C"))
     if local.device.type == "cuda":
         staging = staging.pin_memory()
     with torch.no_grad():
