@@ -35,7 +35,8 @@ STREAMS: dict[str, Callable[[], object]] = {
 
 
 class Model(nn.Module):
-    """Embedding, Conv, LayerNorm, Linear, and a Linear of 7 x 30 that no world size splits evenly."""
+    """Embedding, Conv, LayerNorm, Linear, a Linear of 7 x 30 that no world size splits evenly,
+    and one of 3 rows, which leaves a fourth rank an empty shard."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,6 +45,7 @@ class Model(nn.Module):
         self.norm = nn.LayerNorm(12)
         self.proj = nn.Linear(12, 30)
         self.uneven = nn.Linear(30, 7)
+        self.head = nn.Linear(7, 3)
 
 
 def reference(stream: str) -> dict[str, torch.Tensor]:
@@ -72,7 +74,7 @@ def columns(mesh):
 def fsdp2(mesh):
     with torch.device("meta"):
         model = Model()
-    for module in (model.embed, model.conv, model.proj, model.uneven):
+    for module in (model.embed, model.conv, model.proj, model.uneven, model.head):
         fully_shard(module, mesh=mesh)
     return fully_shard(model, mesh=mesh)
 
@@ -115,6 +117,27 @@ def check(label: str, build: Callable[[], nn.Module], want: dict[str, dict[str, 
     return failures
 
 
+def fill_check(mesh) -> list[str]:
+    """fill_ on single DTensors: torch's generator (every rank draws the whole tensor), a named
+    counter stream, and a layout whose Caffe axes are the tensor's transposed."""
+    failures = []
+    cases = [
+        ({"generator": lambda: torch.Generator().manual_seed(3)}, None, [Shard(0)]),
+        ({"rng": lambda: fillers.CounterRNG(1), "name": lambda: "w"}, None, [Shard(0)]),
+        ({"rng": lambda: fillers.CounterRNG(1)}, "IO", [Shard(1)]),
+        ({"rng": lambda: fillers.CaffeRNG(1)}, "IO", [Shard(1)]),
+    ]
+    spec = {"type": "gaussian", "std": 2, "sparse": 2}
+    for kwargs, layout, placements in cases:
+        plain = torch.empty(5, 7)
+        ft.fill_(plain, spec, layout=layout, **{key: make() for key, make in kwargs.items()})
+        sharded = distribute_tensor(torch.zeros(5, 7), mesh, placements)
+        ft.fill_(sharded, spec, layout=layout, **{key: make() for key, make in kwargs.items()})
+        if not torch.equal(sharded.full_tensor(), plain):
+            failures.append(f"fill_ {sorted(kwargs)} layout {layout} {placements} differs")
+    return failures
+
+
 def init_net_check(mesh, prototxt: str) -> list[str]:
     def lenet():
         model = nn.Module()
@@ -153,6 +176,7 @@ def run(rank: int, world: int, port: int, out: str, prototxt: str) -> None:
             square = init_device_mesh("cpu", (2, 2), mesh_dim_names=("dp", "tp"))
             failures += check("mesh_2d", lambda: mesh_2d(square), want)
             failures += check("fsdp2_tp", lambda: fsdp2_tp(square), want)
+        failures += fill_check(flat)
         failures += init_net_check(flat, prototxt)
     except Exception:
         failures.append(traceback.format_exc())
