@@ -363,6 +363,30 @@ def test_init_net_refuses_a_shape_mismatch_before_loading_anything():
         ft.init_net_(object(), BN_NET, seed=3)
 
 
+def test_the_readmes_resnet50_port_is_one_init_net_call():
+    import torchvision_resnet
+
+    unit = r"^(res|bn)(\d)([a-f])_branch"
+
+    def at(m):
+        return f"layer{int(m[2]) - 1}.{ord(m[3]) - 97}."
+
+    rename = {
+        "^bn_conv1$": "bn1",
+        "^fc1000$": "fc",
+        unit + "1$": lambda m: at(m) + f"downsample.{int(m[1] == 'bn')}",
+        unit + "2([abc])$": lambda m: at(m) + m[1].replace("res", "conv") + str(ord(m[4]) - 96),
+    }
+    net = Path(__file__).parent / "data" / "nets" / "resnet50_train_val.prototxt"
+    model = torchvision_resnet.resnet50()
+    report = ft.init_net_(model, net, seed=1, rename=rename, input_shapes={"data": (32, 3, 224, 224)})
+    assert len(report.filled) == len(model.state_dict()) and not report.unmatched and not report.unused
+    assert len(report.batch_norm) == 53 and model.bn1.momentum == 1 - float(np.float32(0.999))
+    want = fillers.init_net(net, seed=1, input_shapes={"data": (32, 3, 224, 224)})
+    np.testing.assert_array_equal(model.conv1.weight.detach().numpy(), want["conv1"][0])
+    np.testing.assert_array_equal(model.layer4[2].conv3.weight.detach().numpy(), want["res5c_branch2c"][0])
+
+
 # CUDA: through a pinned staging copy ---------------------------------------------------------
 
 
