@@ -14,6 +14,7 @@ import pytest
 from frameworks import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import filler_parameters
 
 torch = require("torch")
 
@@ -254,6 +255,40 @@ def test_fill_writes_exactly_or_refuses_an_overlapping_view_untouched(shape, str
         fillers.get_filler(GAUSSIAN).fill(tuple(shape), fill_dtype, fillers.CaffeRNG(seed))
     )
     assert torch.equal(view, want.to(dtype))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    param=filler_parameters(),
+    kind=st.sampled_from(
+        ["constant", "uniform", "gaussian", "positive_unitball", "xavier", "msra", "bilinear"]
+    ),
+    shape=st.lists(st.integers(0, 4), min_size=0, max_size=4),
+    source=st.sampled_from(["caffe", "counter", "generator"]),
+)
+def test_fill_on_any_spec_fills_or_refuses_without_moving_any_stream(param, kind, shape, source):
+    param.type = kind
+    tensor = torch.zeros(shape)
+    caffe, generator = fillers.CaffeRNG(3), torch.Generator().manual_seed(3)
+    kwargs = {
+        "caffe": {"rng": caffe},
+        "counter": {"rng": fillers.CounterRNG(3), "name": "w"},
+        "generator": {"generator": generator},
+    }[source]
+    try:
+        ft.fill_(tensor, param, **kwargs)
+    except fillers.FillerError:
+        assert not tensor.any() and _stream_untouched(caffe, 3)
+        assert torch.equal(
+            torch.rand(2, generator=generator), torch.rand(2, generator=torch.Generator().manual_seed(3))
+        )
+        return
+    if source == "caffe":
+        want = fillers.get_filler(param).fill(tuple(shape), rng=fillers.CaffeRNG(3))
+        np.testing.assert_array_equal(tensor.numpy(), want)
+    elif source == "counter":
+        want = fillers.get_filler(param).fill(tuple(shape), rng=fillers.CounterRNG(3, key="w"))
+        np.testing.assert_array_equal(tensor.numpy(), want)
 
 
 # state_dict's blob counts ------------------------------------------------------------------------
