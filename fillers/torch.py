@@ -387,10 +387,7 @@ def init_net_(
             raise FillerError(
                 f"{key}: the module's shape {tuple(target.shape)} is not the net's {tuple(value.shape)}"
             )
-        if target.is_floating_point():
-            local, region = _target(target)
-        else:
-            local, region = _target(target, any_dtype=True)
+        local, region = _target(target, any_dtype=not target.is_floating_point())
         loads.append((local, region, value.numpy()))
     settings = _batch_norm_settings(module, net, phase, renamer, params, state)
     for local, region, value in loads:

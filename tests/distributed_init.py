@@ -14,7 +14,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.fsdp import fully_shard
-from torch.distributed.tensor import DTensor, Replicate, Shard, distribute_tensor
+from torch.distributed.tensor import DTensor, Partial, Replicate, Shard, distribute_tensor
 from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel, parallelize_module
 
 import fillers
@@ -135,6 +135,13 @@ def fill_check(mesh) -> list[str]:
         ft.fill_(sharded, spec, layout=layout, **{key: make() for key, make in kwargs.items()})
         if not torch.equal(sharded.full_tensor(), plain):
             failures.append(f"fill_ {sorted(kwargs)} layout {layout} {placements} differs")
+    partial = DTensor.from_local(torch.zeros(5, 7), mesh, [Partial()])
+    try:
+        ft.fill_(partial, spec, rng=fillers.CounterRNG(1))
+        failures.append("fill_ on a Partial DTensor did not fail")
+    except fillers.FillerError as error:
+        if "partial sums" not in str(error):
+            failures.append(f"Partial message: {error}")
     return failures
 
 
