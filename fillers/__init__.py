@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .fill.filler import Filler
     from .fill.registry import GetFiller, get_filler, register, registered
-    from .net.init import init_net
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
     from .random.compiled import backend
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from .stream.caffe import CaffeRNG, set_random_seed
     from .stream.counter import CounterRNG
     from .weights.files import load_weights, save_weights
+    from .weights.init import init_net
 
 # Public name -> the module that defines it.
 _LAZY = {
@@ -61,7 +61,7 @@ _LAZY = {
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
     "Filler": ".fill.filler",
-    "init_net": ".net.init",
+    "init_net": ".weights.init",
     "NetParams": ".net.params",
     "GetFiller": ".fill.registry",
     "get_filler": ".fill.registry",

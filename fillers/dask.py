@@ -8,6 +8,7 @@ Needs the `fillers[dask]` extra (dask; dask.distributed to run on a cluster).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,12 @@ from .errors import FillerError
 from .fill.blob import counter_mode_limits, shape_of, supported_dtype
 from .fill.filler import Filler
 from .fill.registry import Spec, as_filler
-from .net.init import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
 from .net.layers import ShapeRule
 from .net.netparam import NetSource, PhaseLike
 from .net.params import NetParams
+from .net.plan import ParamBlob
 from .stream.counter import CounterRNG
+from .weights.init import prepare_net
 
 if TYPE_CHECKING:
     import dask.array
@@ -76,31 +78,28 @@ def init_net(
     without a filler are zeros; shared blobs are their owner's array. Other arguments as for
     `fillers.init_net`. Every filler is checked against its blob before this returns.
     """
-    dtype = supported_dtype(dtype)
-    with counter_mode_limits():
-        plan = plan_net(
-            net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
-        )
-        built = checked_fillers(plan, dtype)
-    rng = CounterRNG(seed, key)
-    params = NetParams()
-    for layer in plan.layers:
-        if layer.blobs:
-            arrays = [_blob_array(blob, built, chunks, rng, dtype) for blob in layer.blobs]
-            params.add(layer.name, layer.type, arrays)
-    share_owned_blobs(plan, params)
-    return params
+    prepared = prepare_net(
+        net,
+        phase=phase,
+        rng=CounterRNG(seed, key),
+        input_shapes=input_shapes,
+        dtype=dtype,
+        level=level,
+        stages=stages,
+        shape_rules=shape_rules,
+    )
+    return prepared.fill(make_blob=functools.partial(_blob_array, chunks=chunks))
 
 
 def _blob_array(
-    blob: ParamBlob, built: Mapping[tuple[str, int], Filler], chunks: object, rng: CounterRNG, dtype: np.dtype
+    blob: ParamBlob, filler: Filler | None, rng: CounterRNG, dtype: np.dtype, *, chunks: object
 ) -> dask.array.Array:
     """A blob's lazy values: its filler's blocks on the blob's own counter stream, or zeros."""
     import dask.array as da
 
-    if blob.filler is None:
+    if filler is None:
         return da.zeros(blob.shape, chunks=_chunks(chunks, blob.shape, dtype), dtype=dtype)
-    return _blocks(built[blob.layer, blob.index], blob.shape, chunks, blob_stream(rng, blob), dtype)
+    return _blocks(filler, blob.shape, chunks, rng, dtype)
 
 
 def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tuple[int, ...], ...]:

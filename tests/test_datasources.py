@@ -13,7 +13,7 @@ import pytest
 
 import fillers
 from fillers.cli.commands import main
-from fillers.net.init import plan_net
+from fillers.net.plan import plan_net
 
 
 def varint(value: int) -> bytes:

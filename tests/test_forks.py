@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import plan_net
+from fillers.net.plan import plan_net
 
 FORKS = Path(__file__).parent / "data" / "forks"
 

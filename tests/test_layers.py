@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import init_net, plan_net
+from fillers import init_net
+from fillers.net.plan import plan_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 

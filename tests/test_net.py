@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import fill_net, init_net, plan_net
+from fillers import init_net
+from fillers.net.fill import fill_net
 from fillers.net.netparam import read_net
+from fillers.net.plan import plan_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 

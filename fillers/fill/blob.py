@@ -41,6 +41,15 @@ def counter_mode_limits(active: bool = True) -> Iterator[None]:
         _count_limit.reset(token)
 
 
+def shape_string(shape: Sequence[int]) -> str:
+    """Blob::shape_string, as Caffe's messages print a shape: "64 1 28 28 (50176)".
+
+    >>> shape_string((10, 500))
+    '10 500 (5000)'
+    """
+    return "".join(f"{dim} " for dim in shape) + f"({math.prod(shape)})"
+
+
 def count_of(shape: Shape) -> int:
     """The blob's element count, checked as Caffe's Blob::Reshape checks it.
 

@@ -6,12 +6,11 @@ registry); here the seven are entries like any user filler.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, Union
 
 from .._proto.filler_pb2 import FillerParameter
-from ..errors import FillerError
+from ..errors import FillerError, did_you_mean
 from .builtin import BUILTIN_FILLERS
 from .filler import Filler
 
@@ -69,8 +68,7 @@ def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
         raise FillerError(f"param: {param!r} is not a FillerParameter or a dict")
     cls = _registry.get(param.type)
     if cls is None:
-        close = difflib.get_close_matches(param.type, list(_registry), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; registered: {', '.join(registered())}"
+        hint = did_you_mean(param.type, _registry, otherwise=f"; registered: {', '.join(registered())}")
         raise FillerError(
             f"type: {param.type!r}: Unknown filler name: {param.type} [Check failed: false]{hint}"
         )

@@ -15,29 +15,19 @@ import numpy as np
 
 from .._proto.filler_pb2 import LayerParameter
 from ..errors import FillerError
-from ..net.init import LayerPlan, NetPlan, plan_net, target_layers
+from ..net.layers.catalog import LOSS_TYPES
 from ..net.netparam import NetSource, PhaseLike, phase_number
 from ..net.params import NetParams
+from ..net.plan import LayerPlan, NetPlan, plan_net
 from ..net.splits import insert_splits
 from . import arrays
 from .caffemodel import write_caffemodel
 from .finetune import TargetLayer, planned_copies, read_weights
+from .init import target_layers
 
 PathLike = str | os.PathLike[str]
 
 _CAFFEMODEL, _HDF5, _NPZ, _SAFETENSORS = ".caffemodel", ".caffemodel.h5", ".npz", ".safetensors"
-# Caffe's LossLayer subclasses: their setup adds the default loss weight to their parameter.
-_LOSS_LAYERS = frozenset(
-    (
-        "ContrastiveLoss",
-        "EuclideanLoss",
-        "HingeLoss",
-        "InfogainLoss",
-        "MultinomialLogisticLoss",
-        "SigmoidCrossEntropyLoss",
-        "SoftmaxWithLoss",
-    )
-)
 _SUFFIXES = {
     ".caffemodel": _CAFFEMODEL,
     ".caffemodel.h5": _HDF5,
@@ -231,7 +221,7 @@ def _as_set_up(fields: LayerParameter, layer: LayerPlan) -> LayerParameter:
     """The layer's LayerParameter as Caffe holds it after setup, which Layer::ToProto writes:
     a loss layer without loss_weight gains `loss_weight: 1` (LossLayer::LayerSetUp), a
     BatchNorm gains `param { lr_mult: 0 }` for each statistic it has none for."""
-    if layer.type in _LOSS_LAYERS and not fields.loss_weight:
+    if layer.type in LOSS_TYPES and not fields.loss_weight:
         fields.loss_weight.append(1.0)
     if layer.type == "BatchNorm":
         while len(fields.param) < len(layer.blobs):

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from ..._proto.filler_pb2 import FillerParameter
 from ...errors import FillerError
+from ...fill.blob import shape_string
 
 Shape = tuple[int, ...]
 PartialShape = tuple[int | None, ...]
@@ -53,11 +54,6 @@ def require(condition: bool, message: str) -> None:
     """Caffe's CHECK: raise FillerError with Caffe's text unless `condition` holds."""
     if not condition:
         raise FillerError(message)
-
-
-def shape_string(shape: Shape) -> str:
-    """Blob::shape_string: "64 1 28 28 (50176)"."""
-    return "".join(f"{dim} " for dim in shape) + f"({count(shape)})"
 
 
 def count(shape: Shape, start: int = 0, end: int | None = None) -> int:

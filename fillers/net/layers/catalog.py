@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ..._proto.filler_pb2 import FillerParameter, LayerParameter
-from ...errors import FillerError
+from ...errors import FillerError, did_you_mean
 from ...fill.blob import count_of, shape_of
 from . import elementwise, learnable, pooling, reshaping, sources
 from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
@@ -26,7 +26,6 @@ from .registry import (
     define,
     define_hint,
     definition_of,
-    did_you_mean,
     registered_layers,
     rule_flag,
     ways_forward,
@@ -36,6 +35,7 @@ LayerKind = LayerDefinition
 ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
 
 _ANY: Count = (0, None)
+_WEIGHT_BIAS = ("weight", "bias")
 
 
 _NEURONS = ("AbsVal", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "MVN", "Power", "ReLU")
@@ -51,6 +51,8 @@ _LOSSES: dict[str, tuple[Count, Count]] = {
     "SigmoidCrossEntropyLoss": ((2, 2), (0, 1)),
     "SoftmaxWithLoss": ((2, 2), (0, 2)),
 }
+LOSS_TYPES = frozenset(_LOSSES)
+"""Caffe's LossLayer subclasses: their setup gives a loss top the default loss_weight 1."""
 # Layers with learnable blobs fillers cannot lay out: shape rules cannot stand in for them.
 UNSUPPORTED.update(
     RNN="its blobs belong to an unrolled inner net that fillers does not build",
@@ -58,14 +60,14 @@ UNSUPPORTED.update(
 )
 
 KINDS: dict[str, LayerKind] = {
-    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), tops_follow_bottoms=True),
-    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), tops_follow_bottoms=True),
-    "InnerProduct": LayerKind(learnable.inner_product),
-    "Embed": LayerKind(learnable.embed),
-    "PReLU": LayerKind(learnable.prelu),
-    "Scale": LayerKind(learnable.scale, bottoms=(1, 2)),
-    "Bias": LayerKind(learnable.bias, bottoms=(1, 2)),
-    "BatchNorm": LayerKind(learnable.batch_norm),
+    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "InnerProduct": LayerKind(learnable.inner_product, roles=_WEIGHT_BIAS),
+    "Embed": LayerKind(learnable.embed, roles=_WEIGHT_BIAS),
+    "PReLU": LayerKind(learnable.prelu, roles=("slope",)),
+    "Scale": LayerKind(learnable.scale, bottoms=(1, 2), roles=("scale", "bias")),
+    "Bias": LayerKind(learnable.bias, bottoms=(1, 2), roles=("bias",)),
+    "BatchNorm": LayerKind(learnable.batch_norm, roles=("mean", "variance", "scale_factor")),
     "Parameter": LayerKind(learnable.parameter, bottoms=(0, 0)),
     "Pooling": LayerKind(pooling.pooling, tops=(1, 2)),
     "SPP": LayerKind(pooling.spp),
