@@ -37,12 +37,12 @@ from .errors import FillerError
 from .fill.filler import Filler
 from .fill.layout import caffe_shape, layout_axes
 from .fill.registry import Spec, as_filler
-from .net.init import init_net
 from .net.netparam import PhaseLike, included_layers, net_state, read_net
-from .random.draws import Stream, stream_for
+from .random.draws import Stream, _Draws, stream_for
 from .spec.rules import Rule, RuleSource, first_match, load_rules
 from .stream.counter import CounterRNG
 from .stream.profiles import DEFAULT_PROFILE, Profile
+from .weights.init import init_net
 
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
 Region = tuple[slice, ...]
@@ -656,11 +656,13 @@ def _drawn_by_torch(
     return blob
 
 
-class _TorchDraws:
-    """The draws a filler asks for (see fillers.draws), from a torch.Generator on its own
-    device: torch's `uniform_`, `normal_` and a uniform compared with p, torch's bits."""
+class _TorchDraws(_Draws):
+    """The draws a filler asks for (see fillers.random.draws), from a torch.Generator on its
+    own device: torch's `uniform_`, `normal_` and a uniform compared with p, torch's bits.
+    The profile is Caffe master's, as for a numpy Generator."""
 
     def __init__(self, generator: torch.Generator) -> None:
+        super().__init__(generator)
         self.generator = generator
 
     def _drawn(self, out: np.ndarray, method: str, *args: float) -> None:
