@@ -17,11 +17,11 @@ import numpy as np
 from .errors import FillerError
 from .fill.blob import counter_mode_limits, shape_of, supported_dtype
 from .fill.filler import Filler
-from .fill.registry import Spec, as_filler
 from .net.layers import ShapeRule
 from .net.netparam import NetSource, PhaseLike
 from .net.params import NetParams
 from .net.plan import ParamBlob
+from .spec.resolve import Spec, as_filler
 from .stream.counter import CounterRNG
 from .weights.init import prepare_net
 

@@ -17,15 +17,36 @@ class FillerError(ValueError):
 
 
 def check_failed(
-    subject: str, condition: str, lhs: object, rhs: object, explanation: str = ""
+    subject: str,
+    condition: str,
+    lhs: object = None,
+    rhs: object = None,
+    explanation: str = "",
+    *,
+    caffe: str = "",
 ) -> FillerError:
-    """A FillerError for a failed Caffe CHECK: the field and value first, then Caffe's text.
+    """A FillerError for a failed Caffe CHECK: the field and value first, our `explanation` if
+    any, then, in brackets, the line glog prints, word for word: "Check failed: <condition>
+    (<lhs> vs. <rhs>) <caffe>", the operands printed as C++'s ostream prints them (CHECK_GT and
+    the like; a plain CHECK(condition) has none) and `caffe` the message Caffe streams after it.
 
     >>> str(check_failed("std: 0.0", "sigma > 0", 0.0, 0, "the standard deviation must be > 0"))
-    'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0.0 vs. 0)]'
+    'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0 vs. 0)]'
+    >>> str(check_failed("shape (0,)", "blob->count()", explanation="the blob is empty"))
+    'shape (0,): the blob is empty [Check failed: blob->count()]'
     """
-    caffe = f"Check failed: {condition} ({lhs} vs. {rhs})"
-    return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
+    operands = "" if lhs is None else f" ({_ostream(lhs)} vs. {_ostream(rhs)})"
+    glog = f"Check failed: {condition}{operands}" + (f" {caffe}" if caffe else "")
+    return FillerError(f"{subject}: {explanation} [{glog}]" if explanation else f"{subject} [{glog}]")
+
+
+def _ostream(value: object) -> str:
+    """`value` as `std::ostream << value` prints it: integers whole, floating point with six
+    significant digits (%g: 0, -1, 2.25, 1e+30, nan, inf)."""
+    if isinstance(value, (int, str)) or value is None:
+        return str(value)
+    number = float(value)  # numpy floats of either width print alike at six digits
+    return "nan" if number != number else f"{number:g}"
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, otherwise: str = "", quoted: bool = True) -> str:

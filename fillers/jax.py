@@ -37,7 +37,7 @@ from .fill.blob import fans, shape_of
 from .fill.builtin import BUILTIN_FILLERS
 from .fill.filler import Filler
 from .fill.layout import caffe_shape, channels_last, check_layout, layout_axes
-from .fill.registry import Spec, as_filler
+from .spec.resolve import Spec, as_filler
 from .stream.caffe import CaffeRNG
 
 Initializer = Callable[..., jax.Array]

@@ -27,8 +27,8 @@ import numpy as np
 from .errors import FillerError
 from .fill.blob import shape_of
 from .fill.layout import channels_last, check_layout
-from .fill.registry import Spec, as_filler
 from .spec.parameter import to_dict
+from .spec.resolve import Spec, as_filler
 from .stream.caffe import CaffeRNG, check_seed
 
 

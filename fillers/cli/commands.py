@@ -22,8 +22,8 @@ from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
 from ..net.plan import ParamBlob
 from ..net.source import NetFile, read_net_file
+from ..net.specs import is_net_file, load_all, net_file_fillers
 from ..spec.parameter import FillerParameter, load, parse, to_text
-from ..spec.sets import is_net_file, load_all, net_file_fillers
 from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights

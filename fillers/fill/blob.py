@@ -70,7 +70,9 @@ def count_of(shape: Shape) -> int:
                 f"shape[i] <= {limit:#x} / count_",
                 dim,
                 limit // count,
-                "blob size exceeds INT_MAX" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
+                # Past Caffe's INT_MAX, Caffe's own words; past counter mode's limit, ours.
+                "" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
+                caffe="blob size exceeds INT_MAX" if limit == _INT_MAX else "",
             )
         count *= dim
     return count
@@ -107,7 +109,7 @@ def check_legacy_axes(shape: Shape) -> None:
             "num_axes() <= 4",
             len(shape),
             4,
-            "Cannot use legacy accessors on Blobs with > 4 axes.",
+            caffe="Cannot use legacy accessors on Blobs with > 4 axes.",
         )
 
 

@@ -198,7 +198,7 @@ class Filler:
         # Caffe checks an empty blob either by CHECK(count) or, for fillers that ask for the
         # data pointer first, inside mutable_cpu_data(): which text it prints depends on that.
         if count_of(shape) == 0:
-            raise check_failed(f"shape {shape}", check_text, 0, 0, "the blob is empty")
+            raise check_failed(f"shape {shape}", check_text, explanation="the blob is empty")
 
     def _check_no_sparse(self) -> None:
         sparse = self.param.sparse
@@ -208,7 +208,7 @@ class Filler:
                 "this->filler_param_.sparse() == -1",
                 sparse,
                 -1,
-                "Sparsity not supported by this Filler.",
+                caffe="Sparsity not supported by this Filler.",
             )
 
     def _check_fan_axes(self, shape: Shape) -> None:
@@ -218,7 +218,11 @@ class Filler:
             check_legacy_axes(shape)
         elif len(shape) == 0:
             raise check_failed(
-                "shape ()", "axis_index < num_axes()", 0, 0, "axis 0 out of range for 0-D Blob with shape (1)"
+                "shape ()",
+                "axis_index < num_axes()",
+                0,
+                0,
+                caffe="axis 0 out of range for 0-D Blob with shape (1)",
             )
 
     def __repr__(self) -> str:

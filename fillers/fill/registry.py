@@ -6,11 +6,11 @@ registry); here the seven are entries like any user filler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, Union
+from collections.abc import Callable
+from typing import TypeVar
 
 from .._proto.filler_pb2 import FillerParameter
-from ..errors import FillerError, did_you_mean
+from ..errors import FillerError, check_failed, did_you_mean
 from .builtin import BUILTIN_FILLERS
 from .filler import Filler
 
@@ -57,39 +57,14 @@ def registered() -> list[str]:
     return sorted(_registry)
 
 
-def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
-    """The filler `param.type` names, built with `param` (a FillerParameter or a dict of
-    its fields). Names are case sensitive, as in Caffe: "Gaussian" is unknown."""
-    if isinstance(param, Mapping):
-        from ..spec.parameter import from_dict
-
-        param = from_dict(param)
+def get_filler(param: FillerParameter) -> Filler:
+    """The filler `param.type` names, built with `param`. Names are case sensitive, as in
+    Caffe: "Gaussian" is unknown. (`fillers.get_filler` also takes a dict of the fields.)"""
     if not isinstance(param, FillerParameter):
         raise FillerError(f"param: {param!r} is not a FillerParameter or a dict")
     cls = _registry.get(param.type)
     if cls is None:
         hint = did_you_mean(param.type, _registry, otherwise=f"; registered: {', '.join(registered())}")
-        raise FillerError(
-            f"type: {param.type!r}: Unknown filler name: {param.type} [Check failed: false]{hint}"
-        )
+        error = check_failed(f"type: {param.type!r}", "false", caffe=f"Unknown filler name: {param.type}")
+        raise FillerError(f"{error}{hint}")
     return cls(param)
-
-
-GetFiller = get_filler
-"""Caffe's name for `get_filler`."""
-
-
-Spec = Union[Filler, FillerParameter, Mapping[str, Any], str]  # noqa: UP007
-"""What the framework bridges accept as a filler spec (see `as_filler`)."""
-
-
-def as_filler(spec: Spec) -> Filler:
-    """A Filler from what framework bridges accept as a spec: a Filler (as is), a
-    FillerParameter or dict (`get_filler`), or protobuf text ('type: "xavier"')."""
-    if isinstance(spec, Filler):
-        return spec
-    if isinstance(spec, str):
-        from ..spec.parameter import parse
-
-        return get_filler(parse(spec))
-    return get_filler(spec)
