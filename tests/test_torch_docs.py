@@ -41,8 +41,23 @@ def test_a_docs_python_block_runs(doc, index, block, monkeypatch):
         "WORLD_SIZE": "1",
     }.items():
         monkeypatch.setenv(name, value)
+    namespace: dict = {}
     try:
-        exec(compile(block, f"docs/{doc}, python block {index}", "exec"), {})
+        exec(compile(block, f"docs/{doc}, python block {index}", "exec"), namespace)
+        if "fully_shard(" in block:
+            _gathers_to_the_unsharded_init(namespace["model"], torch)
     finally:
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+
+
+def _gathers_to_the_unsharded_init(model, torch):
+    """The recipe's model, gathered, is the one-process init of the same layers."""
+    import fillers
+    import fillers.torch as ft
+
+    plain = torch.nn.Sequential(torch.nn.Embedding(1000, 64), torch.nn.Linear(64, 1000))
+    ft.init_(plain, [{"match": "*", "filler": {"type": "xavier"}}], rng=fillers.CounterRNG(1701))
+    for (name, want), got in zip(plain.named_parameters(), model.parameters(), strict=True):
+        assert type(got).__name__ == "DTensor", name
+        assert torch.equal(got.full_tensor(), want.detach()), name

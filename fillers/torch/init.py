@@ -199,7 +199,7 @@ def _fill(
 ) -> None:
     with torch.no_grad():
         if region is None and not isinstance(source, torch.Generator) and fills_in_place(local):
-            filler.fill(local.numpy(), rng=source, layout=layout)
+            filler.fill(local.detach().numpy(), rng=source, layout=layout)
             return
         write(local, _values(filler, tuple(tensor.shape), fill_dtype(local), source, layout, region))
 
