@@ -48,6 +48,16 @@ def array(
 
     For example `array('type: "msra"', (65536, 65536), chunks=(4096, 65536), seed=1, key="w")`
     is a 16 GiB tensor in 16 blocks of 1 GiB, each computed where dask runs it.
+
+    Examples:
+        >>> import fillers
+        >>> w = array('type: "msra"', (1024, 512), chunks=(256, 512), seed=1, key="w")
+        >>> w.numblocks
+        (4, 1)
+        >>> msra = fillers.get_filler({"type": "msra"})
+        >>> block = msra.fill_region((1024, 512), (slice(256, 512),), fillers.CounterRNG(1, key="w"))
+        >>> bool((w.blocks[1].compute() == block).all())
+        True
     """
     filler = as_filler(spec)
     shape, dtype = shape_of(shape), supported_dtype(dtype)
@@ -77,6 +87,18 @@ def init_net(
     applies to every blob ("auto", a byte size such as "64 MiB", or an int per axis); blobs
     without a filler are zeros; shared blobs are their owner's array. Other arguments as for
     `fillers.init_net`. Every filler is checked against its blob before this returns.
+
+    Examples:
+        >>> import fillers
+        >>> net = '''layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 64 } } }
+        ...          layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+        ...                  inner_product_param { num_output: 32 weight_filler { type: "msra" } } }'''
+        >>> params = init_net(net, seed=1701, chunks=16)  # 16 per axis, for every blob
+        >>> params["fc"][0].numblocks, params["fc"][1].numblocks
+        ((2, 4), (2,))
+        >>> eager = fillers.init_net(net, rng=fillers.CounterRNG(1701))
+        >>> bool((params["fc"][0].compute() == eager["fc"][0]).all())
+        True
     """
     prepared = prepare_net(
         net,

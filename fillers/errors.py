@@ -30,10 +30,11 @@ def check_failed(
     (<lhs> vs. <rhs>) <caffe>", the operands printed as C++'s ostream prints them (CHECK_GT and
     the like; a plain CHECK(condition) has none) and `caffe` the message Caffe streams after it.
 
-    >>> str(check_failed("std: 0.0", "sigma > 0", 0.0, 0, "the standard deviation must be > 0"))
-    'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0 vs. 0)]'
-    >>> str(check_failed("shape (0,)", "blob->count()", explanation="the blob is empty"))
-    'shape (0,): the blob is empty [Check failed: blob->count()]'
+    Examples:
+        >>> str(check_failed("std: 0.0", "sigma > 0", 0.0, 0, "the standard deviation must be > 0"))
+        'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0 vs. 0)]'
+        >>> str(check_failed("shape (0,)", "blob->count()", explanation="the blob is empty"))
+        'shape (0,): the blob is empty [Check failed: blob->count()]'
     """
     operands = "" if lhs is None else f" ({_ostream(lhs)} vs. {_ostream(rhs)})"
     glog = f"Check failed: {condition}{operands}" + (f" {caffe}" if caffe else "")
@@ -54,10 +55,11 @@ def did_you_mean(name: str, choices: Iterable[str], *, otherwise: str = "", quot
     or the same name in another case), else `otherwise`. `quoted=False` gives the name as it is
     typed where a bare word is expected (an enum value in text format: `pool: MAX`).
 
-    >>> did_you_mean("weight_filer", ["weight_filler", "bias_filler"])
-    "; did you mean 'weight_filler'?"
-    >>> did_you_mean("Xavier", ["xavier", "msra"])
-    "; did you mean 'xavier'?"
+    Examples:
+        >>> did_you_mean("weight_filer", ["weight_filler", "bias_filler"])
+        "; did you mean 'weight_filler'?"
+        >>> did_you_mean("Xavier", ["xavier", "msra"])
+        "; did you mean 'xavier'?"
     """
     choices = list(choices)
     close = difflib.get_close_matches(name, choices, n=1)

@@ -14,11 +14,12 @@ Two modes:
   call continues the stream, and `key` is ignored.
 
 Layouts: Flax and JAX kernels are channels-last, so the default layout is "HWIO" for a 4-D
-kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.layout.
+kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.fill.layout.
 channels_last`). An explicit layout must fit the shape.
 
->>> import flax.linen as nn, fillers.jax as fj
->>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
+Examples:
+    >>> import flax.linen as nn, fillers.jax as fj
+    >>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
 """
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ def initializer(spec: Spec, *, layout: str | None = None, rng: CaffeRNG | None =
     Bernoulli(sparse / O) mask when sparse >= 0; positive_unitball: U[0, 1) divided by the
     sum of its O-row; xavier: U[-sqrt(3 / n), sqrt(3 / n)); msra: N(0, 2 / n), with
     n = fan_in, fan_out or their mean (variance_norm); bilinear: Caffe's kernel (no draw).
+
+    Examples:
+        >>> import jax, fillers
+        >>> native = initializer('type: "msra"')  # JAX-native: jit-able, not Caffe's bits
+        >>> jax.jit(native, static_argnums=(1,))(jax.random.key(0), (3, 3, 16, 64)).shape
+        (3, 3, 16, 64)
+        >>> exact = initializer('type: "xavier"', layout="IO", rng=fillers.CaffeRNG(1))  # Caffe's bits
+        >>> caffe = fillers.get_filler({"type": "xavier"}).fill((10, 20), rng=fillers.CaffeRNG(1))
+        >>> bool((jax.device_get(exact(jax.random.key(0), (20, 10))) == caffe.T).all())
+        True
     """
     filler = as_filler(spec)
     if layout is not None:

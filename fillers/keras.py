@@ -8,12 +8,13 @@ Keras creates its variables eagerly, so the initializer fills through fillers' o
 and gives Caffe's bits. As Keras's own seeded initializers do, one with `seed=s` returns the
 same values on every call: those of a fresh stream Caffe's `set_random_seed(s)` starts, so
 a model built twice from the same config is the same model. Without a seed, each call
-continues the global stream (`fillers.set_random_seed`) and draws new values. Kernels are channels-last:
-the default layout is "HWIO" for a Conv2D kernel, "IO" for a Dense kernel, "DHWIO" for a
-Conv3D kernel, "O" for a bias (`fillers.layout.channels_last`).
+continues the global stream (`fillers.set_random_seed`) and draws new values. Kernels are
+channels-last: the default layout is "HWIO" for a Conv2D kernel, "IO" for a Dense kernel,
+"DHWIO" for a Conv3D kernel, "O" for a bias (`fillers.fill.layout.channels_last`).
 
->>> import keras, fillers.keras as fk
->>> layer = keras.layers.Dense(10, kernel_initializer=fk.Initializer('type: "xavier"', seed=1))
+Examples:
+    >>> import keras, fillers.keras as fk
+    >>> layer = keras.layers.Dense(10, kernel_initializer=fk.Initializer('type: "xavier"', seed=1))
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ class FillerInitializer(keras.initializers.Initializer):
     get Caffe's float and double bits; other float dtypes are filled in float32 and cast.
     `get_config`/`from_config` round-trip the spec, the layout and the seed. Saved models
     name it "fillers>FillerInitializer": loading one needs `import fillers.keras` first.
+
+    Examples:
+        >>> import fillers
+        >>> init = Initializer('type: "msra"', seed=1)
+        >>> kernel = init((3, 3, 16, 64), dtype="float32")
+        >>> caffe = fillers.get_filler({"type": "msra"}).fill((64, 16, 3, 3), rng=fillers.CaffeRNG(1))
+        >>> bool((keras.ops.convert_to_numpy(kernel) == caffe.transpose(2, 3, 1, 0)).all())
+        True
+        >>> bool((keras.ops.convert_to_numpy(init((3, 3, 16, 64))) == caffe.transpose(2, 3, 1, 0)).all())
+        True
+        >>> Initializer.from_config(init.get_config()).seed
+        1
     """
 
     def __init__(self, spec: Spec, layout: str | None = None, seed: int | None = None) -> None:

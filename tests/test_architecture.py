@@ -26,7 +26,9 @@ def _module_name(path: Path) -> str:
 
 
 def _modules() -> dict[str, Path]:
-    return {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+    # fillers/conftest.py is pytest's (the doctests' settings), not a module of the package.
+    paths = (path for path in sorted(PACKAGE.rglob("*.py")) if path.name != "conftest.py")
+    return {_module_name(path): path for path in paths}
 
 
 def _imports(name: str, path: Path) -> set[str]:
@@ -115,3 +117,15 @@ HAND_WRITTEN = [
 def test_hand_written_modules_stay_small(path):
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)}: {lines} lines; split it by job"
+
+
+def test_optional_packages_are_skipped_by_one_policy():
+    """Every test that needs an optional package asks tests/optional.py, so that
+    FILLERS_REQUIRE_FRAMEWORKS turns every such skip into a failure in CI."""
+    tests = Path(__file__).resolve().parent
+    offenders = [
+        path.name
+        for path in sorted(tests.glob("*.py"))
+        if path.name not in ("optional.py", "test_architecture.py") and "importorskip(" in path.read_text()
+    ]
+    assert offenders == []

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from frameworks import require
+from optional import require
 
 jax = require("jax")
 flax_linen = require("flax.linen")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from frameworks import require
+from optional import require
 
 keras = require("keras")
 

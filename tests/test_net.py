@@ -379,12 +379,6 @@ def test_shape_rule_for_a_known_type_is_refused():
         plan_net(INPUT + ip("fc"), shape_rules={"InnerProduct": "same"})
 
 
-def test_recurrent_layers_are_refused_by_type():
-    text = INPUT + 'layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "x" top: "h" }'
-    with pytest.raises(fillers.FillerError, match="layer type 'LSTM' is not supported"):
-        plan_net(text)
-
-
 # Net wiring.
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from optional import require
 from test_core import scripted
 
 import fillers
@@ -379,7 +380,7 @@ def test_net_planning_checks_fillers_as_the_profiles_caffe_does():
 
 
 def test_torch_init_checks_and_fills_as_the_streams_profile():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     import fillers.torch as ft
 
     model = torch.nn.Linear(3, 4)

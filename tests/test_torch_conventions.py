@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from frameworks import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import require
 from strategies import filler_parameters
 
 torch = require("torch")

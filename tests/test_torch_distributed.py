@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from frameworks import require
+from optional import require
 
 torch = require("torch")
-if not torch.distributed.is_available():
-    pytest.skip("torch.distributed is not available", allow_module_level=True)
+require("torch.distributed.fsdp")
 
 import distributed_init  # noqa: E402
 import torch.multiprocessing as mp  # noqa: E402

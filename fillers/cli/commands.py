@@ -29,7 +29,10 @@ from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights
 from ..weights.finetune import read_weights
 from ..weights.init import prepare_net
-from .util import Progress, load_plugins, moments, plot_histograms, shape_rules, statistics
+from .plot import plot_histograms
+from .plugins import load_plugins, shape_rules
+from .progress import Progress
+from .statistics import moments, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")

@@ -44,8 +44,9 @@ def counter_mode_limits(active: bool = True) -> Iterator[None]:
 def shape_string(shape: Sequence[int]) -> str:
     """Blob::shape_string, as Caffe's messages print a shape: "64 1 28 28 (50176)".
 
-    >>> shape_string((10, 500))
-    '10 500 (5000)'
+    Examples:
+        >>> shape_string((10, 500))
+        '10 500 (5000)'
     """
     return "".join(f"{dim} " for dim in shape) + f"({math.prod(shape)})"
 

@@ -22,12 +22,17 @@ _registry: dict[str, type[Filler]] = dict(BUILTIN_FILLERS)
 def register(name: str, *, replace: bool = False) -> Callable[[FillerClass], FillerClass]:
     """Class decorator adding a Filler subclass to the registry under `name`.
 
-    >>> @register("ones")
-    ... class Ones(Filler):
-    ...     def generate(self, data, shape, draws):
-    ...         data.fill(1)
-
     A name already registered is an error unless `replace=True`.
+
+    Examples:
+        >>> @register("ones")
+        ... class Ones(Filler):
+        ...     def generate(self, data, shape, draws):
+        ...         data.fill(1)
+        >>> from fillers import get_filler
+        >>> get_filler({"type": "ones"}).fill((2, 3)).sum()
+        np.float32(6.0)
+        >>> unregister("ones")
     """
     if not isinstance(name, str) or not name:
         raise FillerError(f"name: {name!r} is not a non-empty string")
@@ -53,7 +58,12 @@ def unregister(name: str) -> None:
 
 
 def registered() -> list[str]:
-    """The registered filler names, sorted."""
+    """The registered filler names, sorted.
+
+    Examples:
+        >>> registered()
+        ['bilinear', 'constant', 'gaussian', 'msra', 'positive_unitball', 'uniform', 'xavier']
+    """
     return sorted(_registry)
 
 

@@ -5,6 +5,7 @@ Caffe's Net constructor fills them; shared blobs then take their owners' values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..stream.caffe import CaffeRNG
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile
 from .params import NetParams
-from .plan import NetPlan, ParamBlob
+from .plan import LayerPlan, NetPlan, ParamBlob
 
 BlobMaker = Callable[[ParamBlob, "Filler | None", Stream, np.dtype], Any]
 """Makes one blob's values: (blob, its checked filler or None, the stream it fills from, dtype)."""
@@ -54,28 +55,67 @@ def fill_net(
     build = profile_of(stream, profile)
     dtype = supported_dtype(dtype)
     with counter_mode_limits(isinstance(stream, CounterRNG)):
-        built = checked_fillers(plan, dtype, build)
+        built = _checked_filler_tree(plan, dtype, build)
     params = NetParams()
     total = sum(1 for layer in plan.layers if layer.blobs)
     done = 0
     with rewound_on_error(stream):
         for layer in plan.layers:
-            if layer.setup_draws and isinstance(stream, CaffeRNG):
-                stream.random_raw(layer.setup_draws)
+            if layer.blobs and progress is not None:
+                progress(done, total, layer.name)
+            values = _filled(layer, stream, built, dtype, make_blob)
             if layer.blobs:
-                if progress is not None:
-                    progress(done, total, layer.name)
                 done += 1
-                params.add(
-                    layer.name,
-                    layer.type,
-                    [
-                        make_blob(blob, built.get((blob.layer, blob.index)), blob_stream(stream, blob), dtype)
-                        for blob in layer.blobs
-                    ],
-                )
+                params.add(layer.name, layer.type, values)
     share_owned_blobs(plan, params)
     return params
+
+
+@dataclass(frozen=True)
+class _FillerTree:
+    """The checked fillers of a plan's blobs by (layer, index), and of each inner net's by
+    the name of the layer that builds it."""
+
+    own: dict[tuple[str, int], Filler]
+    inner: dict[str, _FillerTree]
+
+
+def _checked_filler_tree(plan: NetPlan, dtype: np.dtype, build: Profile) -> _FillerTree:
+    """`checked_fillers` of the plan and, below each layer that builds one, of its inner net."""
+    own = checked_fillers(plan, dtype, build)
+    inner = {}
+    for layer in plan.layers:
+        if layer.inner is not None:
+            try:
+                inner[layer.name] = _checked_filler_tree(layer.inner, dtype, build)
+            except FillerError as error:
+                raise FillerError(f"layer {layer.name!r} ({layer.type}): its inner net: {error}") from None
+    return _FillerTree(own, inner)
+
+
+def _filled(
+    layer: LayerPlan, stream: Stream, built: _FillerTree, dtype: np.dtype, make_blob: BlobMaker
+) -> list[Any]:
+    """What one layer's Layer::SetUp draws: its setup draws, then its blobs' values.
+
+    A layer with an inner net (LSTM, RNN) fills, on a sequential stream, every blob of every
+    inner layer in order, shared copies included, as the inner Net's constructor does, and
+    keeps its owned params. On a CounterRNG each blob has its own stream, so only the kept
+    ones are filled, keyed by this layer's name, as any layer's.
+    """
+    if layer.setup_draws and isinstance(stream, CaffeRNG):
+        stream.random_raw(layer.setup_draws)
+    if layer.inner is not None and not isinstance(stream, CounterRNG):
+        values = {}
+        for inner in layer.inner.layers:
+            filled = _filled(inner, stream, built.inner[layer.name], dtype, make_blob)
+            if inner.blobs:
+                values[inner.name] = filled
+        return [values[blob.layer][blob.index] for blob in layer.inner.blobs if blob.owner is None]
+    return [
+        make_blob(blob, built.own.get((blob.layer, blob.index)), blob_stream(stream, blob), dtype)
+        for blob in layer.blobs
+    ]
 
 
 def share_owned_blobs(plan: NetPlan, params: NetParams) -> None:

@@ -24,8 +24,9 @@ def blob_roles(layer_type: str, blob_count: int) -> tuple[str, ...]:
     cut to the blobs the layer has. Any other type, or a count the type cannot have, gives
     positional names: "blob0", "blob1", ...
 
-    >>> blob_roles("Scale", 1), blob_roles("MyLayer", 2)
-    (('scale',), ('blob0', 'blob1'))
+    Examples:
+        >>> blob_roles("Scale", 1), blob_roles("MyLayer", 2)
+        (('scale',), ('blob0', 'blob1'))
     """
     definition = definition_of(layer_type)
     known = definition.roles if definition is not None else ()
@@ -40,9 +41,10 @@ class NetParams(dict[str, list[np.ndarray]]):
     `types[layer]`: the layer's Caffe type, e.g. "Convolution" ("" when unknown).
     `roles[layer]`: one role per blob, e.g. ("weight", "bias"); see `blob_roles`.
 
-    >>> params = NetParams.of({"ip": [np.zeros((4, 3)), np.zeros(4)]}, {"ip": "InnerProduct"})
-    >>> params.types["ip"], params.roles["ip"]
-    ('InnerProduct', ('weight', 'bias'))
+    Examples:
+        >>> params = NetParams.of({"ip": [np.zeros((4, 3)), np.zeros(4)]}, {"ip": "InnerProduct"})
+        >>> params.types["ip"], params.roles["ip"]
+        ('InnerProduct', ('weight', 'bias'))
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -47,7 +47,9 @@ class ParamBlob:
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
     its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
-    as Net::Init holds it (phase set), which a .caffemodel writes back."""
+    as Net::Init holds it (phase set), which a .caffemodel writes back. `inner`: the net the
+    layer builds in its setup (RecurrentLayer's unrolled net), whose params that own
+    themselves are `blobs`; on a sequential stream every blob of it is filled, in order."""
 
     name: str
     type: str
@@ -55,6 +57,7 @@ class LayerPlan:
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
     param: LayerParameter | None = None
+    inner: NetPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ def _plan_layer(
             "Caffe would use them instead of filling: not supported"
         )
     made = setup_layer(kind, Layer(layer, at.fields, net_types), blobs.bottoms(layer, kind))
+    inner = None if made.inner_net is None else _plan_inner_net(layer, made.inner_net, build)
     for index, spec in enumerate(made.blobs):
         if spec.filler is not None:
             try:
@@ -241,8 +245,32 @@ def _plan_layer(
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
-    params = _append_params(layer, made.blobs, named)
-    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+    specs = made.blobs if inner is None else _owned_params(inner)
+    params = _append_params(layer, specs, named)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer, inner)
+
+
+def _plan_inner_net(layer: LayerParameter, net: NetParameter, build: Profile) -> NetPlan:
+    """The net a layer builds in its setup, planned as Net::Init plans any net: no include
+    rules or shape rules apply, its phase is its own NetState's (TEST unless set), and its
+    blobs and named params are its own. Errors name the layer that builds it."""
+    blobs = _NetBlobs({})
+    named: dict[str, _NamedParam] = {}
+    at = LayerSource("", 0, 0, Fields(Block()))
+    net_types = frozenset(inner.type for inner in net.layer)
+    plans = []
+    try:
+        for inner in net.layer:
+            plans.append(_plan_layer(inner, at, net.state.phase, blobs, named, None, net_types, build))
+        _check_unique_names(plans)
+    except FillerError as error:
+        raise FillerError(f"layer {layer.name!r} ({layer.type}): its inner net: {error}") from None
+    return NetPlan(net.name, tuple(plans))
+
+
+def _owned_params(inner: NetPlan) -> tuple[BlobSpec, ...]:
+    """RecurrentLayer::LayerSetUp's blobs: the inner net's params whose owner is themselves."""
+    return tuple(BlobSpec(blob.shape, blob.filler) for blob in inner.blobs if blob.owner is None)
 
 
 def _definition_type(layer: LayerParameter) -> str:

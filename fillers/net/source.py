@@ -54,10 +54,11 @@ class Fields:
     Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
     FillerParameter for a filler block.
 
-    >>> from fillers.textproto import parse_tree
-    >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: true'))
-    >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("clip", False)
-    (30, [2, 3], [30], False)
+    Examples:
+        >>> from fillers.io.texttree import parse_tree
+        >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: true'))
+        >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("clip", False)
+        (30, [2, 3], [30], False)
     """
 
     def __init__(self, block: Block, path: str = "") -> None:

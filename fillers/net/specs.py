@@ -28,6 +28,15 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     (`filler { name: ... param { ... } }`) or a Caffe net, told apart by the first field.
     `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
     net that defines a layer for each phase needs it, since the names would repeat.
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "net.prototxt")
+        >>> with open(path, "w") as net:
+        ...     _ = net.write('layer { name: "conv1" type: "Convolution" convolution_param {'
+        ...                   ' weight_filler { type: "msra" } bias_filler { type: "constant" } } }')
+        >>> {name: spec.type for name, spec in load_all(path).items()}
+        {'conv1/weight_filler': 'msra', 'conv1/bias_filler': 'constant'}
     """
     fmt = formats.format_or_text(path, SET_FORMATS)
     text = formats.read_text(path)

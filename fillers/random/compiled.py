@@ -78,7 +78,7 @@ _SIGNATURES = {
     "fc_mask_below_f64": (None, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
-    # counter mode (issue 14, _core/counter.c; called by fillers.counter_core): key words,
+    # counter mode (issue 14, _core/counter.c; called by fillers.random.compiled_counter): key words,
     # first element, count, output, then the draw's parameters
     "fc_counter_words": (None, [_u64, _u64, _i64, _i64, _p]),
     "fc_counter_uniform_f32": (
@@ -164,6 +164,10 @@ def backend() -> str:
     """The backend Caffe-exact fills use: "core" (the compiled core) or "numpy" (the fallback).
 
     Set FILLERS_BACKEND=numpy before the first fill to force the fallback.
+
+    Examples:
+        >>> backend() in ("core", "numpy")
+        True
     """
     return "core" if _resolve() is not None else "numpy"
 

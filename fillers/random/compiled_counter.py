@@ -1,6 +1,6 @@
-"""Counter mode through the compiled core (_core/counter.c, loaded by `fillers.core`): the
-same bits as CounterDraws' numpy code, from Philox4x64-10 and the Box-Muller of
-`fillers.boxmuller` in C loops."""
+"""Counter mode through the compiled core (_core/counter.c, loaded by
+`fillers.random.compiled`): the same bits as CounterDraws' numpy code, from Philox4x64-10 and
+the Box-Muller of `fillers.random.counter_normal` in C loops."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ class CounterDraws(_Draws):
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
     scaled to [a, b) in the dtype. Its normal comes from the aligned pair of words 2j, 2j + 1
-    holding it (`fillers.boxmuller`, float64, then rounded to the dtype and scaled in it). Its
+    holding it (`fillers.random.counter_normal`, float64, then rounded to the dtype and scaled in it). Its
     Bernoulli mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each
     call takes the next elements of its stream: values and mask bits keep separate positions.
     The compiled core, when it is the backend, computes the same bits (fillers/_core/counter.c).

@@ -17,8 +17,15 @@ def get_filler(param: FillerParameter | Mapping[str, Any]) -> Filler:
     """The filler `param.type` names, built with `param` (a FillerParameter or a dict of
     its fields). Names are case sensitive, as in Caffe: "Gaussian" is unknown.
 
-    >>> get_filler({"type": "gaussian", "std": 0.01})
-    GaussianFiller(type: "gaussian" std: 0.01)
+    Examples:
+        >>> get_filler({"type": "gaussian", "std": 0.01})
+        GaussianFiller(type: "gaussian" std: 0.01)
+        >>> from fillers import FillerError
+        >>> try:
+        ...     get_filler({"type": "Gaussian"})
+        ... except FillerError as error:
+        ...     print(error)
+        type: 'Gaussian' [Check failed: false Unknown filler name: Gaussian]; did you mean 'gaussian'?
     """
     if isinstance(param, Mapping):
         param = from_dict(param)

@@ -50,7 +50,22 @@ def read_set_text(text: str, fmt: str, path: formats.PathLike) -> dict[str, Fill
 
 
 def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> None:
-    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension."""
+    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from fillers import from_dict, load_all
+        >>> path = os.path.join(tempfile.mkdtemp(), "set.yaml")
+        >>> specs = {"fc/weight": from_dict({"type": "xavier"}), "fc/bias": from_dict({"type": "constant"})}
+        >>> dump_all(specs, path)
+        >>> print(open(path).read(), end="")
+        fc/weight:
+          type: xavier
+        fc/bias:
+          type: constant
+        >>> list(load_all(path))
+        ['fc/weight', 'fc/bias']
+    """
     fmt = formats.format_of(path, SET_FORMATS)
     if fmt == formats.TEXT:
         named_set = FillerSet()

@@ -42,9 +42,10 @@ class CounterRNG:
     key names the parameter (`init_net` uses "<layer>/<index>"); two keys give independent
     streams from one seed. `child(name)` is the stream keyed "<key>/<name>".
 
-    >>> rng = CounterRNG(1, key="conv1/0")
-    >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
-    True
+    Examples:
+        >>> rng = CounterRNG(1, key="conv1/0")
+        >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
+        True
     """
 
     def __init__(self, seed: int, key: str | None = None) -> None:
@@ -61,7 +62,12 @@ class CounterRNG:
         """The 128-bit Philox key (word 0 is its low 64 bits)."""
 
     def child(self, name: str) -> CounterRNG:
-        """The stream of the same seed keyed "<key>/<name>" (just `name` if the key is empty)."""
+        """The stream of the same seed keyed "<key>/<name>" (just `name` if the key is empty).
+
+        Examples:
+            >>> CounterRNG(1, key="fc6/0").child("mask").key
+            'fc6/0/mask'
+        """
         return CounterRNG(self.seed, f"{self.key}/{name}" if self.key else name)
 
     def words(self, start: int, count: int) -> np.ndarray:

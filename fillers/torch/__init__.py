@@ -15,12 +15,13 @@ parameter's name, the same values however the tensor is sharded; numpy Generator
 fillers' global stream, `fillers.set_random_seed`, which `torch.manual_seed` does not
 touch), or `generator=` a torch.Generator (the spec's distribution, torch's bits).
 
->>> import torch, fillers, fillers.torch as ft
->>> conv = torch.nn.Conv2d(3, 8, 3)
->>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
->>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
-...      rng=fillers.CaffeRNG(1))).all())
-True
+Examples:
+    >>> import torch, fillers, fillers.torch as ft
+    >>> conv = torch.nn.Conv2d(3, 8, 3)
+    >>> w = ft.fill_(conv.weight, 'type: "xavier"', rng=fillers.CaffeRNG(1))
+    >>> bool((w.detach().numpy() == fillers.get_filler({"type": "xavier"}).fill((8, 3, 3, 3),
+    ...      rng=fillers.CaffeRNG(1))).all())
+    True
 """
 
 from .caffe import NetReport, Rename, init_net_, state_dict

@@ -38,6 +38,15 @@ def state_dict(
     rename maps Caffe layer names to module names: a {regex: replacement} dict applied in
     order with re.sub (a replacement may be a function of the match), or a function of the
     name. Tensors are float copies; the params are left alone.
+
+    Examples:
+        >>> import fillers
+        >>> params = fillers.init_net('''
+        ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 4 } } }
+        ...     layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+        ...             inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }''', seed=1)
+        >>> {key: tuple(value.shape) for key, value in state_dict(params, rename={"^fc$": "head"}).items()}
+        {'head.weight': (3, 4), 'head.bias': (3,)}
     """
     types = getattr(params, "types", None)
     roles = getattr(params, "roles", None)
@@ -211,6 +220,16 @@ def init_net_(
     entry of the net must land, else FillerError listing what did not; strict=False loads
     what matches and reports the rest. Shapes must match exactly. Everything is checked
     before the module is touched. Returns a NetReport (filled, unmatched, unused).
+
+    Examples:
+        >>> import torch
+        >>> net = '''
+        ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 4 } } }
+        ...     layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+        ...             inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }'''
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3))
+        >>> init_net_(model, net, seed=1, rename={"^fc$": "0"}).filled
+        ['0.weight', '0.bias']
     """
     if not isinstance(module, torch.nn.Module):
         raise FillerError(f"module: {module!r} is not a torch.nn.Module")

@@ -55,6 +55,14 @@ def fill_(
     write (meta, fake, nested, sparse, overlapping, read-only memory, an inference tensor
     outside `torch.inference_mode()`) and every other bad input raise FillerError before the
     tensor or the stream is touched.
+
+    Examples:
+        >>> import torch, fillers
+        >>> w = torch.empty(4, 3)
+        >>> a = fill_(w, {"type": "gaussian"}, rng=fillers.CounterRNG(1), name="fc.weight").clone()
+        >>> b = fill_(w, {"type": "gaussian"}, rng=fillers.CounterRNG(1, key="fc.weight"))
+        >>> torch.equal(a, b)
+        True
     """
     filler = as_filler(spec)
     source = _source(rng, generator)
@@ -104,6 +112,17 @@ def init_(
     Every parameter's fill is checked (shape, layout, dtype, the tensor) before any is
     filled, so a bad rule leaves the module and the stream as they were. Returns an
     InitReport.
+
+    Examples:
+        >>> import torch, fillers
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+        >>> rules = [{"match": "*.weight", "filler": {"type": "xavier"}},
+        ...          {"match": "*.bias", "filler": {"type": "constant", "value": 0.1}}]
+        >>> print(init_(model, rules, rng=fillers.CaffeRNG(1), strict=True))
+        0.weight: rule 0 (match: *.weight)
+        0.bias: rule 1 (match: *.bias)
+        2.weight: rule 0 (match: *.weight)
+        2.bias: rule 1 (match: *.bias)
     """
     if not isinstance(module, torch.nn.Module):
         raise FillerError(f"module: {module!r} is not a torch.nn.Module")

@@ -113,6 +113,21 @@ def save_weights(
     shared blob only with its owner.
 
     The file appears whole or not at all; bad input raises FillerError before writing.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from fillers import init_net
+        >>> net = '''layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }
+        ...          layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        ...                  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }'''
+        >>> params = init_net(net, seed=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "init.caffemodel")
+        >>> save_weights(params, path, net=net)
+        >>> saved = load_weights(path)
+        >>> saved.types["ip"], saved.roles["ip"], [blob.shape for blob in saved["ip"]]
+        ('InnerProduct', ('weight', 'bias'), [(2, 3), (2,)])
+        >>> bool((saved["ip"][0] == params["ip"][0]).all())
+        True
     """
     form = _format_of(path)
     checked = _checked_params(params)

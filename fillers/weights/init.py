@@ -42,9 +42,13 @@ def init_net(
 
     Args:
       net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
-      phase, level, stages: the NetState that include/exclude rules are checked against.
+      phase: the NetState's phase ("TRAIN" or "TEST"), which include/exclude rules are
+        checked against, as are `level` and `stages`.
+      level: the NetState's level.
+      stages: the NetState's stages.
       seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
-        stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
+        stream is left alone.
+      rng: a CaffeRNG to continue, or a numpy Generator (numpy's
         bits and speed; data layers' setup draws are then skipped), or a CounterRNG (each
         blob from its own counter stream keyed "<layer>/<index>", `rng.child`, so every
         blob, and every block of one, can be computed alone: see `fillers.dask.init_net`).
@@ -78,14 +82,15 @@ def init_net(
       {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
       order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
       The mapping is a `NetParams`: `.types[layer]` is the layer's type ("Convolution") and
-      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.params.blob_roles`).
+      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.net.params.blob_roles`).
 
-    >>> params = init_net('''
-    ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
-    ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-    ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
-    >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
-    ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
+    Examples:
+        >>> params = init_net('''
+        ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
+        ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
+        >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
+        ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
     """
     return prepare_net(
         net,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..._proto.filler_pb2 import FillerParameter
+from ..._proto.filler_pb2 import FillerParameter, NetParameter
 from ...errors import FillerError
 from ...fill.blob import shape_string
 
@@ -43,11 +43,18 @@ class LayerSetup:
     layer's images). `blobs`: in Caffe's blobs_ order, which is also the order setup fills
     them in. `setup_draws`: raw 32-bit outputs setup takes from the stream besides the fills
     (data layers seeding their own generators with caffe_rng_rand()).
+
+    `inner_net`: a net the layer builds and sets up inside its own setup, as RecurrentLayer
+    builds its unrolled net. Net::Init's steps plan it (its layers' shapes, blobs, shared
+    params) and fill it, every layer's blobs in order, from the same stream, after
+    `setup_draws`; the layer's own blobs are then the inner net's params that own themselves,
+    in the inner net's order, so `blobs` stays empty.
     """
 
     tops: tuple[Shape | None, ...]
     blobs: tuple[BlobSpec, ...] = ()
     setup_draws: int = 0
+    inner_net: NetParameter | None = None
 
 
 def require(condition: bool, message: str) -> None:

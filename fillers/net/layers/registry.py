@@ -159,6 +159,16 @@ def register_layer(
     `roles`: a name for each blob the setup creates, in order ("weight", "bias"), which
     `NetParams.roles` and the framework bridges read; unnamed blobs are "blob0", "blob1", ...
     A type already registered (the built-ins included) is an error unless `replace=True`.
+
+    Examples:
+        >>> from fillers import BlobSpec, LayerSetup, from_dict
+        >>> @register_layer("ChannelBias")
+        ... def channel_bias(layer, bottoms, num_tops):
+        ...     bias = BlobSpec((bottoms[0][1],), from_dict({"type": "constant", "value": 0.1}))
+        ...     return LayerSetup(tops=(bottoms[0],), blobs=(bias,))
+        >>> "ChannelBias" in registered_layers()
+        True
+        >>> unregister_layer("ChannelBias")
     """
     bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
 
