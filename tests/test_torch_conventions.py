@@ -398,6 +398,35 @@ def test_init_net_refuses_a_shape_mismatch_before_loading_anything():
         ft.init_net_(object(), BN_NET, seed=3)
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    outputs=st.sampled_from([4, 5, 6]),
+    extra=st.booleans(),
+    renamed=st.booleans(),
+    strict=st.booleans(),
+    dtype=st.sampled_from([torch.float32, torch.float64, torch.bfloat16]),
+)
+def test_init_net_loads_everything_or_raises_with_the_module_untouched(
+    outputs, extra, renamed, strict, dtype
+):
+    model = _bn_model().to(dtype)
+    model.fc = torch.nn.Linear(144, outputs, dtype=dtype)
+    if extra:
+        model.extra = torch.nn.Linear(2, 2, dtype=dtype)
+    before = {key: value.clone() for key, value in model.state_dict().items()}
+    rename = {"^conv_bn$": "bn"} if renamed else None
+    loads = outputs == 5 and (not strict or (renamed and not extra))
+    if not loads:
+        with pytest.raises(fillers.FillerError):
+            ft.init_net_(model, BN_NET, seed=3, rename=rename, strict=strict)
+        assert all(torch.equal(before[key], value) for key, value in model.state_dict().items())
+        return
+    report = ft.init_net_(model, BN_NET, seed=3, rename=rename, strict=strict)
+    want = fillers.init_net(BN_NET, seed=3)
+    assert torch.equal(model.fc.weight, torch.from_numpy(want["fc"][0]).to(dtype))
+    assert ("bn" in report.batch_norm) == renamed
+
+
 def test_the_readmes_resnet50_port_is_one_init_net_call():
     import torchvision_resnet
 
