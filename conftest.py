@@ -23,9 +23,9 @@ def _installed(module: str) -> bool:
         return False
 
 
-# Bridge module -> the modules its examples import.
+# Bridge module (or package) -> the modules its examples import.
 _BRIDGES = {
-    "fillers/torch.py": ("torch",),
+    "fillers/torch": ("torch",),
     "fillers/jax.py": ("jax", "flax"),
     "fillers/keras.py": ("keras", os.environ["KERAS_BACKEND"]),
     "fillers/dask.py": ("dask",),

@@ -106,8 +106,9 @@ def _exact(filler: Filler, layout: str | None, rng: CaffeRNG) -> Initializer:
     def init(key: Any, shape: Any, dtype: Any = jnp.float32) -> jax.Array:
         if isinstance(key, jax.core.Tracer):
             raise FillerError(
-                "rng: Caffe's exact bits are drawn eagerly; call this initializer outside jax.jit "
-                "(or use the JAX-native mode, rng=None)"
+                f"rng: Caffe's exact bits are drawn eagerly, and this call is traced by "
+                f"{_transform_of(key)}; call this initializer outside it (or use the JAX-native "
+                "mode, rng=None)"
             )
         dims = shape_of(shape)
         out_dtype = _dtype_of(dtype)
@@ -116,6 +117,21 @@ def _exact(filler: Filler, layout: str | None, rng: CaffeRNG) -> Initializer:
         return jnp.asarray(values, dtype=out_dtype)
 
     return init
+
+
+# The transform a tracer belongs to, by the tracer's class: jit and eval_shape both stage out
+# a jaxpr through the same tracer, so that one names both.
+_TRANSFORMS = {
+    "BatchTracer": "jax.vmap",
+    "DynamicJaxprTracer": "jax.jit or jax.eval_shape (or another transform that stages out a jaxpr)",
+    "JVPTracer": "jax.jvp or jax.grad",
+    "LinearizeTracer": "jax.grad or jax.linearize",
+}
+
+
+def _transform_of(tracer: Any) -> str:
+    kind = type(tracer).__name__
+    return _TRANSFORMS.get(kind, f"a JAX transform ({kind})")
 
 
 def _native(filler: Filler, kind: str, layout: str | None) -> Initializer:

@@ -9,5 +9,6 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 # Helpers the tests import, not tests: pyproject's --doctest-modules would otherwise import
-# them on their own (torchvision_resnet.py needs torch, which the `test` extra leaves out).
-collect_ignore = ["optional.py", "strategies.py", "torchvision_resnet.py"]
+# them on their own (torchvision_resnet.py and distributed_init.py need torch, which the `test`
+# extra leaves out).
+collect_ignore = ["optional.py", "strategies.py", "torchvision_resnet.py", "distributed_init.py"]

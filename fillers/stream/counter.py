@@ -39,7 +39,8 @@ def check_counter_seed(seed: object) -> int:
 class CounterRNG:
     """A counter-based stream: word i of (seed, key) computed directly from i.
 
-    key names the parameter (`init_net` uses "<layer>/<index>"); two keys give independent
+    key names the parameter (`init_net` uses "<layer>/<index>", `fillers.torch.init_` the
+    parameter's fully qualified name, "features.0.weight"); two keys give independent
     streams from one seed. `child(name)` is the stream keyed "<key>/<name>".
 
     Examples:
