@@ -27,11 +27,12 @@ from ..stream.caffe import CaffeRNG
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
+from .fields import Fields
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
-from .source import Fields, LayerSource, block_holds_filler, read_net_file
+from .source import LayerSource, block_holds_filler, read_net_file
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .._proto.text import float32_as_stored, parse_text
 from ..errors import FillerError
 from ..io import formats
 from ..io.texttree import Block, Enum, Field, parse_tree
+from .fields import Fields, declared_fields, is_filler_name
 
 NetParameter = filler_pb2.NetParameter
 LayerParameter = filler_pb2.LayerParameter
@@ -37,93 +38,12 @@ FillerParameter = filler_pb2.FillerParameter
 
 _FILLER = FillerParameter.DESCRIPTOR
 _FILLER_FIELDS = tuple(_FILLER.fields_by_name)
-# Fork fields known to hold a FillerParameter without ending in `_filler` (PReLU-style).
-FILLER_FIELD_NAMES = frozenset({"filler"})
 # Solver fields that hold the net, in the order Caffe's Solver::InitTrainNet checks them.
 _SOLVER_NET_FIELDS = ("net_param", "net", "train_net_param", "train_net")
 _SOLVER_ONLY_FIELDS = frozenset(
     {"base_lr", "lr_policy", "max_iter", "solver_mode", "snapshot_prefix", "test_iter", "solver_type"}
 )
 SOLVER_FIELDS = frozenset(_SOLVER_NET_FIELDS) | _SOLVER_ONLY_FIELDS
-
-
-class Fields:
-    """The fields a layer (or one of its blocks) sets, as written, schema or not.
-
-    `fields["norm_param"]` / `fields.get(name, default)`: the value of a field set once; a
-    field written several times gives a list (a repeated field), `all(name)` always a list.
-    Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
-    FillerParameter for a filler block.
-
-    >>> from fillers.textproto import parse_tree
-    >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: true'))
-    >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("clip", False)
-    (30, [2, 3], [30], False)
-    """
-
-    def __init__(self, block: Block, path: str = "") -> None:
-        self._block = block
-        self._path = path
-
-    @property
-    def line(self) -> int:
-        """The 1-based line the block starts on."""
-        return self._block.line
-
-    @property
-    def block(self) -> Block:
-        """The block as parsed, with every field's position."""
-        return self._block
-
-    def all(self, name: str) -> list[Any]:
-        """Every value of field `name`, in file order ([] when it is not set)."""
-        return [self._value(item) for item in self._block.named(name)]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """The value of `name` (a list when written more than once), or `default`."""
-        values = self.all(name)
-        if not values:
-            return default
-        return values[0] if len(values) == 1 else values
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self:
-            raise KeyError(name)
-        return self.get(name)
-
-    def __contains__(self, name: object) -> bool:
-        return any(item.name == name for item in self._block)
-
-    def keys(self) -> list[str]:
-        """The field names set, in first-appearance order."""
-        return list(dict.fromkeys(item.name for item in self._block))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python: nested blocks as dicts, fillers as FillerParameter."""
-        return {
-            name: [v.to_dict() if isinstance(v, Fields) else v for v in values]
-            if len(values := self.all(name)) > 1
-            else (values[0].to_dict() if isinstance(values[0], Fields) else values[0])
-            for name in self.keys()
-        }
-
-    def __repr__(self) -> str:
-        return f"Fields({self.to_dict()!r})"
-
-    def _value(self, item: Field) -> Any:
-        if isinstance(item.value, Block):
-            if is_filler_name(item.name):
-                return filler_from_block(item.value)
-            return Fields(item.value, f"{self._path}{item.name}.")
-        return item.value
-
-
-def is_filler_name(name: str) -> bool:
-    """A field outside our schema that holds a FillerParameter: `*_filler` or `filler`."""
-    return name.endswith("_filler") or name in FILLER_FIELD_NAMES
 
 
 @dataclass(frozen=True)
@@ -198,7 +118,12 @@ def read_net_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
     layer_blocks = [
         item for item in tree if item.name in ("layer", "layers") and isinstance(item.value, Block)
     ]
-    sources = tuple(LayerSource(path, item.line, item.column, Fields(item.value)) for item in layer_blocks)
+    sources = tuple(
+        LayerSource(
+            path, item.line, item.column, Fields(item.value, declared_fields(_layer_type(item.value)))
+        )
+        for item in layer_blocks
+    )
     for item, source in zip(layer_blocks, sources, strict=True):
         descriptor = (
             LayerParameter.DESCRIPTOR if item.name == "layer" else filler_pb2.V1LayerParameter.DESCRIPTOR
@@ -352,6 +277,11 @@ def _net_of_solver(tree: Block, path: str) -> tuple[Block, str]:
     if not os.path.isfile(target):
         raise FillerError(f"{path}:{item.line}:{item.column}: {given[0]}: no such net file: {item.value}")
     return tree, f"{given[0]}:{target}"
+
+
+def _layer_type(block: Block) -> str:
+    types = [item.value for item in block.named("type") if isinstance(item.value, str)]
+    return types[-1] if types else ""
 
 
 def _layer_label(block: Block) -> str:
