@@ -351,7 +351,7 @@ class Fields:
                 return bool(item.value)
             return item.value
         if (spec is not None and spec.kind == "filler") or (spec is None and is_filler_name(item.name)):
-            from .source import filler_from_block  # the strict FillerParameter reader
+            from .filler_blocks import filler_from_block  # the strict FillerParameter reader
 
             return filler_from_block(item.value)
         return Fields(item.value, spec.fields if spec is not None else None)
