@@ -128,7 +128,8 @@ def fork_layer_nets(draw: st.DrawFn) -> str:
     tops = " ".join(f'top: "t{i}"' for i in range(definition.tops[0] or 1))
     body = draw(block_text(dict(declared_fields(layer_type))))
     return (
-        'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 12 dim: 6 dim: 6 } } }\n'
+        'layer { name: "data" type: "Input" top: "data"\n'
+        "  input_param { shape { dim: 2 dim: 12 dim: 6 dim: 6 } } }\n"
         f'layer {{ name: "f" type: "{layer_type}" {bottoms} {tops} {body} }}\n'
     )
 

@@ -99,6 +99,15 @@ def test_the_cli_refuses_a_typo_with_the_same_message(tmp_path, capsys):
         assert "did you mean 'stride'?" in error and "--plugin FILE.py" in error
 
 
+def test_the_first_typo_in_the_file_is_the_one_named():
+    text = (NETS / "caffenet_train_val.prototxt").read_text().replace("stride", "stide")
+    with pytest.raises(fillers.FillerError, match=r"^line 72:5: layer 'conv1': convolution_param: "):
+        read_net_file(text)
+    deep_then_shallow = 'layer { name: "a" convolution_param { stide: 1 } }\nlayer { nme: "b" }'
+    with pytest.raises(fillers.FillerError, match=r'^line 1:39: .*"stide"'):
+        read_net_file(deep_then_shallow)
+
+
 def test_a_typo_in_a_solvers_embedded_net_names_its_line(tmp_path):
     path = tmp_path / "solver.prototxt"
     path.write_text(

@@ -15,6 +15,7 @@ the tree reader, not by Python's stack.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -58,11 +59,14 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
     `layer`/`layers` block with the schema it was read by. `where`: "file:" or "line "."""
     net = NetParameter()
     layers: list[tuple[Field, Schema]] = []
-    pending: list[tuple[Block, Message | None, Schema, _Walk]] = [(tree, net, _NET, _Walk(where))]
-    while pending:
-        block, message, schema, walk = pending.pop()
-        seen: set[str] = set()
-        for item in block:
+    # Depth first in file order, so the first error reported is the first in the file, as
+    # Caffe's parser reports it. Each frame: the block's remaining fields and what they fill.
+    frames: list[tuple[Iterator[Field], Message | None, Schema, _Walk, set[str]]] = [
+        (iter(tree), net, _NET, _Walk(where), set())
+    ]
+    while frames:
+        items, message, schema, walk, seen = frames[-1]
+        for item in items:
             caffe = schema.message.fields_by_name.get(item.name) if schema.message is not None else None
             spec = schema.declared.get(item.name)
             if caffe is None and spec is None:
@@ -92,14 +96,14 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
                     if spec.kind == "filler":
                         _check_filler(item, walk)
                         continue
-                    pending.append((item.value, None, child_schema, child_walk))
-                    continue
+                    frames.append((iter(item.value), None, child_schema, child_walk, set()))
+                    break
                 child = None
                 if message is not None:
                     child = getattr(message, item.name).add() if repeated else getattr(message, item.name)
                     child.SetInParent()
-                pending.append((item.value, child, child_schema, child_walk))
-                continue
+                frames.append((iter(item.value), child, child_schema, child_walk, set()))
+                break
             if spec is not None:
                 value = _declared_value(spec, caffe, item, walk)
             else:
@@ -111,6 +115,8 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
                 getattr(message, item.name).append(value)
             else:
                 setattr(message, item.name, value)
+        else:
+            frames.pop()  # the block is done
     return net, layers
 
 
