@@ -208,7 +208,7 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
     block = walk.path.rstrip(".")
     owner = schema.message.name if schema.message is not None else f"{block} (a fork's block)"
     where = f"{block}: " if block else ""
-    close = difflib.get_close_matches(name, schema.names(), n=1, cutoff=0.6)
+    close = _closest(name, schema.names())
     message = f'{where}{owner} has no field named "{name}"' + (
         f"; did you mean {close[0]!r}?" if close else ""
     )
@@ -219,6 +219,17 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
         nested = f"{{{part!r}: {nested}}}"
     advice = declare_fields_hint(walk.layer_type, nested)
     return f"{message} {advice[0].upper()}{advice[1:]}" if close else f"{message}; {advice}"
+
+
+def _closest(name: str, names: list[str]) -> list[str]:
+    """The name among `names` closest to `name`. Parameter blocks are compared without their
+    shared `_param` suffix, which would make any two look alike (foo_param, log_param)."""
+    suffix = "_param"
+    if not name.endswith(suffix):
+        return difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    stems = {other[: -len(suffix)]: other for other in names if other.endswith(suffix)}
+    close = difflib.get_close_matches(name[: -len(suffix)], list(stems), n=1, cutoff=0.6)
+    return [stems[close[0]]] if close else []
 
 
 def _layer_type(block: Block, *, v1: bool) -> str | None:
