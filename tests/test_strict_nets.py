@@ -169,23 +169,37 @@ def test_a_fork_field_on_another_layer_type_is_refused():
 
 
 def test_a_declared_field_in_a_caffe_block_is_read_with_its_default():
-    # A DenseNet caffe's ceil_mode, declared by a plugin: accepted, and read with its default.
     net = (
         'layer { name: "d" type: "Input" top: "d" input_param { shape { dim: 1 dim: 1 dim: 5 dim: 5 } } }\n'
-        'layer { name: "p" type: "Pooling" bottom: "d" top: "p"\n'
-        "  pooling_param { kernel_size: 2 ceil_mode: false } }"
+        'layer { name: "n" type: "LRN" bottom: "d" top: "n" lrn_param { local_size: 3 fork_flag: false } }'
     )
-    with pytest.raises(fillers.FillerError, match=r'PoolingParameter has no field named "ceil_mode"'):
+    with pytest.raises(fillers.FillerError, match=r'LRNParameter has no field named "fork_flag"'):
         read_net_file(net)
-    fillers.declare_fields("Pooling", {"pooling_param": {"ceil_mode": True}}, origin="a DenseNet caffe")
+    fillers.declare_fields("LRN", {"lrn_param": {"fork_flag": True, "fork_scale": 2.5}}, origin="a fork")
     try:
         source = read_net_file(net)
         plan = plan_net(net)
     finally:
-        undeclare_fields("Pooling")
-    assert source.layers[1].fields["pooling_param"]["ceil_mode"] is False
-    assert source.param.layer[1].pooling_param.kernel_size == 2
-    assert plan.layers[1].tops[0][0] == "p"
+        undeclare_fields("LRN")
+    lrn = source.layers[1].fields["lrn_param"]
+    assert (lrn["fork_flag"], lrn.get("fork_scale"), "fork_scale" in lrn) == (False, 2.5, False)
+    assert source.param.layer[1].lrn_param.local_size == 3
+    assert plan.layers[1].tops == (("n", (1, 1, 5, 5)),)
+
+
+@pytest.mark.parametrize(("written", "pooled"), [("", 57), ("ceil_mode: true", 57), ("ceil_mode: false", 56)])
+def test_densenets_ceil_mode_decides_the_pooled_size(written, pooled):
+    # DenseNet-Caffe's pool1 (shicai/DenseNet-Caffe): kernel 3, stride 2, pad 1, ceil_mode: false.
+    net = (
+        'layer { name: "d" type: "Input" top: "d"\n'
+        "  input_param { shape { dim: 1 dim: 2 dim: 112 dim: 112 } } }\n"
+        'layer { name: "pool1" type: "Pooling" bottom: "d" top: "p"\n'
+        f"  pooling_param {{ pool: MAX kernel_size: 3 stride: 2 pad: 1 {written} }} }}"
+    )
+    assert plan_net(net).layers[1].tops == (("p", (1, 2, pooled, pooled)),)
+    if written:
+        with pytest.raises(fillers.FillerError, match="both round_mode and a fork's ceil_mode"):
+            plan_net(net.replace("pad: 1", "pad: 1 round_mode: FLOOR"))
 
 
 def test_a_fork_packages_net_parameter_is_read_strictly():
