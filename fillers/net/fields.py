@@ -183,10 +183,10 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
     twice must be declared alike. A caffe.proto block (`pooling_param`) gains the fields
     declared in it; a caffe.proto enum field may be widened with the values a fork added.
 
-    >>> declare_fields("Pooling", {"pooling_param": {"ceil_mode": True}}, origin="a DenseNet caffe")
-    >>> declared_fields("Pooling")["pooling_param"].fields["ceil_mode"].default
+    >>> declare_fields("MyPooling", {"pooling_param": {"ceil_mode": True}}, origin="my fork")
+    >>> declared_fields("MyPooling")["pooling_param"].fields["ceil_mode"].default
     True
-    >>> undeclare_fields("Pooling")
+    >>> undeclare_fields("MyPooling")
     """
     if not isinstance(layer_type, str) or not layer_type:
         raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
