@@ -270,8 +270,9 @@ class Fields:
 
     `fields["norm_param"]` / `fields.get(name, default)`: the value of a field set once; a
     field written several times gives a list (a repeated field), `all(name)` always a list.
-    A declared field the net leaves out reads as its declared default. `name in fields`: set
-    in the net. Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
+    A declared field the net leaves out reads as its declared default (a declared block as an
+    empty `Fields`, as protobuf reads an unset message). `name in fields`: set in the net.
+    Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
     FillerParameter for a filler block.
 
     >>> from fillers.io.texttree import parse_tree
