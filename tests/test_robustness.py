@@ -81,8 +81,10 @@ def test_fields_of_caffe_forks_are_refused_unless_declared():
 
 
 def test_a_filler_spec_is_not_a_net():
-    with pytest.raises(fillers.FillerError, match="no layers"):
+    with pytest.raises(fillers.FillerError, match='"type"; is this a filler spec rather than a net'):
         fillers.init_net('type: "xavier"', seed=1)
+    with pytest.raises(fillers.FillerError, match="no layers"):
+        fillers.init_net('name: "empty"', seed=1)
 
 
 @pytest.mark.parametrize(

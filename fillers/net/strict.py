@@ -31,6 +31,7 @@ from .filler_blocks import FieldError, filler_from_block
 
 NetParameter = filler_pb2.NetParameter
 _NET = Schema(NetParameter.DESCRIPTOR)
+_FILLER_FIELDS = frozenset(filler_pb2.FillerParameter.DESCRIPTOR.fields_by_name)
 _INT_RANGES = {
     FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
     FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
@@ -212,6 +213,8 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
     message = f'{where}{owner} has no field named "{name}"' + (
         f"; did you mean {close[0]!r}?" if close else ""
     )
+    if walk.layer_type is None and schema.message is NetParameter.DESCRIPTOR and name in _FILLER_FIELDS:
+        return f"{message}; is this a filler spec rather than a net?"
     if walk.layer_type is None or owner == "FillerParameter":
         return message  # no declaration reaches the net's own fields or a filler's
     nested = f"{{{name!r}: ...}}"
