@@ -119,6 +119,17 @@ def test_a_typo_in_a_solvers_embedded_net_names_its_line(tmp_path):
         read_net_file(path)
 
 
+@pytest.mark.parametrize("form", ["layer", "layers"])
+def test_a_typo_in_an_include_rule_is_refused(form):
+    net = f'{form} {{ name: "a"\n  include {{ phse: TRAIN }} }}'
+    with pytest.raises(
+        fillers.FillerError,
+        match=r"^line 2:13: layer 'a': include: NetStateRule has no field named \"phse\"; "
+        r"did you mean 'phase'\?",
+    ):
+        read_net(net)
+
+
 def test_an_unknown_net_field_is_refused():
     with pytest.raises(
         fillers.FillerError, match=r'^line 1:1: NetParameter has no field named "layr"; did you mean'
