@@ -236,3 +236,30 @@ def test_a_fork_packages_net_parameter_is_read_strictly():
     ):
         read_net(net)
     assert read_net(net_class(name="plain")).name == "plain"
+
+
+def test_a_plugin_file_declares_fork_fields_for_the_cli(tmp_path, capsys):
+    net = tmp_path / "fork.prototxt"
+    net.write_text(
+        'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }\n'
+        'layer { name: "f" type: "Foo" bottom: "data" top: "f" foo_param { k: 2 } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "f" top: "ip"\n'
+        '  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }\n'
+    )
+    assert main(["net", str(net), "--shape-rule", "Foo=same"]) == 1
+    error = capsys.readouterr().err
+    assert "fork.prototxt:2:55: layer 'f': LayerParameter has no field named \"foo_param\"" in error
+    assert "--plugin FILE.py" in error and "fillers.declare_fields('Foo', {'foo_param': ...})" in error
+    plugin = tmp_path / "foo.py"
+    plugin.write_text(
+        'import fillers\nfillers.declare_fields("Foo", {"foo_param": {"k": 0}}, origin="my fork")\n'
+    )
+    try:
+        assert (
+            main(["net", str(net), "--seed", "1", "--shape-rule", "Foo=same", "--plugin", str(plugin)]) == 0
+        )
+        assert ["ip", "0", "2,3"] in [line.split()[:3] for line in capsys.readouterr().out.splitlines()]
+        assert main(["specs", str(net), "--plugin", str(plugin)]) == 0
+        assert "ip/weight_filler" in capsys.readouterr().out
+    finally:
+        undeclare_fields("Foo")
