@@ -22,6 +22,8 @@ declared name that is a block of caffe.proto (`transform_param`) adds fields to 
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -195,6 +197,7 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
     """
     if not isinstance(layer_type, str) or not layer_type:
         raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
+    _load_builtin_declarations()  # first, so that a conflict is this call's error, not an import's
     specs = fields_of(fields)
     merged = dict(_declared.get(layer_type, {}))
     for name, spec in specs.items():
@@ -208,6 +211,7 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
 
 def undeclare_fields(layer_type: str) -> None:
     """Forget every field declared for `layer_type` (unregister_layer does this too)."""
+    _load_builtin_declarations()
     _declared.pop(layer_type, None)
 
 
@@ -220,8 +224,18 @@ def restore_fields(layer_type: str, declared: Mapping[str, FieldSpec]) -> None:
 
 
 def declared_fields(layer_type: str) -> Mapping[str, FieldSpec]:
-    """The fields declared for `layer_type` beyond caffe.proto ({} when none)."""
+    """The fields declared for `layer_type` beyond caffe.proto ({} when none), the built-in
+    fork layers' included."""
+    _load_builtin_declarations()
     return _declared.get(layer_type, {})
+
+
+def _load_builtin_declarations() -> None:
+    # The built-in fork layers declare their fields when the layer package loads; a net read
+    # without it (load_all, read_net) must see them too. Within that import this finds the
+    # package already in sys.modules and returns.
+    if "fillers.net.layers" not in sys.modules:
+        importlib.import_module("fillers.net.layers")
 
 
 def _with_origin(spec: FieldSpec, origin: str) -> FieldSpec:
