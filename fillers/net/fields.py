@@ -411,6 +411,7 @@ class Schema:
 
     message: Descriptor | None
     declared: Mapping[str, FieldSpec] = dataclass_field(default_factory=dict)
+    origin: str = ""  # who declared a fork's own block
 
     def child(self, name: str) -> Schema:
         """The schema of block field `name` inside this one."""
@@ -419,6 +420,7 @@ class Schema:
         return Schema(
             caffe.message_type if caffe is not None else None,
             spec.fields if spec is not None and spec.kind == "block" else {},
+            spec.origin if spec is not None else "",
         )
 
     def holds_filler(self, name: str) -> bool:
