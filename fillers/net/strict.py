@@ -26,8 +26,9 @@ from .._proto.pool import is_repeated
 from .._proto.text import float32_as_stored
 from ..errors import FillerError
 from ..io.texttree import Block, Enum, Field
-from .fields import FieldSpec, Schema, layer_schema
+from .fields import FieldSpec
 from .filler_blocks import FieldError, filler_from_block
+from .schema import Schema, layer_schema
 
 NetParameter = filler_pb2.NetParameter
 _NET = Schema(NetParameter.DESCRIPTOR)
