@@ -138,7 +138,7 @@ def spec_of(value: Any) -> FieldSpec:
 def fields_of(declared: FieldsLike) -> dict[str, FieldSpec]:
     """A block's declared fields from a dict (shorthands allowed) or a message Descriptor."""
     if isinstance(declared, Descriptor):
-        return {item.name: _from_descriptor(item) for item in declared.fields}
+        return {item.name: spec_of_field(item) for item in declared.fields}
     if not isinstance(declared, Mapping):
         raise FillerError(f"fields: {declared!r} is not a dict of field names to kinds")
     specs = {}
@@ -152,7 +152,8 @@ def fields_of(declared: FieldsLike) -> dict[str, FieldSpec]:
     return specs
 
 
-def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
+def spec_of_field(item: FieldDescriptor) -> FieldSpec:
+    """The FieldSpec of a protobuf field: its kind, default and whether it repeats."""
     repeated = is_repeated(item)
     if item.message_type is not None:
         spec = field(item.message_type)
