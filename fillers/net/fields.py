@@ -430,7 +430,7 @@ class Fields:
                 return bool(item.value)
             return item.value
         if (spec is not None and spec.kind == "filler") or (spec is None and is_filler_name(item.name)):
-            from .filler_blocks import filler_from_block  # the strict FillerParameter reader
+            from .filler_reader import filler_from_block  # the strict FillerParameter reader
 
             return filler_from_block(item.value)
         return Fields(item.value, spec.fields if spec is not None else None)

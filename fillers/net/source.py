@@ -26,6 +26,7 @@ from .fields import Fields, declared_fields
 from .filler_blocks import layer_fillers_in
 from .schema import Schema, layer_schema
 from .strict import decode_net
+from .upgrade import upgrade_net_as_needed
 
 NetParameter = filler_pb2.NetParameter
 LayerParameter = filler_pb2.LayerParameter
@@ -115,8 +116,6 @@ field named "num_ouput"; did you mean 'num_output'?...
 def _read_message(message: Message) -> NetFile:
     """Our own NetParameter holds caffe.proto's fields only: copied, then upgraded. Another
     package's (a fork's caffe_pb2) may hold fields ours lacks: its text is read strictly."""
-    from .netparam import upgrade_net_as_needed
-
     if message.DESCRIPTOR is NetParameter.DESCRIPTOR:
         param = upgrade_net_as_needed(NetParameter.FromString(message.SerializeToString()))
         sources = (
@@ -129,8 +128,6 @@ def _read_message(message: Message) -> NetFile:
 
 def read_net_text(text: str, path: str, *, in_solver: bool = False) -> NetFile:
     """A net from prototxt `text` read from `path` ("" for text given as such)."""
-    from .netparam import upgrade_net_as_needed
-
     where = f"{path}:" if path else "line "
     try:
         tree = parse_tree(text)

@@ -27,8 +27,9 @@ from .._proto.text import float32_as_stored
 from ..errors import FillerError
 from ..io.texttree import Block, Enum, Field
 from .fields import FieldSpec
-from .filler_blocks import FieldError, filler_from_block
+from .filler_reader import FieldError, filler_from_block
 from .schema import Schema, layer_schema
+from .upgrade import V1_LAYER_TYPES
 
 NetParameter = filler_pb2.NetParameter
 _NET = Schema(NetParameter.DESCRIPTOR)
@@ -242,8 +243,6 @@ def _closest(name: str, names: list[str]) -> list[str]:
 
 def _layer_type(block: Block, *, v1: bool) -> str | None:
     """The type a layer block names (a V1 enum name as today's type string), or None."""
-    from .netparam import V1_LAYER_TYPES
-
     types = [item.value for item in block.named("type") if not isinstance(item.value, Block)]
     if not types or not isinstance(types[-1], str):
         return None
