@@ -86,7 +86,7 @@ def _compiled(path: Path) -> bytes:
     except ImportError:
         raise FillerError(
             f"{path}: compiling a .proto needs protoc: run `protoc --descriptor_set_out=fork.pb "
-            f"-I{path.parent} {path}` and pass fork.pb, or pip install grpcio-tools"
+            f"-I{path.parent} {path}` and pass fork.pb, or pip install 'fillers[proto]'"
         ) from None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "set.pb"
