@@ -94,26 +94,26 @@ def test_layer_type_typo_suggests_the_registered_type():
 
 
 PLUGIN_NET = INPUT + (
-    'layer { name: "sc" type: "ChannelScale" bottom: "data" top: "sc"\n'
-    '  channel_scale_param { scale_filler { type: "gaussian" std: 0.5 } } }\n'
+    'layer { name: "sc" type: "ChannelGain" bottom: "data" top: "sc"\n'
+    '  channel_gain_param { scale_filler { type: "gaussian" std: 0.5 } } }\n'
 )
 
 
 @pytest.fixture
 def channel_scale():
-    @fillers.register_layer("ChannelScale")
+    @fillers.register_layer("ChannelGain")
     def setup(layer, bottoms, num_tops):
-        filler = layer.channel_scale_param.get(
+        filler = layer.channel_gain_param.get(
             "scale_filler", fillers.FillerParameter(type="constant", value=1)
         )
         return fillers.LayerSetup(tops=(bottoms[0],), blobs=(fillers.BlobSpec((bottoms[0][1],), filler),))
 
     yield setup
-    fillers.unregister_layer("ChannelScale")
+    fillers.unregister_layer("ChannelGain")
 
 
 def test_a_plugin_lays_out_blobs_from_fork_fields(channel_scale):
-    assert "ChannelScale" in fillers.registered_layers()
+    assert "ChannelGain" in fillers.registered_layers()
     params = fillers.init_net(PLUGIN_NET, seed=3)
     expected = fillers.get_filler({"type": "gaussian", "std": 0.5}).fill((3,), rng=fillers.CaffeRNG(3))
     np.testing.assert_array_equal(params["sc"][0], expected)
@@ -121,7 +121,7 @@ def test_a_plugin_lays_out_blobs_from_fork_fields(channel_scale):
 
 def test_a_plugin_type_is_registered_once(channel_scale):
     with pytest.raises(fillers.FillerError, match="already registered"):
-        fillers.register_layer("ChannelScale")(channel_scale)
+        fillers.register_layer("ChannelGain")(channel_scale)
 
 
 def test_builtin_layers_are_registry_entries():
@@ -130,8 +130,8 @@ def test_builtin_layers_are_registry_entries():
 
 
 def test_a_shape_rule_cannot_declare_a_layer_with_a_filler_blob_free():
-    with pytest.raises(fillers.FillerError, match=r"'ChannelScale' has a filler.*silently drop"):
-        plan_net(PLUGIN_NET, shape_rules={"ChannelScale": "same"})
+    with pytest.raises(fillers.FillerError, match=r"'ChannelGain' has a filler.*silently drop"):
+        plan_net(PLUGIN_NET, shape_rules={"ChannelGain": "same"})
 
 
 def test_no_layer_holding_a_filler_is_dropped_silently():

@@ -170,8 +170,8 @@ def setup_layer(
     layer = layer if isinstance(layer, Layer) else Layer(layer)
     try:
         num_tops = len(layer.top)
-        _check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
-        _check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
+        check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
+        check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
         require(
             not kind.tops_follow_bottoms or num_tops == len(bottoms),
             f"{layer.type} Layer produces one top blob as output for each bottom blob input.",
@@ -224,7 +224,7 @@ def _check_shape(shape: Shape, what: str) -> None:
         raise FillerError(f"{what}: {error}") from None
 
 
-def _check_count(subject: str, blobs: str, given: int, count: Count) -> None:
+def check_count(subject: str, blobs: str, given: int, count: Count) -> None:
     """Layer::CheckBlobCounts, with its messages ("ReLU Layer takes 1 bottom blob(s) as input.")."""
     least, most = count
     if least == most:

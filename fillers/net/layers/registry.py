@@ -96,6 +96,9 @@ UNSUPPORTED: dict[str, str] = {}
 
 # Which syntax error messages suggest: "python" (shape_rules=..., input_shapes=...) or "cli".
 hint_style: ContextVar[str] = ContextVar("hint_style", default="python")
+# The forks the caller named (--fork, forks=...): where several forks define one type name
+# differently, theirs is taken.
+chosen_forks: ContextVar[frozenset[str]] = ContextVar("chosen_forks", default=frozenset())
 
 
 @contextmanager
@@ -108,7 +111,8 @@ def cli_hints() -> Iterator[None]:
         hint_style.reset(token)
 
 
-def _count(value: CountLike, what: str) -> Count:
+def parse_count(value: CountLike, what: str) -> Count:
+    """A blob count as register_layer takes it, as (least, most)."""
     if value is None:
         return (0, None)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -149,7 +153,7 @@ def register_layer(
     `bottoms`, `tops`: how many the layer takes: an int, (least, most), or None for any.
     A type already registered (the built-ins included) is an error unless `replace=True`.
     """
-    bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
+    bottom_count, top_count = parse_count(bottoms, "bottoms"), parse_count(tops, "tops")
 
     def add(setup: SetupFunction) -> SetupFunction:
         if not callable(setup):
@@ -213,6 +217,21 @@ def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
         if not has_bottoms:
             ways.append("or, for a layer without bottoms, every top's shape in input_shapes={TOP: (...)}")
     return "; ".join(ways)
+
+
+@contextmanager
+def using_forks(names: frozenset[str]) -> Iterator[None]:
+    """Within the block, a type name several forks define is taken from the fork in `names`."""
+    token = chosen_forks.set(names)
+    try:
+        yield
+    finally:
+        chosen_forks.reset(token)
+
+
+def fork_flag(name: str) -> str:
+    """How the user names a fork, in the syntax of where they are."""
+    return f"--fork {name}" if hint_style.get() == "cli" else f"forks=({name!r},)"
 
 
 def rule_flag(layer_type: str) -> str:
