@@ -123,6 +123,7 @@ def _net(args: argparse.Namespace) -> None:
         input_shapes=input_shapes,
         shape_rules=rules,
         profile=rng.profile,
+        forks=args.fork,
     )
     copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
     no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
@@ -348,8 +349,17 @@ def _add_net_state_and_plugins(command: argparse.ArgumentParser) -> None:
         "--shape-rule",
         action="append",
         default=[],
-        metavar="TYPE=same",
-        help="a layer type fillers does not know, without learnable blobs: each top shaped like bottom 0",
+        metavar="TYPE=RULE",
+        help="a layer type fillers does not know, without learnable blobs: RULE is same (each top "
+        "shaped like bottom 0), bottom:K (like bottom K) or DIMS (the top's shape, e.g. 1,3,224,224)",
+    )
+    command.add_argument(
+        "--fork",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the Caffe fork whose version to take of a layer type several forks define differently "
+        "(fillers names the candidates when the net does not tell)",
     )
     command.add_argument(
         "--plugin",

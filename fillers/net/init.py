@@ -27,9 +27,19 @@ from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
-from .layers.registry import Layer, definition_of, given_flag, input_flag
+from .layers.forks import FORKS
+from .layers.registry import (
+    Layer,
+    Undecided,
+    UnknownType,
+    definition_of,
+    did_you_mean,
+    given_flag,
+    input_flag,
+)
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
+from .settle import settled
 from .source import Fields, LayerSource, block_holds_filler, read_net_file
 
 
@@ -110,7 +120,7 @@ class _NetBlobs:
             if self.shapes[name] is None and not kind.shape_free:
                 partial = self.partial.get(name)
                 fixed = f" (the prototxt fixes {_pattern(partial)})" if partial else ""
-                raise FillerError(
+                raise Undecided(
                     f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
                     f"layer {self.producers[name]!r} reads from its data; "
                     f"give it as {input_flag(name)}{fixed}"
@@ -173,6 +183,7 @@ def init_net(
     shape_rules: Mapping[str, ShapeRule] | None = None,
     weights: WeightsLike | None = None,
     profile: str | Profile | None = None,
+    forks: Iterable[str] = (),
 ) -> NetParams:
     """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
     then, with `weights`, the trained blobs `caffe train --weights` copies over them.
@@ -194,8 +205,10 @@ def init_net(
         so is a name no such top has.
       dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
       shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
-        top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
-        with the LayerParameter and a list of shape tuples. Only for types without learnable
+        top shaped like bottom 0), "bottom:K" (like bottom K), the top's dims ((1, 3, 224, 224)
+        or "1,3,224,224"), or a function (layer, bottom_shapes) -> top_shapes, called with the
+        LayerParameter and a list of shape tuples. An error about a type without a definition
+        offers only the rules the rest of the net accepts. Only for types without learnable
         blobs, and refused for a layer whose parameters hold a filler. A layer of an unknown
         type without bottoms needs no rule when input_shapes gives all its tops (a Python data
         layer, say). Layer types of forks and plugins: `fillers.register_layer`.
@@ -208,6 +221,11 @@ def init_net(
         ignored; blob counts and shapes must match, else Caffe's error text). Every file is
         read and checked before the first draw. A shared blob takes the value last copied
         into it.
+      forks: names of Caffe forks (`fillers.net.layers.forks.FORKS`: "ssd", "caffe-windows",
+        ...) whose version to take of a layer type several forks define differently. Without
+        one, the layer's fields, its bottom count and the net's other layer types decide, then
+        which version the rest of the net accepts; where nothing decides, a FillerError names
+        the candidates.
       profile: the Caffe build to reproduce (see `fillers.profiles()`): the fresh stream's
         for `seed`; with `rng` or the global stream it must be theirs (else FillerError).
 
@@ -235,6 +253,7 @@ def init_net(
             input_shapes=input_shapes,
             shape_rules=shape_rules,
             profile=build,
+            forks=forks,
         )
     copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
     params = fill_net(plan, rng=stream, dtype=dtype, profile=build)
@@ -263,11 +282,13 @@ def plan_net(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     shape_rules: Mapping[str, ShapeRule] | None = None,
     profile: str | Profile | None = None,
+    forks: Iterable[str] = (),
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
     filler and sharing, without drawing anything. Arguments as for `init_net`."""
     if shape_rules is not None and not isinstance(shape_rules, Mapping):
         raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
+    chosen = _checked_forks(forks)
     build = get_profile(profile)
     source = read_net_file(net)
     param = source.param
@@ -276,9 +297,7 @@ def plan_net(
             f"{source.path or 'the net'}: the net has no layers (is this a filler spec rather than a net?)"
         )
     state = net_state(param, phase, level, stages)
-    blobs = _NetBlobs(_checked_input_shapes(input_shapes))
-    named: dict[str, _NamedParam] = {}
-    plans = []
+    checked_inputs = _checked_input_shapes(input_shapes)
     legacy = LayerSource(source.path, 0, 0, Fields(Block()))
     kept = [(layer, legacy) for layer in _legacy_input_layers(param)]
     kept += [
@@ -287,14 +306,37 @@ def plan_net(
         if layer_included(layer, state)
     ]
     net_types = frozenset(layer.type for layer, _ in kept)
-    for layer, at in kept:
-        try:
-            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types, build))
-        except FillerError as error:
-            raise FillerError(_located(str(error), layer, at)) from None
-    blobs.check_all_inputs_used()
-    _check_unique_names(plans)
-    return NetPlan(param.name, tuple(plans))
+
+    def plan(rules: Mapping[str, ShapeRule]) -> NetPlan:
+        blobs = _NetBlobs(checked_inputs)
+        named: dict[str, _NamedParam] = {}
+        plans = []
+        for layer, at in kept:
+            try:
+                plans.append(_plan_layer(layer, at, state.phase, blobs, named, rules, net_types, build))
+            except Undecided as error:
+                raise error.retitled(_located(str(error), layer, at)) from None
+            except FillerError as error:
+                raise FillerError(_located(str(error), layer, at)) from None
+        blobs.check_all_inputs_used()
+        _check_unique_names(plans)
+        return NetPlan(param.name, tuple(plans))
+
+    return settled(plan, chosen, dict(shape_rules or {}))  # type: ignore[return-value]
+
+
+def _checked_forks(forks: Iterable[str]) -> frozenset[str]:
+    """The fork names the caller gave, each one `fillers` knows."""
+    if isinstance(forks, str):
+        forks = (forks,)
+    names = frozenset(forks)
+    for name in sorted(names):
+        if name not in FORKS:
+            raise FillerError(
+                f"fork {echo(repr(name))}: not a fork fillers knows{did_you_mean(str(name), sorted(FORKS))} "
+                f"(known: {', '.join(sorted(FORKS))})"
+            )
+    return names
 
 
 def _plan_layer(
@@ -318,12 +360,14 @@ def _plan_layer(
             holds_filler=holds_filler,
             has_bottoms=bool(layer.bottom),
         )
-    except FillerError as error:
-        if layer.type != "Python":
-            raise
-        raise FillerError(
-            f"{error}; a definition of this Python layer is registered as {_python_key(layer)!r}"
-        ) from None
+    except UnknownType as error:
+        if layer.bottom and not holds_filler:
+            error.candidates = _rules_to_try(blobs.bottoms(layer, _ANY_SHAPES))
+        if layer.type == "Python":
+            hint = f"; a definition of this Python layer is registered as {_python_key(layer)!r}"
+            error.ways += hint
+            raise error.retitled(f"{error}{hint}") from None
+        raise
     layer = _with_phase(layer, phase)
     if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
         raise FillerError(
@@ -345,6 +389,20 @@ def _plan_layer(
     tops = blobs.add_tops(layer, made.tops)
     params = _append_params(layer, made.blobs, named)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+
+
+_ANY_SHAPES = LayerKind(lambda layer, bottoms, num_tops: None, (0, None), (0, None))  # type: ignore[arg-type, return-value]
+
+
+def _rules_to_try(bottoms: Sequence[Shape | None]) -> tuple[str, ...]:
+    """The shape rules a layer without a definition could follow: each bottom whose shape
+    differs from the ones before it ("same" for bottom 0)."""
+    rules, seen = [], []
+    for index, shape in enumerate(bottoms):
+        if shape not in seen:
+            seen.append(shape)
+            rules.append("same" if index == 0 else f"bottom:{index}")
+    return tuple(rules)
 
 
 def _definition_type(layer: LayerParameter) -> str:

@@ -23,17 +23,10 @@ SSD = fork(
     "4817bf8b4200b35ada8ed0dc378dceaf38c539e4",
     "AnnotatedData DetectionEvaluate DetectionOutput MultiBoxLoss Normalize Permute PriorBox VideoData",
 )
-# FaceBoxes and RefineDet add no layer type of their own: only their code tells them apart.
-FACEBOXES = fork(
-    "faceboxes",
-    "sfzhang15/FaceBoxes",
-    "b52cc92f9362d3adc08d54666aeb9ebb62fdb7da",
-)
-REFINEDET = fork(
-    "refinedet",
-    "sfzhang15/RefineDet",
-    "52b6fe23dc1a160fe710b7734576dca509bf4fae",
-)
+SSD_TYPES = " ".join(sorted(SSD.types))
+# FaceBoxes and RefineDet define SSD's types and no other: only their code tells them apart.
+FACEBOXES = fork("faceboxes", "sfzhang15/FaceBoxes", "b52cc92f9362d3adc08d54666aeb9ebb62fdb7da", SSD_TYPES)
+REFINEDET = fork("refinedet", "sfzhang15/RefineDet", "52b6fe23dc1a160fe710b7734576dca509bf4fae", SSD_TYPES)
 
 _NORM_PARAM = {"norm_param": ("across_spatial", "scale_filler", "channel_shared", "eps")}
 _PRIOR_BOX_PARAM = {

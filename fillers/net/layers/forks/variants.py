@@ -23,6 +23,7 @@ from ..registry import (
     Layer,
     LayerDefinition,
     SetupFunction,
+    Undecided,
     chosen_forks,
     define,
     fork_flag,
@@ -33,14 +34,9 @@ from .base import Fork
 _SCHEMA_FIELDS = frozenset(LayerParameter.DESCRIPTOR.fields_by_name)
 
 
-class AmbiguousFork(FillerError):
+class AmbiguousFork(Undecided):
     """A layer type that several candidate forks define differently, the layer and the net
     not telling which; `candidates` are the fork names that fit the layer."""
-
-    def __init__(self, message: str, layer_type: str, candidates: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.layer_type = layer_type
-        self.candidates = candidates
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ..blob import LayerSetup, Shape, c_div, legacy_dim, require
 from ..registry import Layer, register_layer
 from .base import fork, one
+from .ssd import SSD_TYPES
 from .variants import register_variant
 
 YOLO = fork(
@@ -17,8 +18,9 @@ YOLO = fork(
     "69b4441cb3ec8d553fbdef788ad033e246f901bd",
     (
         "AssistedExcitation GaussianYolov3 HardSigmoid LaneData RegionLoss Reorg SegmentationEvaluate "
-        "Upsample YoloDetectionOutput YoloSeg Yolov3 Yolov3DetectionOutput"
-    ),
+        "Upsample YoloDetectionOutput YoloSeg Yolov3 Yolov3DetectionOutput Axpy DepthwiseConvolution ReLU6 "
+    )
+    + SSD_TYPES,
 )
 
 

@@ -1,0 +1,64 @@
+"""Settling what one layer cannot tell by trying each way out on the rest of the net.
+
+A type name several forks define differently (`AmbiguousFork`), and a type without a
+definition (`UnknownType`, whose ways out are shape rules), are decided or reported only
+after each candidate has been tried on the whole net: a candidate the rest of the net
+refuses (a shape check of a later layer) is never taken and never offered. A candidate that
+fails only on something else still undecided (another such type, a shape only data knows)
+is kept. Planning draws nothing, so trying is cheap and has no effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..errors import FillerError
+from .layers.forks import AmbiguousFork
+from .layers.registry import Undecided, UnknownType, fork_flag, using_forks, ways_forward
+
+Planner = Callable[[Mapping[str, object]], object]
+
+
+def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> object:
+    """`plan(rules)` under the forks named, with each undecided fork choice taken from the
+    only candidate the rest of the net accepts; else the error, with only the candidates
+    (forks or shape rules) that fit the rest of the net."""
+    try:
+        with using_forks(forks):
+            return plan(rules)
+    except AmbiguousFork as error:
+        fitting = tuple(name for name in error.candidates if _fits(plan, forks | {name}, rules))
+        if len(fitting) == 1:
+            return settled(plan, forks | {fitting[0]}, rules)
+        raise _narrowed(error, fitting) from None
+    except UnknownType as error:
+        if not error.candidates:
+            raise
+        rule_sets = {rule: {**rules, error.layer_type: rule} for rule in error.candidates}
+        fitting = tuple(rule for rule, trial in rule_sets.items() if _fits(plan, forks, trial))
+        message = str(error)
+        head = message[: len(message) - len(error.ways)]
+        raise FillerError(head + ways_forward(error.layer_type, has_bottoms=True, rules=fitting)) from None
+
+
+def _fits(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> bool:
+    """Whether the net plans with these choices, up to what is still undecided elsewhere."""
+    try:
+        with using_forks(forks):
+            plan(rules)
+    except Undecided:
+        return True
+    except FillerError:
+        return False
+    return True
+
+
+def _narrowed(error: AmbiguousFork, fitting: tuple[str, ...]) -> FillerError:
+    """The ambiguity, naming only the forks that fit the rest of the net (all, if none does)."""
+    names = fitting or error.candidates
+    flags = " or ".join(fork_flag(name) for name in names)
+    if len(names) == len(error.candidates):
+        return error
+    return FillerError(
+        f"{error}; of these, only {', '.join(names)} fit the rest of the net: name it with {flags}"
+    )
