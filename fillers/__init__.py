@@ -36,8 +36,9 @@ from .stream.profiles import Profile, profiles  # noqa: E402
 
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
-    from .fill.builtin import Filler
+    from .fill.filler import Filler
     from .fill.registry import GetFiller, get_filler, register, registered
+    from .net.fields import declare_fields, field
     from .net.init import init_net
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
@@ -60,7 +61,9 @@ _LAZY = {
     "register_layer": ".net.layers",
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
-    "Filler": ".fill.builtin",
+    "declare_fields": ".net.fields",
+    "field": ".net.fields",
+    "Filler": ".fill.filler",
     "init_net": ".net.init",
     "NetParams": ".net.params",
     "GetFiller": ".fill.registry",
@@ -97,8 +100,10 @@ __all__ = [
     "Profile",
     "Rule",
     "backend",
+    "declare_fields",
     "dump",
     "dump_all",
+    "field",
     "from_dict",
     "get_filler",
     "init_net",

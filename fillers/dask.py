@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import FillerError
-from .fill.builtin import Filler, counter_mode_limits, shape_of, supported_dtype
+from .fill.blob import counter_mode_limits, shape_of, supported_dtype
+from .fill.filler import Filler
 from .fill.registry import Spec, as_filler
 from .net.init import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
 from .net.layers import ShapeRule

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from .errors import FillerError
-from .fill.builtin import shape_of
+from .fill.blob import shape_of
 from .fill.layout import channels_last, check_layout
 from .fill.registry import Spec, as_filler
 from .spec.parameter import to_dict

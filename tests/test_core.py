@@ -20,9 +20,9 @@ import pytest
 
 import fillers
 from fillers.errors import FillerError
-from fillers.fill.builtin import _sequential_row_sums
 from fillers.random import boost
 from fillers.random import compiled as core
+from fillers.random.rowsums import sequential_row_sums as _sequential_row_sums
 from fillers.stream.caffe import CaffeRNG
 
 needs_core = pytest.mark.skipif(

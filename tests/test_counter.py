@@ -98,9 +98,9 @@ def test_fill_region_equals_the_slice_of_the_whole_fill(spec, dtype, data):
 
 
 def test_long_positive_unitball_rows_split_across_regions(monkeypatch):
-    from fillers.fill import builtin as filler_module
+    from fillers.random import rowsums
 
-    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 16)
+    monkeypatch.setattr(rowsums, "ROW_CHUNK", 16)
     filler = fillers.get_filler({"type": "positive_unitball"})
     rng = fillers.CounterRNG(2, key="w")
     whole = filler.fill((3, 5, 7), rng=rng)

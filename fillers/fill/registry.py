@@ -12,7 +12,8 @@ from typing import Any, TypeVar, Union
 
 from .._proto.filler_pb2 import FillerParameter
 from ..errors import FillerError
-from .builtin import BUILTIN_FILLERS, Filler
+from .builtin import BUILTIN_FILLERS
+from .filler import Filler
 
 FillerClass = TypeVar("FillerClass", bound=type[Filler])
 

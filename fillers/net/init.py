@@ -17,7 +17,8 @@ import numpy as np
 
 from .._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
 from ..errors import FillerError
-from ..fill.builtin import Filler, allocate, count_of, counter_mode_limits, shape_of, supported_dtype
+from ..fill.blob import allocate, count_of, counter_mode_limits, shape_of, supported_dtype
+from ..fill.filler import Filler
 from ..fill.registry import get_filler
 from ..io.limits import echo
 from ..io.texttree import Block
@@ -26,6 +27,8 @@ from ..stream.caffe import CaffeRNG
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
+from .fields import Fields
+from .filler_blocks import block_holds_filler
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.forks import FORKS
 from .layers.registry import (
@@ -40,7 +43,7 @@ from .layers.registry import (
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
 from .settle import settled
-from .source import Fields, LayerSource, block_holds_filler, read_net_file
+from .source import LayerSource, read_net_file
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,7 @@ def _plan_layer(
 ) -> LayerPlan:
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
-    holds_filler = block_holds_filler(at.fields.block) or bool(layer_fillers(layer))
+    holds_filler = block_holds_filler(at.fields.block, at.schema) or bool(layer_fillers(layer))
     try:
         kind = layer_kind(
             _definition_type(layer),

@@ -13,15 +13,12 @@ import os
 from collections.abc import Iterable
 from typing import Union
 
-from google.protobuf import text_format
 from google.protobuf.message import Message
 
 from .._proto import filler_pb2
 from .._proto.pool import is_repeated
 from ..errors import FillerError
-from ..io import formats
 from ..io.limits import check_unicode, echo
-from ..io.textformat import parse_into
 
 NetParameter = filler_pb2.NetParameter
 LayerParameter = filler_pb2.LayerParameter
@@ -85,48 +82,27 @@ _TRANSFORM_FIELDS = ("scale", "mean_file", "crop_size", "mirror")
 def read_net(source: NetSource) -> NetParameter:
     """A Caffe net in today's `layer` form, from a message, a prototxt file or prototxt text.
 
-    `source` is a NetParameter (ours, or any package's `caffe_pb2.NetParameter`: the wire
-    format is the same; copied, then upgraded), a path (str or os.PathLike) of an existing
-    file, or else the prototxt text itself. Fields our schema does not carry are skipped.
+    `source` is a NetParameter (ours: copied, then upgraded; another package's
+    `caffe_pb2.NetParameter`: read through its text, so a fork's fields are checked too), a
+    path (str or os.PathLike) of an existing file, or else the prototxt text itself. Every
+    field is checked as Caffe's parser does, fork fields against their declarations
+    (`fillers.net.source`).
 
     >>> [layer.type for layer in read_net('layers { name: "ip" type: INNER_PRODUCT }').layer]
     ['InnerProduct']
     """
-    if isinstance(source, Message) and source.DESCRIPTOR.name == "NetParameter":
-        return upgrade_net_as_needed(NetParameter.FromString(source.SerializeToString()))
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and os.path.exists(source)
-    ):
-        # Through the guarded reader, which refuses a FIFO or a device path with FillerError.
-        text = formats.read_text(source)
-        with formats.errors_in(source):
-            return parse_net(text)
-    if not isinstance(source, str):
-        raise FillerError(
-            f"a net is a NetParameter, a prototxt path or prototxt text; got {type(source).__name__}"
-        )
-    if "\n" not in source and not any(mark in source for mark in "{:"):
-        # One line without a single field in it was meant as a path.
-        raise FillerError(f"no such net file: {echo(source)}")
-    return parse_net(source)
+    from .source import read_net_file  # the one reader; it upgrades with this module
+
+    return read_net_file(source).param
 
 
 def parse_net(text: str) -> NetParameter:
-    """A Caffe net from prototxt text, fields outside our schema skipped, V1 form upgraded."""
-    net = NetParameter()
-    try:
-        parse_into(text, net, "cannot parse net")
-    except FillerError as error:
-        # Our FillerParameter is caffe.proto's whole message, so an unknown name inside a
-        # filler is a typo Caffe would reject too (`stdd: 0.01` must not fill with std 1).
-        # Elsewhere it may be a field of a Caffe fork, which we skip.
-        if not isinstance(error.__cause__, text_format.ParseError) or (
-            f'"{FillerParameter.DESCRIPTOR.full_name}" has no field named' in str(error.__cause__)
-        ):
-            raise
-        net = NetParameter()
-        parse_into(text, net, "cannot parse net", allow_unknown_field=True)
-    return upgrade_net_as_needed(net)
+    """A Caffe net from prototxt text, read strictly (as `read_net`), V1 form upgraded."""
+    from .source import read_net_text
+
+    if not isinstance(text, str):
+        raise FillerError(f"a net's text is a str; got {type(text).__name__}")
+    return read_net_text(text, "").param
 
 
 def phase_number(phase: PhaseLike) -> int:

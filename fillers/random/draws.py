@@ -19,23 +19,68 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import FillerError
+from ..errors import FillerError, check_failed
 from ..stream.caffe import CaffeRNG, global_stream
 from ..stream.counter import CounterRNG
 from ..stream.profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
-from . import boost, compiled, compiled_counter, eras
+from . import boost, compiled, compiled_counter, eras, rowsums
 from .counter_normal import BoxMuller
 
 _CHUNK = 1 << 16
 """Elements per chunk for Generator draws: the in-place scaling runs while they are in cache."""
 
 
-class CaffeDraws:
+def check_uniform_range(
+    dtype: np.dtype, low: np.floating, high: np.floating, subject: str, profile: Profile
+) -> None:
+    """Raise FillerError where caffe_rng_uniform(low, high) in `dtype` would abort, hang or
+    recurse on the Boost.Random of `profile`: Caffe's CHECK_LE(a, b), which NaN fails too."""
+    if not low <= high:
+        raise check_failed(subject, "a <= b", low, high, "the lower bound must not exceed the upper")
+    # Boost halves an infinite range forever (Caffe dies of a stack overflow), and a range
+    # [max, max] never yields a value below its bound (Caffe hangs).
+    if not (np.isfinite(low) and np.isfinite(high)):
+        # Boost 1.54 has no halving: its loop never returns instead.
+        fate = "never returns" if profile.boost_era == BOX_MULLER else "recurses until its stack overflows"
+        raise FillerError(f"{subject}: uniform bounds must be finite (Caffe {fate})")
+    if high == np.finfo(dtype).max and low == high:
+        raise FillerError(f"{subject}: uniform on [max, max] never returns (Caffe loops forever)")
+    if profile.boost_era == BOX_MULLER:
+        eras.check_uniform_span(low, np.nextafter(high, np.finfo(dtype).max), subject)
+
+
+def check_sigma(sigma: np.floating, subject: str) -> None:
+    """Raise FillerError where caffe_rng_gaussian would abort: CHECK_GT(sigma, 0), which NaN
+    fails too."""
+    if not sigma > 0:
+        raise check_failed(subject, "sigma > 0", sigma, 0, "the standard deviation must be > 0")
+
+
+class _Draws:
+    """What every kind of draws carries: the stream it draws from, the profile fills on it
+    follow, and the backend, chosen once here (the compiled core when it is in use, see
+    `fillers.backend()`, else numpy code) rather than at every call."""
+
+    profile: Profile = DEFAULT_PROFILE
+    """Fillers follow Caffe master's code unless the stream is a CaffeRNG of another build."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        self.compiled = compiled.available()
+
+    def normalize_rows(self, rows: np.ndarray) -> None:
+        """Divide each row of the 2-D array `rows` in place by its sum, added left to right in
+        the rows' dtype as Caffe's positive_unitball adds it."""
+        (compiled.normalize_rows if self.compiled else rowsums.normalize_rows)(rows)
+
+
+class CaffeDraws(_Draws):
     """caffe_rng_* on Caffe's engine: Boost's distributions, Caffe's bits, of the Boost.Random
     era the stream's profile names, from the compiled core when it is the backend
     (`fillers.backend()`), else from numpy code (`boost`, `eras`)."""
 
     def __init__(self, rng: CaffeRNG) -> None:
+        super().__init__(rng)
         self.rng = rng
         self.profile = rng.profile
 
@@ -45,12 +90,12 @@ class CaffeDraws:
         upper = np.nextafter(rt(b), np.finfo(out.dtype).max)
         if self.profile.boost_era == BOX_MULLER:
             eras.check_uniform_span(rt(a), upper, f"uniform [{a}, {b}]")
-        (compiled.uniform_real if compiled.available() else boost.uniform_real)(self.rng, out, rt(a), upper)
+        (compiled.uniform_real if self.compiled else boost.uniform_real)(self.rng, out, rt(a), upper)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
         """caffe_rng_gaussian: Boost's normal_distribution(mean, sigma) in out's dtype."""
         era = self.profile.boost_era
-        if compiled.available():
+        if self.compiled:
             compiled.normal(self.rng, out, mean, sigma, era=compiled.ERA_CODES[era])
         elif era == BOX_MULLER:
             eras.box_muller_normal(self.rng, out, mean, sigma)
@@ -61,24 +106,22 @@ class CaffeDraws:
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """caffe_rng_bernoulli: Boost's bernoulli_distribution<Dtype>(p) into a bool array."""
-        (compiled.bernoulli if compiled.available() else boost.bernoulli)(self.rng, out, p, dtype)
+        (compiled.bernoulli if self.compiled else boost.bernoulli)(self.rng, out, p, dtype)
 
     def bernoulli_mask(self, data: np.ndarray, p: float) -> None:
         """GaussianFiller's sparse step: caffe_rng_bernoulli(p) over all of `data`, then
         data[i] *= mask[i] (0 or 1 in data's dtype: a dropped negative becomes -0.0)."""
-        if compiled.available():
+        if self.compiled:
             compiled.bernoulli_mask(self.rng, data, p)
             return
         _mask_by_bernoulli(self, data, p)
 
 
-class GeneratorDraws:
+class GeneratorDraws(_Draws):
     """The same distributions from a numpy Generator: fast, not Caffe's bits."""
 
-    profile = DEFAULT_PROFILE
-    """Fillers follow Caffe master's code on a Generator."""
-
     def __init__(self, generator: np.random.Generator) -> None:
+        super().__init__(generator)
         self.generator = generator
 
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
@@ -110,13 +153,13 @@ class GeneratorDraws:
         for chunk in chunks(data):
             draws = uniform[: len(chunk)]
             self.generator.random(out=draws, dtype=data.dtype)
-            if compiled.available():
+            if self.compiled:
                 compiled.mask_below(chunk, draws, p)
             else:
                 np.multiply(chunk, draws < p, out=chunk)
 
 
-class CounterDraws:
+class CounterDraws(_Draws):
     """The same distributions from a CounterRNG, the draws of elements start, start + 1, ...
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
@@ -128,6 +171,7 @@ class CounterDraws:
     """
 
     def __init__(self, rng: CounterRNG, start: int = 0) -> None:
+        super().__init__(rng)
         self.rng = rng
         self.mask_rng = rng.child("mask")
         self.position = start
@@ -140,7 +184,7 @@ class CounterDraws:
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
-        if _use_core(out):
+        if _use_core(self, out):
             start, doubled = self._take(len(out)), to_range.scale != 1
             compiled_counter.uniform(self.rng.philox_key, start, out, to_range.low, to_range.span, doubled)
             return
@@ -160,7 +204,7 @@ class CounterDraws:
         """Normal(mean, sigma) in out's dtype: Box-Muller over aligned pairs of words."""
         rt = out.dtype.type
         first = self._take(len(out))
-        if _use_core(out):
+        if _use_core(self, out):
             compiled_counter.normal(self.rng.philox_key, first, out, mean, sigma)
             return
         head = first % 2
@@ -182,7 +226,7 @@ class CounterDraws:
         """True with probability p (p taken in `dtype`, as Caffe's mask compares)."""
         threshold = float(np.dtype(dtype).type(p)) * 2.0**32
         start, self.mask_position = self.mask_position, self.mask_position + len(out)
-        if _use_core(out):
+        if _use_core(self, out):
             compiled_counter.bernoulli(self.mask_rng.philox_key, start, out, threshold)
             return
         done = 0
@@ -205,10 +249,10 @@ def _mask_by_bernoulli(draws: CaffeDraws | CounterDraws, data: np.ndarray, p: fl
         np.multiply(chunk, keep, out=chunk)
 
 
-def _use_core(out: np.ndarray) -> bool:
+def _use_core(draws: CounterDraws, out: np.ndarray) -> bool:
     """Whether counter draws into `out` run in the compiled core (its loops write contiguous
     arrays; they give the numpy code's bits)."""
-    return out.flags.c_contiguous and compiled.available()
+    return draws.compiled and out.flags.c_contiguous
 
 
 class UnitToRange:

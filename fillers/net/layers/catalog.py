@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..._proto.filler_pb2 import FillerParameter, LayerParameter
 from ...errors import FillerError
-from ...fill.builtin import count_of, shape_of
+from ...fill.blob import count_of, shape_of
 from . import elementwise, learnable, pooling, reshaping, sources
 from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
 from .registry import (

@@ -30,7 +30,15 @@ from typing import Any
 from ..._proto.filler_pb2 import LayerParameter
 from ...errors import FillerError
 from ...io.texttree import Block
-from ..source import Fields
+from ..fields import (
+    Fields,
+    FieldsLike,
+    FieldSpec,
+    declare_fields,
+    declared_fields,
+    restore_fields,
+    undeclare_fields,
+)
 from .blob import LayerSetup, Shape
 
 Count = tuple[int, int | None]  # (least, most) blobs; most None: no limit
@@ -38,6 +46,7 @@ CountLike = int | tuple[int, int | None] | None
 SetupFunction = Callable[["Layer", Sequence[Shape], int], LayerSetup]
 
 _SCHEMA_FIELDS = frozenset(LayerParameter.DESCRIPTOR.fields_by_name)
+_NO_SPEC = FieldSpec("block")
 
 
 class Layer:
@@ -66,7 +75,7 @@ class Layer:
         if name in self.fields:
             return self.fields[name]
         if name.endswith("_param"):
-            return Fields(Block())
+            return Fields(Block(), self.fields.declared.get(name, _NO_SPEC).fields)
         raise AttributeError(f"layer {self.message.name!r} ({self.message.type}) has no field {name!r}")
 
     def __repr__(self) -> str:
@@ -165,11 +174,15 @@ def register_layer(
     shape_free: bool = False,
     replace: bool = False,
     origin: str = "plugin",
+    fields: FieldsLike | None = None,
 ) -> Callable[[SetupFunction], SetupFunction]:
     """Decorator: `setup(layer, bottoms, num_tops) -> LayerSetup` defines `layer_type`.
 
     `bottoms`, `tops`: how many the layer takes: an int, (least, most), or None for any.
     A type already registered (the built-ins included) is an error unless `replace=True`.
+    `fields`: the fields the layer's fork adds to caffe.proto, with their kinds and defaults
+    (see `fillers.net.fields`): `{"norm_param": {"eps": 1e-10, "scale_filler": FillerParameter}}`.
+    A net that sets a field nobody declared is refused when it is read.
     """
     bottom_count, top_count = parse_count(bottoms, "bottoms"), parse_count(tops, "tops")
 
@@ -177,7 +190,16 @@ def register_layer(
         if not callable(setup):
             raise FillerError(f"register_layer({layer_type!r}): {setup!r} is not a function")
         definition = LayerDefinition(setup, bottom_count, top_count, tops_follow_bottoms, shape_free, origin)
-        define(layer_type, definition, replace=replace)
+        previous = dict(declared_fields(layer_type))
+        try:
+            if fields is not None:
+                if replace:
+                    undeclare_fields(layer_type)  # a replaced definition brings its own fields
+                declare_fields(layer_type, fields, origin=origin)
+            define(layer_type, definition, replace=replace)
+        except FillerError:
+            restore_fields(layer_type, previous)  # a refused registration changes nothing
+            raise
         return setup
 
     return add
@@ -188,6 +210,7 @@ def unregister_layer(layer_type: str) -> None:
     if layer_type not in _definitions:
         raise FillerError(f"Unknown layer type: {layer_type!r}")
     del _definitions[layer_type]
+    undeclare_fields(layer_type)
 
 
 def registered_layers() -> list[str]:
@@ -214,6 +237,18 @@ def define_hint(layer_type: str) -> str:
     if hint_style.get() == "cli":
         return f"--plugin FILE.py, a Python file that defines it with @fillers.register_layer({layer_type!r})"
     return f"define it with @fillers.register_layer({layer_type!r})"
+
+
+def declare_fields_hint(layer_type: str, nested: str) -> str:
+    """How a user declares a field a fork adds, in the syntax of where they are."""
+    how = (
+        f"fillers.declare_fields({layer_type!r}, {nested})"
+        if layer_type in _definitions
+        else f"@fillers.register_layer({layer_type!r}, fields={nested})"
+    )
+    if hint_style.get() == "cli":
+        return f"if a Caffe fork adds it, declare it in a --plugin FILE.py: {how}"
+    return f"if a Caffe fork adds it, declare it: {how}"
 
 
 class UnknownType(Undecided):

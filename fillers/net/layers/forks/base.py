@@ -9,7 +9,7 @@ from typing import Any
 from ...._proto.filler_pb2 import TRAIN, FillerParameter
 from ....errors import FillerError
 from ....io.texttree import Block, Field
-from ...source import Fields
+from ...fields import Fields
 from ..registry import Layer
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ...._proto.filler_pb2 import FillerParameter
 from ....errors import FillerError
 from ....io.texttree import Block
-from ...source import Fields
+from ...fields import Fields
 from .. import datasources
 from ..blob import BlobSpec, LayerSetup, Shape, c_div, legacy_dim, require
 from ..registry import Layer, register_layer

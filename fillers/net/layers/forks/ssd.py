@@ -10,7 +10,7 @@ import numpy as np
 
 from ...._proto.filler_pb2 import DataParameter, FillerParameter
 from ....io.texttree import Block
-from ...source import Fields
+from ...fields import Fields
 from .. import datasources
 from ..blob import BlobSpec, LayerSetup, Shape, legacy_dim, require
 from ..registry import Layer, register_layer

@@ -1,0 +1,400 @@
+"""Fork fields: what a layer definition declares beyond caffe.proto, and the view its setup reads.
+
+Caffe forks add parameter blocks (SSD's `norm_param`) and fields inside BVLC's blocks (SegNet's
+`loss_param { class_weighting }`). A fork's own caffe.proto declares them; here a layer
+definition does, so that a net is read strictly: a field neither caffe.proto nor a definition
+of the layer's type declares is an error, as it is for Caffe built from that fork.
+
+    @fillers.register_layer("Normalize", fields={
+        "norm_param": {
+            "across_spatial": True,                  # a default: bool, default true
+            "eps": 1e-10,                            # float
+            "scale_filler": fillers.FillerParameter, # a filler block (strict FillerParameter)
+            "mode": ("L2", "L1"),                    # an enum: its names, the first the default
+            "sizes": [int],                          # a repeated field
+            "inner": {"k": 3},                       # a nested block
+        }})
+
+`fillers.field(kind, default, repeated=...)` says the same explicitly, and a protobuf message
+Descriptor (a fork's compiled caffe.proto) declares a block with its types and defaults. A
+declared name that is a block of caffe.proto (`transform_param`) adds fields to that block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from .._proto import filler_pb2
+from .._proto.pool import is_repeated
+from ..errors import FillerError
+from ..io.texttree import Block, Field
+
+FillerParameter = filler_pb2.FillerParameter
+_LAYER = filler_pb2.LayerParameter.DESCRIPTOR
+
+SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "string"}
+_ZERO = {"bool": False, "int": 0, "float": 0.0, "string": ""}
+_UNSET: Any = object()
+# Fields outside any declaration known to hold a FillerParameter: `*_filler`, PReLU-style `filler`.
+FILLER_FIELD_NAMES = frozenset({"filler"})
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One declared field: `kind` is "bool", "int", "float", "string", "enum" (one of
+    `choices`), "filler" (a FillerParameter block) or "block" (`fields` inside); `default`
+    is what a setup reads when the net does not set it; `repeated` fields default to []."""
+
+    kind: str
+    default: Any = None
+    repeated: bool = False
+    choices: tuple[str, ...] = ()
+    fields: Mapping[str, FieldSpec] = dataclass_field(default_factory=dict)
+    origin: str = ""
+
+    @property
+    def value_when_unset(self) -> Any:
+        """What reading the field gives when the net leaves it out."""
+        if self.repeated:
+            return []
+        if self.kind == "block":
+            return Fields(Block(), self.fields)
+        return self.default
+
+    def describe(self) -> str:
+        """The kind as a message says it: "int", "one of WARP, FIT_SMALL_SIZE", "a block"."""
+        if self.kind == "enum":
+            return "one of " + ", ".join(self.choices)
+        text = {"filler": "a filler block { ... }", "block": "a block { ... }"}.get(self.kind, self.kind)
+        return f"repeated {text}" if self.repeated else text
+
+
+FieldsLike = Mapping[str, Any] | Descriptor
+
+
+def field(kind: Any, default: Any = _UNSET, *, repeated: bool = False) -> FieldSpec:
+    """A declared fork field. `kind`: bool, int, float, str, fillers.FillerParameter, a tuple
+    of enum names, a dict of fields (a block) or a protobuf message Descriptor.
+
+    >>> field(float, 1e-10).default, field(("WARP", "FIT_SMALL_SIZE")).default
+    (1e-10, 'WARP')
+    >>> field(int, repeated=True).value_when_unset
+    []
+    """
+    if isinstance(kind, FieldSpec):
+        return kind
+    if isinstance(kind, type) and kind in SCALAR_KINDS:
+        name = SCALAR_KINDS[kind]
+        value = _ZERO[name] if default is _UNSET else _checked_default(name, default, kind)
+        return FieldSpec(name, value, repeated)
+    if kind is FillerParameter or (isinstance(kind, Descriptor) and kind.name == "FillerParameter"):
+        return FieldSpec("filler", None if default is _UNSET else default, repeated)
+    if (
+        isinstance(kind, tuple)
+        and kind
+        and all(isinstance(name, str) and name.isidentifier() for name in kind)
+    ):
+        chosen = kind[0] if default is _UNSET else default
+        if chosen not in kind:
+            raise FillerError(f"field: default {chosen!r} is not one of {', '.join(kind)}")
+        return FieldSpec("enum", chosen, repeated, kind)
+    if isinstance(kind, (Mapping, Descriptor)):
+        return FieldSpec("block", None, repeated, fields=fields_of(kind))
+    raise FillerError(
+        f"field: {kind!r} is not a field kind: bool, int, float, str, fillers.FillerParameter, "
+        "a tuple of enum names, a dict of fields or a message Descriptor"
+    )
+
+
+def _checked_default(kind: str, default: Any, python_type: type) -> Any:
+    if kind == "float" and isinstance(default, int) and not isinstance(default, bool):
+        return float(default)
+    if type(default) is not python_type:
+        raise FillerError(f"field: default {default!r} is not a {kind}")
+    return default
+
+
+def spec_of(value: Any) -> FieldSpec:
+    """The FieldSpec a declaration's value stands for (see the module's shorthands)."""
+    if isinstance(value, FieldSpec):
+        return value
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise FillerError(f"a repeated field is declared as [kind], one kind in the list; got {value!r}")
+        inner = spec_of(value[0])
+        return FieldSpec(inner.kind, None, True, inner.choices, inner.fields)
+    if type(value) in (bool, int, float, str):
+        return field(type(value), value)
+    return field(value)
+
+
+def fields_of(declared: FieldsLike) -> dict[str, FieldSpec]:
+    """A block's declared fields from a dict (shorthands allowed) or a message Descriptor."""
+    if isinstance(declared, Descriptor):
+        return {item.name: _from_descriptor(item) for item in declared.fields}
+    if not isinstance(declared, Mapping):
+        raise FillerError(f"fields: {declared!r} is not a dict of field names to kinds")
+    specs = {}
+    for name, value in declared.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise FillerError(f"fields: {name!r} is not a field name")
+        try:
+            specs[name] = spec_of(value)
+        except FillerError as error:
+            raise FillerError(f"fields: {name}: {error}") from None
+    return specs
+
+
+def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
+    repeated = is_repeated(item)
+    if item.message_type is not None:
+        spec = field(item.message_type)
+    elif item.enum_type is not None:
+        names = tuple(value.name for value in item.enum_type.values)
+        default = (
+            item.enum_type.values_by_number[item.default_value].name if item.has_default_value else names[0]
+        )
+        spec = field(names, default)
+    else:
+        kind = {
+            FieldDescriptor.CPPTYPE_BOOL: bool,
+            FieldDescriptor.CPPTYPE_STRING: str,
+            FieldDescriptor.CPPTYPE_FLOAT: float,
+            FieldDescriptor.CPPTYPE_DOUBLE: float,
+        }.get(item.cpp_type, int)
+        default = item.default_value
+        spec = field(kind, default.decode("latin-1") if isinstance(default, bytes) else default)
+    return FieldSpec(spec.kind, None if repeated else spec.default, repeated, spec.choices, spec.fields)
+
+
+# Layer type -> its declared fields, named as in a `layer { }` block.
+_declared: dict[str, dict[str, FieldSpec]] = {}
+
+
+def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin") -> None:
+    """Declare fields that layers of `layer_type` may set beyond caffe.proto (a fork's).
+
+    Declarations for one type add up (three forks' BN share `bn_param`); a name declared
+    twice must be declared alike. A caffe.proto block (`pooling_param`) gains the fields
+    declared in it; a caffe.proto enum field may be widened with the values a fork added.
+
+    >>> declare_fields("Pooling", {"pooling_param": {"ceil_mode": True}}, origin="a DenseNet caffe")
+    >>> declared_fields("Pooling")["pooling_param"].fields["ceil_mode"].default
+    True
+    >>> undeclare_fields("Pooling")
+    """
+    if not isinstance(layer_type, str) or not layer_type:
+        raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
+    specs = fields_of(fields)
+    merged = dict(_declared.get(layer_type, {}))
+    for name, spec in specs.items():
+        spec = _with_origin(spec, origin)
+        _check_against_caffe(f"{layer_type}: {name}", spec, _LAYER.fields_by_name.get(name))
+        merged[name] = _merged(f"{layer_type}: {name}", merged.get(name), spec)
+    _declared[layer_type] = merged
+
+
+def undeclare_fields(layer_type: str) -> None:
+    """Forget every field declared for `layer_type` (unregister_layer does this too)."""
+    _declared.pop(layer_type, None)
+
+
+def restore_fields(layer_type: str, declared: Mapping[str, FieldSpec]) -> None:
+    """Put back what `declared_fields(layer_type)` gave (a refused registration's undo)."""
+    if declared:
+        _declared[layer_type] = dict(declared)
+    else:
+        _declared.pop(layer_type, None)
+
+
+def declared_fields(layer_type: str) -> Mapping[str, FieldSpec]:
+    """The fields declared for `layer_type` beyond caffe.proto ({} when none)."""
+    return _declared.get(layer_type, {})
+
+
+def _with_origin(spec: FieldSpec, origin: str) -> FieldSpec:
+    fields = {name: _with_origin(inner, origin) for name, inner in spec.fields.items()}
+    return FieldSpec(spec.kind, spec.default, spec.repeated, spec.choices, fields, origin)
+
+
+def _check_against_caffe(what: str, spec: FieldSpec, caffe: FieldDescriptor | None) -> None:
+    """A declaration may add to caffe.proto, never change what caffe.proto says."""
+    if caffe is None:
+        return
+    if caffe.message_type is not None and spec.kind == "block" and spec.repeated == is_repeated(caffe):
+        for name, inner in spec.fields.items():
+            _check_against_caffe(f"{what}.{name}", inner, caffe.message_type.fields_by_name.get(name))
+        return
+    if caffe.enum_type is not None and spec.kind == "enum" and spec.repeated == is_repeated(caffe):
+        missing = [value.name for value in caffe.enum_type.values if value.name not in spec.choices]
+        if not missing:
+            return  # a fork's wider enum (R-FCN's normalization: PRE_FIXED)
+        raise FillerError(
+            f"declare_fields: {what}: caffe.proto's {caffe.enum_type.name} values {missing} are missing"
+        )
+    raise FillerError(
+        f"declare_fields: {what} is caffe.proto's field ({caffe.containing_type.name}.{caffe.name}); "
+        "a declaration may add fields to its blocks or values to its enums, not change it"
+    )
+
+
+def _merged(what: str, old: FieldSpec | None, new: FieldSpec) -> FieldSpec:
+    if old is None:
+        return new
+    if old.kind == new.kind == "block" and old.repeated == new.repeated:
+        fields = dict(old.fields)
+        for name, spec in new.fields.items():
+            fields[name] = _merged(f"{what}.{name}", fields.get(name), spec)
+        return FieldSpec("block", None, old.repeated, fields=fields, origin=old.origin)
+    if (old.kind, old.default, old.repeated, old.choices) == (
+        new.kind,
+        new.default,
+        new.repeated,
+        new.choices,
+    ):
+        return old
+    raise FillerError(
+        f"declare_fields: {what} is already declared as {old.describe()} (default {old.default!r}, "
+        f"by {old.origin or 'a plugin'}); {new.origin or 'this declaration'} declares "
+        f"{new.describe()} (default {new.default!r})"
+    )
+
+
+class Fields:
+    """The fields a layer (or one of its blocks) sets, as written, with declared defaults.
+
+    `fields["norm_param"]` / `fields.get(name, default)`: the value of a field set once; a
+    field written several times gives a list (a repeated field), `all(name)` always a list.
+    A declared field the net leaves out reads as its declared default. `name in fields`: set
+    in the net. Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
+    FillerParameter for a filler block.
+
+    >>> from fillers.io.texttree import parse_tree
+    >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3'), {"flip": field(bool, True)})
+    >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("flip"), "flip" in f
+    (30, [2, 3], [30], True, False)
+    """
+
+    def __init__(self, block: Block, declared: Mapping[str, FieldSpec] | None = None) -> None:
+        self._block = block
+        self._declared = declared or {}
+
+    @property
+    def line(self) -> int:
+        """The 1-based line the block starts on."""
+        return self._block.line
+
+    @property
+    def block(self) -> Block:
+        """The block as parsed, with every field's position."""
+        return self._block
+
+    @property
+    def declared(self) -> Mapping[str, FieldSpec]:
+        """The fields declared for this block beyond caffe.proto."""
+        return self._declared
+
+    def all(self, name: str) -> list[Any]:
+        """Every value of field `name`, in file order ([] when it is not set)."""
+        return [self._value(item) for item in self._block.named(name)]
+
+    def get(self, name: str, default: Any = _UNSET) -> Any:
+        """The value of `name` (a list when written more than once), else `default`, else
+        the declared default (None for a field nobody declared)."""
+        values = self.all(name)
+        if values:
+            return values[0] if len(values) == 1 else values
+        if default is not _UNSET:
+            return default
+        spec = self._declared.get(name)
+        return None if spec is None else spec.value_when_unset
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self and name not in self._declared:
+            raise KeyError(name)
+        return self.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(item.name == name for item in self._block)
+
+    def keys(self) -> list[str]:
+        """The field names set, in first-appearance order."""
+        return list(dict.fromkeys(item.name for item in self._block))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python: nested blocks as dicts, fillers as FillerParameter."""
+        return {
+            name: [v.to_dict() if isinstance(v, Fields) else v for v in values]
+            if len(values := self.all(name)) > 1
+            else (values[0].to_dict() if isinstance(values[0], Fields) else values[0])
+            for name in self.keys()
+        }
+
+    def __repr__(self) -> str:
+        return f"Fields({self.to_dict()!r})"
+
+    def _value(self, item: Field) -> Any:
+        spec = self._declared.get(item.name)
+        if not isinstance(item.value, Block):
+            # The reader checked the kind; 1 for a float reads 1.0, 1 for a bool True.
+            if spec is not None and spec.kind == "float" and not isinstance(item.value, bool):
+                return float(item.value)
+            if spec is not None and spec.kind == "bool":
+                return bool(item.value)
+            return item.value
+        if (spec is not None and spec.kind == "filler") or (spec is None and is_filler_name(item.name)):
+            from .filler_blocks import filler_from_block  # the strict FillerParameter reader
+
+            return filler_from_block(item.value)
+        return Fields(item.value, spec.fields if spec is not None else None)
+
+
+def is_filler_name(name: str) -> bool:
+    """A field outside any declaration that holds a FillerParameter: `*_filler` or `filler`."""
+    return name.endswith("_filler") or name in FILLER_FIELD_NAMES
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What one block of a net may hold: a caffe.proto message (None in a fork's own block)
+    and the fields declared beyond it."""
+
+    message: Descriptor | None
+    declared: Mapping[str, FieldSpec] = dataclass_field(default_factory=dict)
+
+    def child(self, name: str) -> Schema:
+        """The schema of block field `name` inside this one."""
+        caffe = self.message.fields_by_name.get(name) if self.message is not None else None
+        spec = self.declared.get(name)
+        return Schema(
+            caffe.message_type if caffe is not None else None,
+            spec.fields if spec is not None and spec.kind == "block" else {},
+        )
+
+    def holds_filler(self, name: str) -> bool:
+        """Whether block field `name` is a FillerParameter (by caffe.proto or a declaration;
+        undeclared, by its name: `*_filler`)."""
+        caffe = self.message.fields_by_name.get(name) if self.message is not None else None
+        if caffe is not None:
+            return caffe.message_type is FillerParameter.DESCRIPTOR
+        spec = self.declared.get(name)
+        return spec.kind == "filler" if spec is not None else is_filler_name(name)
+
+    def names(self) -> list[str]:
+        """Every field name this block may hold."""
+        caffe = list(self.message.fields_by_name) if self.message is not None else []
+        return caffe + [name for name in self.declared if name not in caffe]
+
+
+def layer_schema(layer_type: str, *, v1: bool = False) -> Schema:
+    """The schema of a `layer` (or V1 `layers`) block of type `layer_type`."""
+    message = filler_pb2.V1LayerParameter.DESCRIPTOR if v1 else _LAYER
+    return Schema(message, declared_fields(layer_type))
