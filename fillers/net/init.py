@@ -368,7 +368,6 @@ def _plan_layer(
             error.candidates = _rules_to_try(blobs.bottoms(layer, _ANY_SHAPES))
         if layer.type == "Python":
             hint = f"; a definition of this Python layer is registered as {_python_key(layer)!r}"
-            error.ways += hint
             raise error.retitled(f"{error}{hint}") from None
         raise
     layer = _with_phase(layer, phase)

@@ -37,8 +37,9 @@ def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -
         rule_sets = {rule: {**rules, error.layer_type: rule} for rule in error.candidates}
         fitting = tuple(rule for rule, trial in rule_sets.items() if _fits(plan, forks, trial))
         message = str(error)
-        head = message[: len(message) - len(error.ways)]
-        raise FillerError(head + ways_forward(error.layer_type, has_bottoms=True, rules=fitting)) from None
+        at = message.rfind(error.ways)
+        ways = ways_forward(error.layer_type, has_bottoms=True, rules=fitting)
+        raise FillerError(message[:at] + ways + message[at + len(error.ways) :]) from None
 
 
 def _fits(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> bool:

@@ -253,8 +253,8 @@ def declare_fields_hint(layer_type: str, nested: str) -> str:
 
 class UnknownType(Undecided):
     """A layer type without a definition or a rule; `candidates`: the shape rules to try
-    ("same", "bottom:K"), `ways`: the advice at the message's end, which planning replaces
-    with the rules the rest of the net agrees with."""
+    ("same", "bottom:K"), `ways`: the advice in the message, which planning replaces with the
+    rules the rest of the net agrees with."""
 
     ways = ""
 

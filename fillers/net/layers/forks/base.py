@@ -8,8 +8,6 @@ from typing import Any
 
 from ...._proto.filler_pb2 import TRAIN, FillerParameter
 from ....errors import FillerError
-from ....io.texttree import Block, Field
-from ...fields import Fields
 from ..registry import Layer
 
 
@@ -75,35 +73,3 @@ def transform_draws(layer: Layer) -> int:
     """DataTransformer::InitRand: one draw when the transform mirrors or crops in TRAIN."""
     transform = layer.transform_param
     return int(transform.mirror or (layer.phase == TRAIN and transform.crop_size > 0))
-
-
-def merged(fields: Any, name: str) -> Fields | None:
-    """A message field as protobuf's text parser reads it when it is written more than once:
-    one message, each later block merged into the earlier (a field set once per block
-    replaced, a repeated one appended, nested blocks merged alike). None when not set."""
-    blocks = [value.block for value in fields.all(name) if isinstance(value, Fields)]
-    if len(blocks) != len(fields.all(name)):
-        raise FillerError(f"{name}: {fields.get(name)!r} is not a block")
-    return Fields(_merged_blocks(blocks)) if blocks else None
-
-
-def _merged_blocks(blocks: list[Block]) -> Block:
-    repeated = {name for block in blocks for name in _names(block) if len(block.named(name)) > 1}
-    items: list[Field] = []
-    for block in blocks:
-        for name in _names(block):
-            written = block.named(name)
-            if name in repeated:
-                items += written
-                continue
-            earlier = [item for item in items if item.name == name]
-            items = [item for item in items if item.name != name]
-            value = written[0].value
-            if isinstance(value, Block) and earlier and isinstance(earlier[-1].value, Block):
-                value = _merged_blocks([earlier[-1].value, value])
-            items.append(Field(name, value, written[0].line, written[0].column))
-    return Block(items, blocks[0].line, blocks[0].column)
-
-
-def _names(block: Block) -> list[str]:
-    return list(dict.fromkeys(item.name for item in block))

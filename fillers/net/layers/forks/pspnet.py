@@ -11,7 +11,7 @@ from ...fields import Fields
 from .. import datasources
 from ..blob import BlobSpec, LayerSetup, Shape, c_div, legacy_dim, require
 from ..registry import Layer, register_layer
-from .base import filler_or, fork, merged, one, transform_draws
+from .base import filler_or, fork, one, transform_draws
 from .variants import register_variant
 
 PSPNET = fork(
@@ -102,7 +102,7 @@ def image_seg_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
         "Current implementation requires new_height and new_width to be set at the same time.",
     )
     transform = layer.transform_param
-    written = merged(layer.fields, "transform_param") or Fields(Block())
+    written = layer.fields.get("transform_param", None) or Fields(Block())
     has_h, has_w = "crop_height" in written, "crop_width" in written
     require(
         (not transform.HasField("crop_size") and has_h and has_w) or (not has_h and not has_w),

@@ -14,7 +14,7 @@ from ...fields import Fields
 from .. import datasources
 from ..blob import BlobSpec, LayerSetup, Shape, legacy_dim, require
 from ..registry import Layer, register_layer
-from .base import filler_or, fork, merged, one, transform_draws, words
+from .base import filler_or, fork, one, transform_draws, words
 from .variants import register_variant
 
 SSD = fork(
@@ -201,12 +201,11 @@ def annotated_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
 
     Draws: the DataReader's body thread seed (1), DataTransformer::InitRand in
     BaseDataLayer and again in BasePrefetchingDataLayer, the prefetch thread's seed (1).
-    A resize_param written twice is one message, as protobuf's text parser merges it.
     """
     batch_size = layer.data_param.batch_size
     transform = layer.fields.get("transform_param")
     height = width = None
-    resize = merged(transform, "resize_param") if isinstance(transform, Fields) else None
+    resize = one(transform, "resize_param", None) if isinstance(transform, Fields) else None
     mode = one(resize, "resize_mode", "WARP") if resize is not None else "WARP"
     if resize is not None and mode in ("WARP", "FIT_LARGE_SIZE_AND_PAD"):
         height, width = one(resize, "height", 0) or None, one(resize, "width", 0) or None

@@ -1,0 +1,122 @@
+"""Published nets of the forks surveyed for issue 19 (tests/data/forks, origins in its README),
+each checked blob and top shape derived, beside it, from the fork's own setup code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import fillers
+from fillers.net.init import plan_net
+
+FORKS = Path(__file__).parent / "data" / "forks"
+
+
+def shapes(plan, layer):
+    return [blob.shape for blob in plan.blobs if blob.layer == layer]
+
+
+def fillers_of(plan, layer):
+    return [blob.filler for blob in plan.blobs if blob.layer == layer]
+
+
+def tops(plan, layer):
+    return dict(next(item for item in plan.layers if item.name == layer).tops)
+
+
+def layer_of(plan, name):
+    return next(item for item in plan.layers if item.name == name)
+
+
+def test_senet_axpy_tops_follow_the_features_not_the_scales():
+    plan = plan_net(FORKS / "senet_se_resnet50.prototxt")
+    # AxpyLayer::Reshape: top ReshapeLike(bottom[1]) (the 1x1 increase, 256 x 56 x 56); the
+    # scale bottom 0 is the excitation (1, 256, 1, 1).
+    assert tops(plan, "conv2_1_1x1_up")["conv2_1_1x1_up"] == (1, 256, 1, 1)
+    assert tops(plan, "conv2_1")["conv2_1"] == (1, 256, 56, 56)
+    assert shapes(plan, "conv2_1_1x1_down") == [(16, 256, 1, 1), (16,)]
+    assert shapes(plan, "classifier") == [(1000, 2048), (1000,)]
+
+
+def test_ctpn_lstm_blobs():
+    # Im2col is BVLC's; where this build has no definition, its top is given: a 3x3 im2col
+    # of VGG16's conv5_3 (512 x 38 x 57 for the 600 x 900 input) has 512 * 9 channels.
+    # Its last layer, the Python proposal layer, is not built: its top does not matter here.
+    rules = {"Python": "same"}
+    if "Im2col" not in fillers.registered_layers():
+        rules["Im2col"] = (1, 4608, 38, 57)
+    plan = plan_net(FORKS / "ctpn_deploy.prototxt", shape_rules=rules)
+    assert tops(plan, "conv5_3")["conv5_3"] == (1, 512, 38, 57)
+    # Transpose dim 3, 2, 0, 1 then Reshape to (W, H, C): T = 57 steps of N = 38 rows.
+    assert tops(plan, "lstm_input")["lstm_input"] == (57, 38, 4608)
+    # LstmLayer::LayerSetUp: (4H, I) and (4H, H) by weight_filler, (4H,) by bias_filler.
+    assert shapes(plan, "lstm") == [(512, 4608), (512, 128), (512,)]
+    assert fillers_of(plan, "lstm")[0] == fillers.FillerParameter(type="gaussian", std=0.01)
+    # rlstm's lstm_param names no filler: FillerParameter's default, constant 0.
+    assert fillers_of(plan, "rlstm") == [fillers.FillerParameter()] * 3
+    # Reverse keeps the shape; Lstm's top is (T, N, H).
+    assert tops(plan, "lstm-reverse2")["rlstm"] == (57, 38, 128)
+    assert tops(plan, "merge_lstm_rlstm")["merge_lstm_rlstm"] == (57, 38, 256)
+
+
+def test_hed_image_labelmap_data():
+    plan = plan_net(FORKS / "hed_train_val.prototxt", input_shapes={"data": (1, 3, 321, 481)})
+    # ImageLabelmapData: no mirror or crop; shuffle: its seed, then the prefetch thread's.
+    assert layer_of(plan, "data").setup_draws == 2
+    assert tops(plan, "crop")["upscore-dsn1"] == (1, 1, 321, 481)
+    assert shapes(plan, "upsample_16") == [(1, 1, 32, 32), (1,)]
+
+
+def test_faceboxes_prior_box_densities():
+    plan = plan_net(FORKS / "faceboxes_train.prototxt", input_shapes={"data": (16, 3, 1024, 1024)})
+    # FaceBoxes' PriorBoxLayer: three min_sizes make 21 priors (4x4 + 2x2 + 1 dense anchors)
+    # on inception_a3's 32 x 32 map; SSD's would make 3, which MultiBoxLoss refuses.
+    prior = tops(plan, "inception_a3_concat_mbox_priorbox")["inception_a3_concat_mbox_priorbox"]
+    assert prior == (1, 2, 32 * 32 * 21 * 4)
+    assert tops(plan, "conv3_2_mbox_priorbox")["conv3_2_mbox_priorbox"] == (1, 2, 16 * 16 * 1 * 4)
+    # AnnotatedData: mirror -> InitRand twice; the DataReader's and the prefetch thread's seeds.
+    assert layer_of(plan, "data").setup_draws == 4
+    with pytest.raises(fillers.FillerError, match="Number of priors must match"):
+        plan_net(
+            FORKS / "faceboxes_train.prototxt", input_shapes={"data": (16, 3, 1024, 1024)}, forks=("ssd",)
+        )
+
+
+def test_center_loss_centers():
+    plan = plan_net(FORKS / "caffe_face_train_test.prototxt", input_shapes={"data": (256, 3, 112, 96)})
+    # CenterLossLayer::LayerSetUp: (num_output, K) with K the features' count from axis 1.
+    assert shapes(plan, "center_loss") == [(10572, 512)]
+    assert fillers_of(plan, "center_loss")[0].type == "xavier"
+    assert tops(plan, "center_loss")["center_loss"] == ()
+
+
+def test_sphereface_margin_inner_product():
+    plan = plan_net(FORKS / "sphereface_model.prototxt", input_shapes={"data": (256, 3, 112, 96)})
+    # MarginInnerProductLayer: weight (num_output, K), no bias; tops (M, N) and lambda (1,).
+    assert shapes(plan, "fc6") == [(10572, 512)]
+    assert tops(plan, "fc6") == {"fc6": (256, 10572), "lambda": (1,)}
+
+
+def test_am_softmax_takes_caffe_windows_normalize():
+    plan = plan_net(FORKS / "amsoftmax_face_train_test.prototxt", input_shapes={"data": (256, 3, 112, 96)})
+    # The net uses caffe-windows' LabelSpecificAdd, so its Normalize is caffe-windows' (no
+    # blobs, legacy 4-axis top), not SSD's (a scale blob).
+    assert shapes(plan, "norm1") == []
+    assert tops(plan, "norm1")["norm1"] == (256, 512, 1, 1)
+    assert shapes(plan, "fc6_l2") == [(10516, 512)]
+    assert tops(plan, "label_specific_margin")["fc6_margin"] == (256, 10516)
+
+
+def test_yolov3_upsample_doubles_the_last_two_axes():
+    plan = plan_net(FORKS / "yolov3_416.prototxt")
+    assert tops(plan, "layer86-upsample")["layer86-upsample"] == (1, 256, 26, 26)
+    assert tops(plan, "layer98-upsample")["layer98-upsample"] == (1, 128, 52, 52)
+
+
+def test_yolov2_reorg():
+    plan = plan_net(FORKS / "darknet19_yolov2_train.prototxt", input_shapes={"data": (12, 3, 416, 416)})
+    # ReorgLayer, stride 2: (N, C * 4, H / 2, W / 2) of conv21's (12, 64, 26, 26).
+    assert tops(plan, "conv21")["conv21"] == (12, 64, 26, 26)
+    assert tops(plan, "reorg1")["reorg1"] == (12, 256, 13, 13)
+    assert tops(plan, "Region_Loss")["det_loss1"] == ()
