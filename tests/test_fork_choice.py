@@ -8,6 +8,7 @@ import contextlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -221,3 +222,46 @@ def test_fork_readers_fail_only_with_filler_error(layer_type, picks, wrong, bott
     )
     with contextlib.suppress(fillers.FillerError):
         plan_net(text, input_shapes={"x": (2, 8, 4, 4)} if bottoms == 0 else None)
+
+
+TRAINED = (
+    'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }\n'
+    'layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"\n'
+    '  inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.1 } } }\n'
+    'layer { name: "fc" type: "MyFC" bottom: "ip1" top: "fc" }\n'
+)
+AFTER = (
+    'layer { name: "ip2" type: "InnerProduct" bottom: "fc" top: "ip2"\n'
+    '  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }\n'
+)
+FC = [np.arange(12, dtype=np.float32).reshape(4, 3), np.ones(4, dtype=np.float32)]
+
+
+def test_weights_give_an_unknown_layers_blobs_and_a_rule_its_tops():
+    params = fillers.init_net(TRAINED, seed=1, weights={"fc": FC}, shape_rules={"MyFC": (2, 4)})
+    assert [blob.shape for blob in params["fc"]] == [(4, 3), (4,)]
+    np.testing.assert_array_equal(params["fc"][0], FC[0])
+    # The layers before it fill as they would without it.
+    alone = fillers.init_net(TRAINED.replace("MyFC", "ReLU"), seed=1)
+    np.testing.assert_array_equal(params["ip1"][0], alone["ip1"][0])
+
+
+def test_without_a_rule_the_error_says_the_blobs_come_from_the_weights():
+    with pytest.raises(
+        fillers.FillerError, match=r"its 2 blobs come from the weights, its tops need a shape rule"
+    ):
+        fillers.init_net(TRAINED, seed=1, weights={"fc": FC})
+
+
+def test_fills_after_an_unknown_layer_must_come_from_the_weights_too():
+    net = TRAINED + AFTER
+    rules = {"MyFC": (2, 4)}
+    with pytest.raises(
+        fillers.FillerError, match=r"layer 'fc' \(MyFC\) takes its blobs from the weights.*ip2 blob 0"
+    ):
+        fillers.init_net(net, seed=1, weights={"fc": FC}, shape_rules=rules)
+    given = {"fc": FC, "ip2": [np.zeros((2, 4), np.float32), np.zeros(2, np.float32)]}
+    assert fillers.init_net(net, seed=1, weights=given, shape_rules=rules)["ip2"][0].shape == (2, 4)
+    # Each blob from a counter stream of its own: later fills do not shift.
+    keyed = fillers.init_net(net, rng=fillers.CounterRNG(5), weights={"fc": FC}, shape_rules=rules)
+    assert keyed["ip2"][0].shape == (2, 4)

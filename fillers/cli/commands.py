@@ -22,6 +22,7 @@ from ..net.init import ParamBlob, fill_net, plan_net, target_layers
 from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
 from ..net.source import NetFile, read_net_file
+from ..net.trained import check_unknown_fills
 from ..spec.parameter import FillerParameter, load, parse, to_text
 from ..spec.sets import is_net_file, load_all, net_file_fillers
 from ..stream.caffe import CaffeRNG
@@ -114,6 +115,7 @@ def _net(args: argparse.Namespace) -> None:
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
     rng = CaffeRNG(args.seed, profile=args.profile)
+    files = [] if args.weights is None else weight_files(args.weights)
     # init_net in its steps, so that the table can say which filler (or file) made each blob.
     plan = plan_net(
         net,
@@ -124,8 +126,10 @@ def _net(args: argparse.Namespace) -> None:
         shape_rules=rules,
         profile=rng.profile,
         forks=args.fork,
+        weights=files,
     )
-    copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
+    copies = planned_copies(target_layers(plan), files)
+    check_unknown_fills(plan, ((copy.layer, copy.index) for copy in copies))
     no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
     if plan.blobs and no_fillers and args.weights is None:
         print(

@@ -29,7 +29,7 @@ from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .fields import Fields
 from .filler_blocks import block_holds_filler
-from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
+from .layers import BlobSpec, LayerKind, LayerSetup, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.forks import FORKS
 from .layers.registry import (
     Layer,
@@ -44,6 +44,7 @@ from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_s
 from .params import NetParams
 from .settle import settled
 from .source import LayerSource, read_net_file
+from .trained import check_unknown_fills, trained_shapes
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class ParamBlob:
     `index` is its place among the layer's blobs (weight 0, bias 1, ...). `filler` filled it
     (None: zeroed without a filler, as BatchNorm's statistics). `owner` is the (layer, index)
     whose values it takes when it shares a named param; it is still filled first, as in
-    Caffe, so the stream moves for it.
+    Caffe, so the stream moves for it. `unknown_fill`: its layer's type has no definition and
+    the weights give its shape and values; how Caffe filled it first is unknown.
     """
 
     layer: str
@@ -62,6 +64,7 @@ class ParamBlob:
     shape: Shape
     filler: FillerParameter | None
     owner: tuple[str, int] | None = None
+    unknown_fill: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,10 @@ def init_net(
         the first net layer of that name, whatever its type; layers the net lacks are
         ignored; blob counts and shapes must match, else Caffe's error text). Every file is
         read and checked before the first draw. A shared blob takes the value last copied
-        into it.
+        into it. A layer whose type has no definition takes its blobs (count, shapes, values)
+        from the weights, its tops from a shape rule; as how it would fill them first is
+        unknown, every random fill after it must then come from the weights too (or from a
+        CounterRNG's own keyed streams), else FillerError.
       forks: names of Caffe forks (`fillers.net.layers.forks.FORKS`: "ssd", "caffe-windows",
         ...) whose version to take of a layer type several forks define differently. Without
         one, the layer's fields, its bottom count and the net's other layer types decide, then
@@ -247,6 +253,7 @@ def init_net(
     """
     stream = _stream(seed, rng, profile)
     build = profile_of(stream, profile)
+    files = [] if weights is None else weight_files(weights)  # read once, before the first draw
     with counter_mode_limits(isinstance(rng, CounterRNG)):
         plan = plan_net(
             net,
@@ -257,8 +264,11 @@ def init_net(
             shape_rules=shape_rules,
             profile=build,
             forks=forks,
+            weights=files,
         )
-    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
+    copies = planned_copies(target_layers(plan), files)
+    copied = ((copy.layer, copy.index) for copy in copies)
+    check_unknown_fills(plan, copied, keyed=isinstance(rng, CounterRNG))
     params = fill_net(plan, rng=stream, dtype=dtype, profile=build)
     apply_copies(params, copies)
     return params
@@ -286,9 +296,11 @@ def plan_net(
     shape_rules: Mapping[str, ShapeRule] | None = None,
     profile: str | Profile | None = None,
     forks: Iterable[str] = (),
+    weights: WeightsLike | None = None,
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
-    filler and sharing, without drawing anything. Arguments as for `init_net`."""
+    filler and sharing, without drawing anything. Arguments as for `init_net`; `weights`
+    only gives the blobs of layers without a definition (see `init_net`)."""
     if shape_rules is not None and not isinstance(shape_rules, Mapping):
         raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
     chosen = _checked_forks(forks)
@@ -309,6 +321,7 @@ def plan_net(
         if layer_included(layer, state)
     ]
     net_types = frozenset(layer.type for layer, _ in kept)
+    trained = trained_shapes(weight_files(weights)) if weights is not None else {}
 
     def plan(rules: Mapping[str, ShapeRule]) -> NetPlan:
         blobs = _NetBlobs(checked_inputs)
@@ -316,7 +329,9 @@ def plan_net(
         plans = []
         for layer, at in kept:
             try:
-                plans.append(_plan_layer(layer, at, state.phase, blobs, named, rules, net_types, build))
+                plans.append(
+                    _plan_layer(layer, at, state.phase, blobs, named, rules, net_types, build, trained)
+                )
             except Undecided as error:
                 raise error.retitled(_located(str(error), layer, at)) from None
             except FillerError as error:
@@ -351,25 +366,31 @@ def _plan_layer(
     shape_rules: Mapping[str, ShapeRule] | None,
     net_types: frozenset[str] = frozenset(),
     build: Profile = DEFAULT_PROFILE,
+    trained: Mapping[str, tuple[Shape, ...]] | None = None,
 ) -> LayerPlan:
-    """One layer of Net::Init: its definition, its setup, its params appended."""
+    """One layer of Net::Init: its definition, its setup, its params appended. A layer
+    without a definition whose blobs `trained` (the weights) gives takes them from there."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
     holds_filler = block_holds_filler(at.fields.block, at.schema) or bool(layer_fillers(layer))
+    key = _definition_type(layer)
+    from_weights = None if definition_of(key) is not None else (trained or {}).get(layer.name)
     try:
         kind = layer_kind(
-            _definition_type(layer),
+            key,
             shape_rules,
             tops_given=tops_given,
-            holds_filler=holds_filler,
+            holds_filler=holds_filler and from_weights is None,
             has_bottoms=bool(layer.bottom),
         )
     except UnknownType as error:
-        if layer.bottom and not holds_filler:
+        if layer.bottom and (not holds_filler or from_weights is not None):
             error.candidates = _rules_to_try(blobs.bottoms(layer, _ANY_SHAPES))
+        hint = ""
+        if from_weights is not None:
+            hint = f"; its {len(from_weights)} blobs come from the weights, its tops need a shape rule"
         if layer.type == "Python":
-            hint = f"; a definition of this Python layer is registered as {_python_key(layer)!r}"
-            raise error.retitled(f"{error}{hint}") from None
-        raise
+            hint += f"; a definition of this Python layer is registered as {_python_key(layer)!r}"
+        raise error.retitled(f"{error}{hint}") from None
     layer = _with_phase(layer, phase)
     if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
         raise FillerError(
@@ -388,8 +409,10 @@ def _plan_layer(
                 get_filler(spec.filler).for_profile(build).check(spec.shape, np.dtype(np.float32))
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
+    if from_weights is not None:
+        made = LayerSetup(tuple(made.tops), tuple(BlobSpec(shape, None) for shape in from_weights))
     tops = blobs.add_tops(layer, made.tops)
-    params = _append_params(layer, made.blobs, named)
+    params = _append_params(layer, made.blobs, named, unknown_fill=from_weights is not None)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
 
 
@@ -560,7 +583,10 @@ def _with_phase(layer: LayerParameter, phase: int) -> LayerParameter:
 
 
 def _append_params(
-    layer: LayerParameter, specs: Sequence[BlobSpec], named: dict[str, _NamedParam]
+    layer: LayerParameter,
+    specs: Sequence[BlobSpec],
+    named: dict[str, _NamedParam],
+    unknown_fill: bool = False,
 ) -> tuple[ParamBlob, ...]:
     """Net::AppendParam for each blob of the layer: a blob whose ParamSpec names a param seen
     before shares that param's values; its shape (or, PERMISSIVE, its count) must match, and
@@ -569,7 +595,7 @@ def _append_params(
         raise FillerError(f"Too many params specified for layer {layer.name}")
     blobs = []
     for index, spec in enumerate(specs):
-        blob = ParamBlob(layer.name, layer.type, index, spec.shape, spec.filler)
+        blob = ParamBlob(layer.name, layer.type, index, spec.shape, spec.filler, unknown_fill=unknown_fill)
         param_spec = layer.param[index] if index < len(layer.param) else ParamSpec()
         name = param_spec.name
         if name and name in named:
