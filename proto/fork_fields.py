@@ -47,6 +47,8 @@ FORKS = {
         "f20b130a6e080bb51d2e46a9e157686df622bef3",
     ),
     "caffe_windows": ("happynear/caffe-windows", "ms", "967eedf25009e334b7f6f933bb5e17aaaff5bef6"),
+    "textboxes": ("MhLiao/TextBoxes", "master", "fd4d7a96dce686938a8485ea5c2e895df592610a"),
+    "textboxes_pp": ("MhLiao/TextBoxes_plusplus", "master", "39d4898de1504c53a2ed3d67966a57b3595836d0"),
     "yolo": ("eric612/MobileNet-YOLO", "master", "69b4441cb3ec8d553fbdef788ad033e246f901bd"),
 }
 
@@ -54,10 +56,18 @@ FORKS = {
 # BVLC blocks a fork widened that the fork's published nets set on BVLC layer types.
 LAYERS = {
     "Normalize": [("ssd", "norm_param"), ("caffe_windows", "normalize_param")],
-    "PriorBox": [("ssd", "prior_box_param")],
+    "PriorBox": [("ssd", "prior_box_param"), ("textboxes_pp", "prior_box_param")],
     "Permute": [("ssd", "permute_param")],
-    "DetectionOutput": [("ssd", "detection_output_param"), ("refinedet", "detection_output_param")],
-    "MultiBoxLoss": [("ssd", "multibox_loss_param"), ("refinedet", "multibox_loss_param")],
+    "DetectionOutput": [
+        ("ssd", "detection_output_param"),
+        ("refinedet", "detection_output_param"),
+        ("textboxes_pp", "detection_output_param"),
+    ],
+    "MultiBoxLoss": [
+        ("ssd", "multibox_loss_param"),
+        ("refinedet", "multibox_loss_param"),
+        ("textboxes_pp", "multibox_loss_param"),
+    ],
     "AnnotatedData": [
         ("ssd", "annotated_data_param"),
         ("ssd", "transform_param"),

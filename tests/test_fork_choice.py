@@ -51,7 +51,7 @@ def test_the_parameter_block_decides():
 def test_the_net_decides_through_a_type_only_one_candidate_defines():
     net = NORMALIZE % "" + (
         'layer { name: "p" type: "PriorBox" bottom: "n" bottom: "data" top: "p"\n'
-        "  prior_box_param { min_size: 2 } }"
+        "  prior_box_param { min_size: 2 min_size: 3 } }"  # two min_sizes: not TextBoxes'
     )
     assert blobs(plan_net(net), "n") == [()]
 

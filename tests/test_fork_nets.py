@@ -120,3 +120,27 @@ def test_yolov2_reorg():
     assert tops(plan, "conv21")["conv21"] == (12, 64, 26, 26)
     assert tops(plan, "reorg1")["reorg1"] == (12, 256, 13, 13)
     assert tops(plan, "Region_Loss")["det_loss1"] == ()
+
+
+def test_textboxes_priors_offset_vertically_double():
+    plan = plan_net(FORKS / "textboxes_deploy.prototxt", phase="TEST")
+    # TextBoxes' PriorBoxLayer: ratios 1, 2, 3, 5, 7, 10 (no flip) for its one min_size,
+    # doubled (each box again, half a cell lower): 12 priors on conv4_3's 88 x 88.
+    assert tops(plan, "conv4_3_norm")["conv4_3_norm"][2:] == (88, 88)
+    prior = tops(plan, "conv4_3_norm_mbox_priorbox")["conv4_3_norm_mbox_priorbox"]
+    assert prior == (1, 2, 88 * 88 * 12 * 4)
+    # TRAIN leaves out DetectionOutput, the only layer that tells SSD's count from this one.
+    with pytest.raises(
+        fillers.FillerError, match=r"'PriorBox' is defined differently.*forks=\('textboxes',\)"
+    ):
+        plan_net(FORKS / "textboxes_deploy.prototxt")
+
+
+def test_textboxes_plus_plus_denser_priors_and_quadrilaterals():
+    plan = plan_net(FORKS / "textboxes_pp_deploy.prototxt", phase="TEST")
+    # denser_prior_boxes doubles SSD's count: ratios 1, 2, 3, 4, 5 and their flips (9) plus
+    # the max_size box, twice: 20 priors on conv4_3's 96 x 96.
+    prior = tops(plan, "conv4_3_norm_mbox_priorbox")["conv4_3_norm_mbox_priorbox"]
+    assert prior == (1, 2, 96 * 96 * 20 * 4)
+    # use_polygon (its default): 12 location values per prior, a box and a quadrilateral.
+    assert shapes(plan, "conv4_3_norm_mbox_loc")[0][0] == 20 * 12

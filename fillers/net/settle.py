@@ -22,7 +22,8 @@ Planner = Callable[[Mapping[str, object]], object]
 def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> object:
     """`plan(rules)` under the forks named, with each undecided fork choice taken from the
     only candidate the rest of the net accepts; else the error, with only the candidates
-    (forks or shape rules) that fit the rest of the net."""
+    (forks or shape rules) that fit the rest of the net. An error that is still undecided
+    stays an `Undecided`; one no candidate gets past is a plain FillerError."""
     try:
         with using_forks(forks):
             return plan(rules)
@@ -30,6 +31,8 @@ def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -
         fitting = tuple(name for name in error.candidates if _fits(plan, forks | {name}, rules))
         if len(fitting) == 1:
             return settled(plan, forks | {fitting[0]}, rules)
+        if not fitting:
+            raise FillerError(f"{error}; none of them fits the rest of the net") from None
         raise _narrowed(error, fitting) from None
     except UnknownType as error:
         if not error.candidates:
@@ -39,14 +42,15 @@ def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -
         message = str(error)
         at = message.rfind(error.ways)
         ways = ways_forward(error.layer_type, has_bottoms=True, rules=fitting)
-        raise FillerError(message[:at] + ways + message[at + len(error.ways) :]) from None
+        raise error.retitled(message[:at] + ways + message[at + len(error.ways) :]) from None
 
 
 def _fits(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> bool:
-    """Whether the net plans with these choices, up to what is still undecided elsewhere."""
+    """Whether the net plans with these choices, settling later choices alike, up to what
+    is still undecided elsewhere (another type without a definition, a shape only data
+    knows, a choice several candidates still fit)."""
     try:
-        with using_forks(forks):
-            plan(rules)
+        settled(plan, forks, rules)
     except Undecided:
         return True
     except FillerError:
@@ -54,12 +58,13 @@ def _fits(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> 
     return True
 
 
-def _narrowed(error: AmbiguousFork, fitting: tuple[str, ...]) -> FillerError:
-    """The ambiguity, naming only the forks that fit the rest of the net (all, if none does)."""
-    names = fitting or error.candidates
-    flags = " or ".join(fork_flag(name) for name in names)
-    if len(names) == len(error.candidates):
+def _narrowed(error: AmbiguousFork, fitting: tuple[str, ...]) -> AmbiguousFork:
+    """The ambiguity, naming only the forks that fit the rest of the net."""
+    if len(fitting) == len(error.candidates):
         return error
-    return FillerError(
-        f"{error}; of these, only {', '.join(names)} fit the rest of the net: name it with {flags}"
+    flags = " or ".join(fork_flag(name) for name in fitting)
+    narrowed = error.retitled(
+        f"{error}; of these, only {', '.join(fitting)} fit the rest of the net: {flags}"
     )
+    narrowed.candidates = fitting
+    return narrowed  # type: ignore[return-value]

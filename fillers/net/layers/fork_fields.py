@@ -21,6 +21,8 @@ HED = "s9xie/hed, branch master @ 912632b9"
 CAFFE_FACE = "ydwen/caffe-face, branch caffe-face @ 48ff38e3"
 SPHEREFACE = "wy1iu/sphereface (tools/caffe-sphereface), branch master @ f20b130a"
 CAFFE_WINDOWS = "happynear/caffe-windows, branch ms @ 967eedf2"
+TEXTBOXES = "MhLiao/TextBoxes, branch master @ fd4d7a96"
+TEXTBOXES_PP = "MhLiao/TextBoxes_plusplus, branch master @ 39d4898d"
 YOLO = "eric612/MobileNet-YOLO, branch master @ 69b4441c"
 
 declare_fields(
@@ -68,6 +70,16 @@ declare_fields(
         }
     },
     origin=SSD,
+)
+
+declare_fields(
+    "PriorBox",
+    {
+        "prior_box_param": {
+            "denser_prior_boxes": field(bool, False),
+        }
+    },
+    origin=TEXTBOXES_PP,
 )
 
 declare_fields(
@@ -164,6 +176,16 @@ declare_fields(
 )
 
 declare_fields(
+    "DetectionOutput",
+    {
+        "detection_output_param": {
+            "use_polygon": field(bool, True),
+        }
+    },
+    origin=TEXTBOXES_PP,
+)
+
+declare_fields(
     "MultiBoxLoss",
     {
         "multibox_loss_param": {
@@ -238,6 +260,16 @@ declare_fields(
         }
     },
     origin=REFINEDET,
+)
+
+declare_fields(
+    "MultiBoxLoss",
+    {
+        "multibox_loss_param": {
+            "use_polygon": field(bool, True),
+        }
+    },
+    origin=TEXTBOXES_PP,
 )
 
 declare_fields(

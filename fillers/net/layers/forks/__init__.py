@@ -24,6 +24,7 @@ from . import (
     senet,
     shufflenet,
     ssd,
+    textboxes,
     yjxiong,
     yolo,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "senet",
     "shufflenet",
     "ssd",
+    "textboxes",
     "variants_of",
     "yjxiong",
     "yolo",

@@ -28,13 +28,16 @@ SSD_TYPES = " ".join(sorted(SSD.types))
 FACEBOXES = fork("faceboxes", "sfzhang15/FaceBoxes", "b52cc92f9362d3adc08d54666aeb9ebb62fdb7da", SSD_TYPES)
 REFINEDET = fork("refinedet", "sfzhang15/RefineDet", "52b6fe23dc1a160fe710b7734576dca509bf4fae", SSD_TYPES)
 
+DETECTION_OUTPUT_FIELDS = words(
+    "num_classes share_location background_label_id nms_param save_output_param code_type "
+    "variance_encoded_in_target keep_top_k confidence_threshold visualize visualize_threshold save_file"
+)
 _NORM_PARAM = {"norm_param": ("across_spatial", "scale_filler", "channel_shared", "eps")}
-_PRIOR_BOX_PARAM = {
-    "prior_box_param": words(
-        "min_size max_size aspect_ratio flip clip variance img_size img_h img_w step step_h step_w offset"
-    )
-}
-_MULTIBOX_FIELDS = words(
+PRIOR_BOX_FIELDS = words(
+    "min_size max_size aspect_ratio flip clip variance img_size img_h img_w step step_h step_w offset"
+)
+_PRIOR_BOX_PARAM = {"prior_box_param": PRIOR_BOX_FIELDS}
+MULTIBOX_FIELDS = words(
     "loc_loss_type conf_loss_type loc_weight num_classes share_location match_type overlap_threshold "
     "use_prior_for_matching background_label_id use_difficult_gt do_neg_mining neg_pos_ratio neg_overlap "
     "code_type encode_variance_in_target map_object_to_agnostic ignore_cross_boundary_bbox bp_inside "
@@ -56,10 +59,13 @@ def normalize(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSet
     return LayerSetup(tops=(bottom,), blobs=(BlobSpec(shape, filler),))
 
 
-def _prior_box(layer: Layer, bottoms: Sequence[Shape], densities: bool) -> LayerSetup:
+def prior_box_setup(
+    layer: Layer, bottoms: Sequence[Shape], densities: bool = False, doubled: bool = False
+) -> LayerSetup:
     """PriorBoxLayer: (1, 2, H * W * num_priors * 4); num_priors counts aspect ratios (1, each
     new one, its flip) per min_size, plus one per max_size. With `densities` (FaceBoxes),
-    three min_sizes make 21 priors, the dense anchors 4 x 4 + 2 x 2 + 1."""
+    three min_sizes make 21 priors, the dense anchors 4 x 4 + 2 x 2 + 1; `doubled`
+    (TextBoxes' vertically offset boxes) makes twice as many."""
     param = layer.prior_box_param
     min_sizes = [float(v) for v in param.all("min_size")]
     require(bool(min_sizes), "must provide min_size.")
@@ -81,6 +87,7 @@ def _prior_box(layer: Layer, bottoms: Sequence[Shape], densities: bool) -> Layer
             "max_size must be greater than min_size.",
         )
         num_priors += len(max_sizes)
+    num_priors *= 2 if doubled else 1
     variance = param.all("variance")
     require(len(variance) in (0, 1, 4), f"variance: {len(variance)} values; give 1 or 4")
     require(all(v > 0 for v in variance), "variance must be positive")
@@ -95,7 +102,7 @@ def _prior_box(layer: Layer, bottoms: Sequence[Shape], densities: bool) -> Layer
 )
 def prior_box(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """SSD's PriorBoxLayer (see `_prior_box`)."""
-    return _prior_box(layer, bottoms, densities=False)
+    return prior_box_setup(layer, bottoms)
 
 
 @register_variant(
@@ -107,7 +114,7 @@ def prior_box(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSet
 )
 def faceboxes_prior_box(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """FaceBoxes' PriorBoxLayer: SSD's, except that three min_sizes are densified anchors."""
-    return _prior_box(layer, bottoms, densities=True)
+    return prior_box_setup(layer, bottoms, densities=True)
 
 
 @register_layer("Permute", origin=SSD.origin)
@@ -126,10 +133,9 @@ def permute(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup
     return LayerSetup(tops=(tuple(bottom[axis] for axis in orders),))
 
 
-@register_layer("DetectionOutput", bottoms=(3, 5), origin=f"{SSD.origin}; {REFINEDET.origin} (5 bottoms)")
-def detection_output(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
-    """DetectionOutputLayer: (1, 1, 1, 7) at setup, after its checks on the predictions;
-    RefineDet's takes the anchor refinement's confidences and locations as bottoms 4 and 5."""
+def detection_output_setup(layer: Layer, bottoms: Sequence[Shape], per_prior: int = 4) -> LayerSetup:
+    """DetectionOutputLayer: (1, 1, 1, 7) at setup, after its checks on the predictions
+    (`per_prior` location values for each prior and location class)."""
     param = layer.detection_output_param
     require("num_classes" in param, "Must specify num_classes")
     num_classes = one(param, "num_classes", 0)
@@ -138,16 +144,39 @@ def detection_output(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> L
     loc, conf, priors = bottoms[0], bottoms[1], bottoms[2]
     require(legacy_dim(loc, 0) == legacy_dim(conf, 0), "Check failed: bottom[0]->num() == bottom[1]->num()")
     num_priors = legacy_dim(priors, 2) // 4
-    _check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes)
+    check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes, per_prior)
     return LayerSetup(tops=((1, 1, 1, 7),))
 
 
-def _check_prediction_counts(
-    loc: Shape, conf: Shape, num_priors: int, loc_classes: int, num_classes: int
+# Its header's MinBottomBlobs/MaxBottomBlobs are not Layer's, so Caffe counts no bottoms;
+# RefineDet's adds the anchor refinement's confidences and locations as bottoms 4 and 5.
+@register_variant(
+    "DetectionOutput",
+    SSD,
+    blocks={"detection_output_param": DETECTION_OUTPUT_FIELDS},
+    bottoms=(3, 5),
+    makes="4 location values per prior",
+)
+def detection_output(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """SSD's (and RefineDet's) DetectionOutputLayer (see `detection_output_setup`)."""
+    return detection_output_setup(layer, bottoms)
+
+
+register_variant(
+    "DetectionOutput",
+    REFINEDET,
+    blocks={"detection_output_param": (*DETECTION_OUTPUT_FIELDS, "objectness_score")},
+    bottoms=(3, 5),
+    makes="4 location values per prior",
+)(detection_output)
+
+
+def check_prediction_counts(
+    loc: Shape, conf: Shape, num_priors: int, loc_classes: int, num_classes: int, per_prior: int = 4
 ) -> None:
     """SSD's checks that the location and confidence predictions cover every prior box."""
     require(
-        num_priors * loc_classes * 4 == legacy_dim(loc, 1),
+        num_priors * loc_classes * per_prior == legacy_dim(loc, 1),
         "Number of priors must match number of location predictions.",
     )
     require(
@@ -156,7 +185,7 @@ def _check_prediction_counts(
     )
 
 
-def _multibox_loss(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) -> LayerSetup:
+def multibox_loss_setup(layer: Layer, bottoms: Sequence[Shape | None], per_prior: int = 4) -> LayerSetup:
     """MultiBoxLossLayer: a scalar loss. Its inner loss layers (SmoothL1Loss/EuclideanLoss,
     SoftmaxWithLoss/SigmoidCrossEntropyLoss) have no blobs and draw nothing."""
     param = layer.multibox_loss_param
@@ -170,14 +199,19 @@ def _multibox_loss(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int)
         require(
             legacy_dim(loc, 0) == legacy_dim(conf, 0), "Check failed: bottom[0]->num() == bottom[1]->num()"
         )
-        _check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes)
-    return LayerSetup(tops=((),)[:num_tops])
+        check_prediction_counts(loc, conf, num_priors, loc_classes, num_classes, per_prior)
+    return LayerSetup(tops=((),))
+
+
+def _multibox_loss(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) -> LayerSetup:
+    made = multibox_loss_setup(layer, bottoms)
+    return LayerSetup(tops=made.tops[:num_tops])
 
 
 register_variant(
     "MultiBoxLoss",
     SSD,
-    blocks={"multibox_loss_param": _MULTIBOX_FIELDS},
+    blocks={"multibox_loss_param": MULTIBOX_FIELDS},
     bottoms=4,
     tops=(0, 1),
     shape_free=True,
@@ -186,7 +220,7 @@ register_variant(
 register_variant(
     "MultiBoxLoss",
     REFINEDET,
-    blocks={"multibox_loss_param": (*_MULTIBOX_FIELDS, "objectness_score")},
+    blocks={"multibox_loss_param": (*MULTIBOX_FIELDS, "objectness_score")},
     bottoms=(4, 6),
     tops=(0, 1),
     shape_free=True,
