@@ -49,6 +49,7 @@ FORKS = {
     "caffe_windows": ("happynear/caffe-windows", "ms", "967eedf25009e334b7f6f933bb5e17aaaff5bef6"),
     "textboxes": ("MhLiao/TextBoxes", "master", "fd4d7a96dce686938a8485ea5c2e895df592610a"),
     "textboxes_pp": ("MhLiao/TextBoxes_plusplus", "master", "39d4898de1504c53a2ed3d67966a57b3595836d0"),
+    "microsoft": ("Microsoft/caffe", "master", "1a2be8ecf9ba318d516d79187845e90ac6e73197"),
     "yolo": ("eric612/MobileNet-YOLO", "master", "69b4441cb3ec8d553fbdef788ad033e246f901bd"),
 }
 
@@ -91,6 +92,10 @@ LAYERS = {
     "ROIPooling": [("frcnn", "roi_pooling_param")],
     "SmoothL1Loss": [("frcnn", "smooth_l1_loss_param")],
     "ImageSegData": [("pspnet", "image_data_param"), ("pspnet", "transform_param")],
+    "DetectionEvaluate": [("ssd", "detection_evaluate_param")],
+    "LargeMarginInnerProduct": [("caffe_windows", "largemargin_inner_product_param")],
+    "SegAccuracy": [("pspnet", "seg_accuracy_param")],
+    "BoxAnnotatorOHEM": [("rfcn", "box_annotator_ohem_param")],
     "Lstm": [("ctpn", "lstm_param")],
     "Reverse": [("ctpn", "reverse_param")],
     "Transpose": [("ctpn", "transpose_param")],

@@ -129,11 +129,10 @@ def test_textboxes_priors_offset_vertically_double():
     assert tops(plan, "conv4_3_norm")["conv4_3_norm"][2:] == (88, 88)
     prior = tops(plan, "conv4_3_norm_mbox_priorbox")["conv4_3_norm_mbox_priorbox"]
     assert prior == (1, 2, 88 * 88 * 12 * 4)
-    # TRAIN leaves out DetectionOutput, the only layer that tells SSD's count from this one.
-    with pytest.raises(
-        fillers.FillerError, match=r"'PriorBox' is defined differently.*forks=\('textboxes',\)"
-    ):
-        plan_net(FORKS / "textboxes_deploy.prototxt")
+    # TRAIN leaves out DetectionOutput, the only layer that tells SSD's count from this one;
+    # PriorBox has no blobs, so every candidate fills the net alike and any one will do.
+    train = plan_net(FORKS / "textboxes_deploy.prototxt")
+    assert train.blobs == plan_net(FORKS / "textboxes_deploy.prototxt", forks=("textboxes",)).blobs
 
 
 def test_textboxes_plus_plus_denser_priors_and_quadrilaterals():
@@ -144,3 +143,29 @@ def test_textboxes_plus_plus_denser_priors_and_quadrilaterals():
     assert prior == (1, 2, 96 * 96 * 20 * 4)
     # use_polygon (its default): 12 location values per prior, a box and a quadrilateral.
     assert shapes(plan, "conv4_3_norm_mbox_loc")[0][0] == 20 * 12
+
+
+def test_rfcn_ohem_on_microsoft_caffe():
+    plan = plan_net(FORKS / "rfcn_resnet50_train_agnostic_ohem.prototxt")
+    # py-R-FCN's ProposalTargetLayer.setup: 4-axis tops; class-agnostic: 2 classes x 4.
+    assert tops(plan, "roi-data")["bbox_targets"] == (1, 8, 1, 1)
+    # SoftmaxWithLossOHEM: loss, probabilities like the scores, per-RoI loss like the labels.
+    assert tops(plan, "per_roi_loss_cls") == {
+        "temp_loss_cls": (),
+        "temp_prob_cls": (1, 21, 1, 1),
+        "per_roi_loss_cls": (1, 1, 1, 1),
+    }
+    # BoxAnnotatorOHEM: labels (N, 1, H, W), bbox loss weights (N, bbox channels, H, W).
+    assert tops(plan, "annotator_detector") == {
+        "labels_ohem": (1, 1, 1, 1),
+        "bbox_loss_weights_ohem": (1, 8, 1, 1),
+    }
+
+
+def test_mobilenet_ssd_test_detection_evaluate():
+    plan = plan_net(
+        FORKS / "MobileNetSSD_test.prototxt", phase="TEST", input_shapes={"data": (8, 3, 300, 300)}
+    )
+    # DetectionEvaluateLayer::Reshape: 20 positive classes (21, background 0) + the one row of
+    # the freshly zeroed detections, 5 values each.
+    assert tops(plan, "detection_eval")["detection_eval"] == (1, 1, 21, 5)

@@ -33,6 +33,9 @@ def settled(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -
             return settled(plan, forks | {fitting[0]}, rules)
         if not fitting:
             raise FillerError(f"{error}; none of them fits the rest of the net") from None
+        same = _same_fill(plan, forks, rules, fitting)
+        if same is not None:
+            return same
         raise _narrowed(error, fitting) from None
     except UnknownType as error:
         if not error.candidates:
@@ -56,6 +59,29 @@ def _fits(plan: Planner, forks: frozenset[str], rules: Mapping[str, object]) -> 
     except FillerError:
         return False
     return True
+
+
+def _same_fill(
+    plan: Planner, forks: frozenset[str], rules: Mapping[str, object], names: tuple[str, ...]
+) -> object | None:
+    """The plan of the first candidate when every candidate gives the net the same blobs
+    (shapes, fillers, sharing) and the same setup draws: what is filled is then the same
+    whichever fork the net was written for. Else None."""
+    plans = []
+    for name in names:
+        try:
+            plans.append(settled(plan, forks | {name}, rules))
+        except FillerError:
+            return None
+    first = plans[0]
+    for other in plans[1:]:
+        if other.blobs != first.blobs or _draws(other) != _draws(first):  # type: ignore[attr-defined]
+            return None
+    return first
+
+
+def _draws(plan: object) -> list[int]:
+    return [layer.setup_draws for layer in plan.layers]  # type: ignore[attr-defined]
 
 
 def _narrowed(error: AmbiguousFork, fitting: tuple[str, ...]) -> AmbiguousFork:

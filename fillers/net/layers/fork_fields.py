@@ -23,6 +23,7 @@ SPHEREFACE = "wy1iu/sphereface (tools/caffe-sphereface), branch master @ f20b130
 CAFFE_WINDOWS = "happynear/caffe-windows, branch ms @ 967eedf2"
 TEXTBOXES = "MhLiao/TextBoxes, branch master @ fd4d7a96"
 TEXTBOXES_PP = "MhLiao/TextBoxes_plusplus, branch master @ 39d4898d"
+MICROSOFT = "Microsoft/caffe, branch master @ 1a2be8ec"
 YOLO = "eric612/MobileNet-YOLO, branch master @ 69b4441c"
 
 declare_fields(
@@ -708,6 +709,110 @@ declare_fields(
         }
     },
     origin=PSPNET,
+)
+
+declare_fields(
+    "DetectionEvaluate",
+    {
+        "detection_evaluate_param": {
+            "num_classes": field(int, 0),
+            "background_label_id": field(int, 0),
+            "overlap_threshold": field(float, 0.5),
+            "evaluate_difficult_gt": field(bool, True),
+            "name_size_file": field(str, ""),
+            "resize_param": {
+                "prob": field(float, 1.0),
+                "resize_mode": field(
+                    (
+                        "WARP",
+                        "FIT_SMALL_SIZE",
+                        "FIT_LARGE_SIZE_AND_PAD",
+                    ),
+                    "WARP",
+                ),
+                "height": field(int, 0),
+                "width": field(int, 0),
+                "height_scale": field(int, 0),
+                "width_scale": field(int, 0),
+                "pad_mode": field(
+                    (
+                        "CONSTANT",
+                        "MIRRORED",
+                        "REPEAT_NEAREST",
+                    ),
+                    "CONSTANT",
+                ),
+                "pad_value": [float],
+                "interp_mode": field(
+                    (
+                        "LINEAR",
+                        "AREA",
+                        "NEAREST",
+                        "CUBIC",
+                        "LANCZOS4",
+                    ),
+                    repeated=True,
+                ),
+            },
+        }
+    },
+    origin=SSD,
+)
+
+declare_fields(
+    "LargeMarginInnerProduct",
+    {
+        "largemargin_inner_product_param": {
+            "num_output": field(int, 0),
+            "type": field(
+                (
+                    "SINGLE",
+                    "DOUBLE",
+                    "TRIPLE",
+                    "QUADRUPLE",
+                ),
+                "SINGLE",
+            ),
+            "weight_filler": FillerParameter,
+            "axis": field(int, 1),
+            "base": field(float, 1.0),
+            "gamma": field(float, 0.0),
+            "power": field(float, 1.0),
+            "iteration": field(int, 0),
+            "lambda_min": field(float, 0.0),
+        }
+    },
+    origin=CAFFE_WINDOWS,
+)
+
+declare_fields(
+    "SegAccuracy",
+    {
+        "seg_accuracy_param": {
+            "metric": field(
+                (
+                    "PixelAccuracy",
+                    "ClassAccuracy",
+                    "PixelIOU",
+                ),
+                "PixelAccuracy",
+            ),
+            "ignore_label": [int],
+            "reset": field(bool, True),
+        }
+    },
+    origin=PSPNET,
+)
+
+declare_fields(
+    "BoxAnnotatorOHEM",
+    {
+        "box_annotator_ohem_param": {
+            "roi_per_img": field(int, 0),
+            "ignore_label": field(int, -1),
+        }
+    },
+    origin=RFCN,
 )
 
 declare_fields(

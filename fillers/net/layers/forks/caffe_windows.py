@@ -101,3 +101,22 @@ def inner_distance(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
         shape = (inputs, centers) if one(param, "transpose", False) else (centers, inputs)
         blobs = (BlobSpec(shape, filler_or(param, "weight_filler")),)
     return LayerSetup(tops=((*features[:axis], centers),), blobs=blobs)
+
+
+@register_layer("LargeMarginInnerProduct", bottoms=(2, 3), tops=(1, 2), origin=CAFFE_WINDOWS.origin)
+def large_margin_inner_product(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """LargeMarginInnerProductLayer (L-Softmax): weight (num_output, K) by weight_filler, no
+    bias; with a third bottom the weight comes from it and there is no blob; tops as
+    MarginInnerProduct's: (leading axes, num_output) and lambda (1,)."""
+    param = layer.largemargin_inner_product_param
+    features, labels = bottoms[0], bottoms[1]
+    require(
+        legacy_dim(features, 0) == legacy_dim(labels, 0),
+        "Number of labels must match number of output; DO NOT support multi-label this version.",
+    )
+    axis = canonical_axis(features, one(param, "axis", 1))
+    num_output = one(param, "num_output", 0)
+    blobs: tuple[BlobSpec, ...] = ()
+    if len(bottoms) == 2:
+        blobs = (BlobSpec((num_output, count(features, axis)), filler_or(param, "weight_filler")),)
+    return LayerSetup(tops=((*features[:axis], num_output), (1,))[:num_tops], blobs=blobs)

@@ -124,3 +124,22 @@ def image_seg_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
     draws = 2 * transform_draws(layer) + int(param.shuffle) + int(param.rand_skip > 0) + 1
     tops = ((batch_size, channels, *size), (batch_size, 1, *size), (batch_size, 1, 1, 2))
     return LayerSetup(tops=tops, setup_draws=draws)
+
+
+@register_layer("SegAccuracy", bottoms=2, shape_free=True, origin=PSPNET.origin)
+def seg_accuracy(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) -> LayerSetup:
+    """SegAccuracyLayer (DeepLab's): (1, 1, 1, 3), after its checks that the scores and the
+    label map cover the same pixels."""
+    scores, labels = bottoms
+    if scores is not None and labels is not None:
+        require(
+            legacy_dim(scores, 0) == legacy_dim(labels, 0), "The data and label should have the same number."
+        )
+        require(legacy_dim(labels, 1) == 1, "The label should have one channel.")
+        require(
+            legacy_dim(scores, 2) == legacy_dim(labels, 2), "The data should have the same height as label."
+        )
+        require(
+            legacy_dim(scores, 3) == legacy_dim(labels, 3), "The data should have the same width as label."
+        )
+    return LayerSetup(tops=((1, 1, 1, 3),))

@@ -10,15 +10,18 @@ from ....errors import FillerError
 from ..blob import LayerSetup, Shape, require
 from ..registry import Layer, register_layer
 from .base import fork
+from .variants import register_variant
 
+# The layer types of the Caffe its nets run on (caffe-fast-rcnn): evidence for its versions.
 PY_FASTER_RCNN = fork(
     "py-faster-rcnn",
     "rbgirshick/py-faster-rcnn",
     "781a917b378dbfdedb45b6a56189a31982da1b43",
+    "ROIPooling SmoothL1Loss",
 )
 
 
-def _param_str(layer: Layer) -> dict[str, Any]:
+def param_str(layer: Layer) -> dict[str, Any]:
     """The YAML of python_param.param_str, as py-faster-rcnn's layers read it."""
     import yaml  # here: PyYAML loads only for the nets that need it
 
@@ -44,7 +47,7 @@ def roi_data_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
     Otherwise (config.py's defaults, IMS_PER_BATCH 2): data, rois (1, 5), labels (1,) and,
     with BBOX_REG, bbox_targets and both weights (1, 4 * num_classes). Its shuffle uses
     numpy's generator, not Caffe's."""
-    params = _param_str(layer)
+    params = param_str(layer)
     if num_tops == 3:
         return LayerSetup(tops=((1, 3, 600, 1000), (1, 3), (1, 4)))
     require("num_classes" in params, "python_param.param_str must give 'num_classes'")
@@ -60,7 +63,7 @@ def roi_data_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
 def anchor_target_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """AnchorTargetLayer.setup: labels (1, 1, A * H, W), then three (1, A * 4, H, W), where
     H, W are rpn_cls_score's last two axes and A the anchors per position."""
-    anchors = _num_anchors(_param_str(layer))
+    anchors = _num_anchors(param_str(layer))
     height, width = bottoms[0][-2:]
     targets = (1, anchors * 4, height, width)
     return LayerSetup(tops=((1, 1, anchors * height, width), targets, targets, targets))
@@ -71,16 +74,29 @@ def anchor_target_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -
 )
 def proposal_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """ProposalLayer.setup: rois (1, 5), scores (1, 1, 1, 1)."""
-    _param_str(layer)
+    param_str(layer)
     return LayerSetup(tops=((1, 5), (1, 1, 1, 1))[:num_tops])
 
 
-@register_layer(
-    "Python:rpn.proposal_target_layer.ProposalTargetLayer", bottoms=2, tops=5, origin=PY_FASTER_RCNN.origin
+PROPOSAL_TARGET = "Python:rpn.proposal_target_layer.ProposalTargetLayer"
+
+
+def num_classes(layer: Layer) -> int:
+    """param_str's num_classes, which the target layers require."""
+    params = param_str(layer)
+    require("num_classes" in params, "python_param.param_str must give 'num_classes'")
+    return int(params["num_classes"])
+
+
+@register_variant(
+    PROPOSAL_TARGET,
+    PY_FASTER_RCNN,
+    blocks={},
+    bottoms=2,
+    tops=5,
+    makes="rois (1, 5), labels (1, 1), targets (1, 4 x classes)",
 )
 def proposal_target_layer(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     """ProposalTargetLayer.setup: rois (1, 5), labels (1, 1), then three (1, 4 * num_classes)."""
-    params = _param_str(layer)
-    require("num_classes" in params, "python_param.param_str must give 'num_classes'")
-    per_class = (1, 4 * int(params["num_classes"]))
+    per_class = (1, 4 * num_classes(layer))
     return LayerSetup(tops=((1, 5), (1, 1), per_class, per_class, per_class))

@@ -266,3 +266,25 @@ def annotated_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> Lay
     tops: tuple[Any, ...] = (data, label)
     draws = 1 + 2 * transform_draws(layer) + 1
     return LayerSetup(tops=tops[:num_tops], setup_draws=draws)
+
+
+@register_layer("DetectionEvaluate", bottoms=2, shape_free=True, origin=SSD.origin)
+def detection_evaluate(layer: Layer, bottoms: Sequence[Shape | None], num_tops: int) -> LayerSetup:
+    """DetectionEvaluateLayer: (1, 1, positive classes + valid detections, 5). At setup the
+    detections blob is freshly zeroed, so each of its rows counts as valid (label 0 is not
+    -1); positive classes leave out background_label_id unless it is -1. The name_size_file
+    it opens does not change shapes and is not read here."""
+    param = layer.detection_evaluate_param
+    require("num_classes" in param, "Must provide num_classes.")
+    require(one(param, "overlap_threshold", 0.5) > 0, "overlap_threshold must be non negative.")
+    detections, labels = bottoms
+    for blob, width in ((detections, 7), (labels, 8)):
+        if blob is not None:
+            require(
+                legacy_dim(blob, 0) == 1 and legacy_dim(blob, 1) == 1 and legacy_dim(blob, 3) == width,
+                f"Check failed: a (1, 1, N, {width}) bottom; got {blob}",
+            )
+    num_classes = one(param, "num_classes", 0)
+    positive = num_classes if one(param, "background_label_id", 0) == -1 else num_classes - 1
+    rows = None if detections is None else positive + legacy_dim(detections, 2)
+    return LayerSetup(tops=(None if rows is None else (1, 1, rows, 5),))
