@@ -218,6 +218,12 @@ def main(proto_dir: str) -> None:
     out.append('SHUFFLENET = "farmingyard/ShuffleNet README @ 566005eb (ShuffleChannelParameter)"')
     shuffle = '{"shuffle_channel_param": {"group": field(int, 1)}}'
     out.append(f'declare_fields("ShuffleChannel", {shuffle}, origin=SHUFFLENET)')
+    # ceil_mode: BVLC pull request 3057, never merged (BVLC took round_mode), in the caffe that
+    # DenseNet-Caffe's nets need; its Reshape rounds down when false, as round_mode FLOOR.
+    out.append("")
+    out.append('CEIL_MODE = "BVLC/caffe pull request 3057 (ceil_mode), as in shicai/DenseNet-Caffe\'s nets"')
+    ceil_mode = '{"pooling_param": {"ceil_mode": field(bool, True)}}'
+    out.append(f'declare_fields("Pooling", {ceil_mode}, origin=CEIL_MODE)')
     out.append("")
     OUT.write_text("\n".join(out))
     subprocess.run([sys.executable, "-m", "ruff", "format", str(OUT)], check=True)

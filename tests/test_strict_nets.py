@@ -99,6 +99,15 @@ def test_the_cli_refuses_a_typo_with_the_same_message(tmp_path, capsys):
         assert "did you mean 'stride'?" in error and "--plugin FILE.py" in error
 
 
+def test_the_first_typo_in_the_file_is_the_one_named():
+    text = (NETS / "caffenet_train_val.prototxt").read_text().replace("stride", "stide")
+    with pytest.raises(fillers.FillerError, match=r"^line 72:5: layer 'conv1': convolution_param: "):
+        read_net_file(text)
+    deep_then_shallow = 'layer { name: "a" convolution_param { stide: 1 } }\nlayer { nme: "b" }'
+    with pytest.raises(fillers.FillerError, match=r'^line 1:39: .*"stide"'):
+        read_net_file(deep_then_shallow)
+
+
 def test_a_typo_in_a_solvers_embedded_net_names_its_line(tmp_path):
     path = tmp_path / "solver.prototxt"
     path.write_text(
@@ -108,6 +117,17 @@ def test_a_typo_in_a_solvers_embedded_net_names_its_line(tmp_path):
         fillers.FillerError, match=r"solver\.prototxt:4:5: layer 'd': .*\"topp\"; did you mean 'top'"
     ):
         read_net_file(path)
+
+
+@pytest.mark.parametrize("form", ["layer", "layers"])
+def test_a_typo_in_an_include_rule_is_refused(form):
+    net = f'{form} {{ name: "a"\n  include {{ phse: TRAIN }} }}'
+    with pytest.raises(
+        fillers.FillerError,
+        match=r"^line 2:13: layer 'a': include: NetStateRule has no field named \"phse\"; "
+        r"did you mean 'phase'\?",
+    ):
+        read_net(net)
 
 
 def test_an_unknown_net_field_is_refused():
@@ -160,23 +180,37 @@ def test_a_fork_field_on_another_layer_type_is_refused():
 
 
 def test_a_declared_field_in_a_caffe_block_is_read_with_its_default():
-    # A DenseNet caffe's ceil_mode, declared by a plugin: accepted, and read with its default.
     net = (
         'layer { name: "d" type: "Input" top: "d" input_param { shape { dim: 1 dim: 1 dim: 5 dim: 5 } } }\n'
-        'layer { name: "p" type: "Pooling" bottom: "d" top: "p"\n'
-        "  pooling_param { kernel_size: 2 ceil_mode: false } }"
+        'layer { name: "n" type: "LRN" bottom: "d" top: "n" lrn_param { local_size: 3 fork_flag: false } }'
     )
-    with pytest.raises(fillers.FillerError, match=r'PoolingParameter has no field named "ceil_mode"'):
+    with pytest.raises(fillers.FillerError, match=r'LRNParameter has no field named "fork_flag"'):
         read_net_file(net)
-    fillers.declare_fields("Pooling", {"pooling_param": {"ceil_mode": True}}, origin="a DenseNet caffe")
+    fillers.declare_fields("LRN", {"lrn_param": {"fork_flag": True, "fork_scale": 2.5}}, origin="a fork")
     try:
         source = read_net_file(net)
         plan = plan_net(net)
     finally:
-        undeclare_fields("Pooling")
-    assert source.layers[1].fields["pooling_param"]["ceil_mode"] is False
-    assert source.param.layer[1].pooling_param.kernel_size == 2
-    assert plan.layers[1].tops[0][0] == "p"
+        undeclare_fields("LRN")
+    lrn = source.layers[1].fields["lrn_param"]
+    assert (lrn["fork_flag"], lrn.get("fork_scale"), "fork_scale" in lrn) == (False, 2.5, False)
+    assert source.param.layer[1].lrn_param.local_size == 3
+    assert plan.layers[1].tops == (("n", (1, 1, 5, 5)),)
+
+
+@pytest.mark.parametrize(("written", "pooled"), [("", 57), ("ceil_mode: true", 57), ("ceil_mode: false", 56)])
+def test_densenets_ceil_mode_decides_the_pooled_size(written, pooled):
+    # DenseNet-Caffe's pool1 (shicai/DenseNet-Caffe): kernel 3, stride 2, pad 1, ceil_mode: false.
+    net = (
+        'layer { name: "d" type: "Input" top: "d"\n'
+        "  input_param { shape { dim: 1 dim: 2 dim: 112 dim: 112 } } }\n"
+        'layer { name: "pool1" type: "Pooling" bottom: "d" top: "p"\n'
+        f"  pooling_param {{ pool: MAX kernel_size: 3 stride: 2 pad: 1 {written} }} }}"
+    )
+    assert plan_net(net).layers[1].tops == (("p", (1, 2, pooled, pooled)),)
+    if written:
+        with pytest.raises(fillers.FillerError, match="both round_mode and a fork's ceil_mode"):
+            plan_net(net.replace("pad: 1", "pad: 1 round_mode: FLOOR"))
 
 
 def test_a_fork_packages_net_parameter_is_read_strictly():
@@ -202,3 +236,30 @@ def test_a_fork_packages_net_parameter_is_read_strictly():
     ):
         read_net(net)
     assert read_net(net_class(name="plain")).name == "plain"
+
+
+def test_a_plugin_file_declares_fork_fields_for_the_cli(tmp_path, capsys):
+    net = tmp_path / "fork.prototxt"
+    net.write_text(
+        'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }\n'
+        'layer { name: "f" type: "Foo" bottom: "data" top: "f" foo_param { k: 2 } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "f" top: "ip"\n'
+        '  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }\n'
+    )
+    assert main(["net", str(net), "--shape-rule", "Foo=same"]) == 1
+    error = capsys.readouterr().err
+    assert "fork.prototxt:2:55: layer 'f': LayerParameter has no field named \"foo_param\"" in error
+    assert "--plugin FILE.py" in error and "fillers.declare_fields('Foo', {'foo_param': ...})" in error
+    plugin = tmp_path / "foo.py"
+    plugin.write_text(
+        'import fillers\nfillers.declare_fields("Foo", {"foo_param": {"k": 0}}, origin="my fork")\n'
+    )
+    try:
+        assert (
+            main(["net", str(net), "--seed", "1", "--shape-rule", "Foo=same", "--plugin", str(plugin)]) == 0
+        )
+        assert ["ip", "0", "2,3"] in [line.split()[:3] for line in capsys.readouterr().out.splitlines()]
+        assert main(["specs", str(net), "--plugin", str(plugin)]) == 0
+        assert "ip/weight_filler" in capsys.readouterr().out
+    finally:
+        undeclare_fields("Foo")

@@ -183,10 +183,10 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
     twice must be declared alike. A caffe.proto block (`pooling_param`) gains the fields
     declared in it; a caffe.proto enum field may be widened with the values a fork added.
 
-    >>> declare_fields("Pooling", {"pooling_param": {"ceil_mode": True}}, origin="a DenseNet caffe")
-    >>> declared_fields("Pooling")["pooling_param"].fields["ceil_mode"].default
+    >>> declare_fields("MyPooling", {"pooling_param": {"ceil_mode": True}}, origin="my fork")
+    >>> declared_fields("MyPooling")["pooling_param"].fields["ceil_mode"].default
     True
-    >>> undeclare_fields("Pooling")
+    >>> undeclare_fields("MyPooling")
     """
     if not isinstance(layer_type, str) or not layer_type:
         raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
@@ -270,8 +270,9 @@ class Fields:
 
     `fields["norm_param"]` / `fields.get(name, default)`: the value of a field set once; a
     field written several times gives a list (a repeated field), `all(name)` always a list.
-    A declared field the net leaves out reads as its declared default. `name in fields`: set
-    in the net. Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
+    A declared field the net leaves out reads as its declared default (a declared block as an
+    empty `Fields`, as protobuf reads an unset message). `name in fields`: set in the net.
+    Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
     FillerParameter for a filler block.
 
     >>> from fillers.io.texttree import parse_tree

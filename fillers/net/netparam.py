@@ -1,8 +1,9 @@
 """Caffe nets as Caffe reads them: parse, upgrade the legacy form, filter by state, list fillers.
 
 `read_net` (and `parse_net`, for text) reads a net the way Caffe's ReadNetParamsFromTextFileOrDie
-does for the parts our schema carries: fields outside it are skipped, and the legacy V1 `layers { type:
-CONVOLUTION ... }` form is upgraded to `layer { type: "Convolution" ... }` as UpgradeV1Net does.
+does, through the one strict reader (`source`): a field neither caffe.proto nor a declaration of
+the layer's type knows is an error, and the legacy V1 `layers { type: CONVOLUTION ... }` form is
+upgraded to `layer { type: "Convolution" ... }` as UpgradeV1Net does.
 The deprecated net-level input/input_shape/input_dim stay as written (net init reads them).
 `net_state` and `layer_included` are Net's constructor and Net::FilterNet/StateMeetsRule.
 """

@@ -84,10 +84,9 @@ def read_net_file(source: object) -> NetFile:
     embeds, as Caffe's Solver reads it (net_param, net, train_net_param, train_net). Errors
     name file:line:column.
 
-    >>> net = read_net_file('layer { name: "ip" type: "InnerProduct" inner_product_param { num_ouput: 2 } }')
+    >>> read_net_file('layer { name: "ip" inner_product_param { num_ouput: 2 } }')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ...
-    fillers.errors.FillerError: line 1:66: layer 'ip': inner_product_param: InnerProductParameter has no \
+    fillers.errors.FillerError: line 1:42: layer 'ip': inner_product_param: InnerProductParameter has no \
 field named "num_ouput"; did you mean 'num_output'?...
     """
     if isinstance(source, NetFile):

@@ -15,6 +15,7 @@ the tree reader, not by Python's stack.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -30,6 +31,7 @@ from .filler_blocks import FieldError, filler_from_block
 
 NetParameter = filler_pb2.NetParameter
 _NET = Schema(NetParameter.DESCRIPTOR)
+_FILLER_FIELDS = frozenset(filler_pb2.FillerParameter.DESCRIPTOR.fields_by_name)
 _INT_RANGES = {
     FieldDescriptor.CPPTYPE_INT32: (-(2**31), 2**31 - 1),
     FieldDescriptor.CPPTYPE_INT64: (-(2**63), 2**63 - 1),
@@ -58,11 +60,14 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
     `layer`/`layers` block with the schema it was read by. `where`: "file:" or "line "."""
     net = NetParameter()
     layers: list[tuple[Field, Schema]] = []
-    pending: list[tuple[Block, Message | None, Schema, _Walk]] = [(tree, net, _NET, _Walk(where))]
-    while pending:
-        block, message, schema, walk = pending.pop()
-        seen: set[str] = set()
-        for item in block:
+    # Depth first in file order, so the first error reported is the first in the file, as
+    # Caffe's parser reports it. Each frame: the block's remaining fields and what they fill.
+    frames: list[tuple[Iterator[Field], Message | None, Schema, _Walk, set[str]]] = [
+        (iter(tree), net, _NET, _Walk(where), set())
+    ]
+    while frames:
+        items, message, schema, walk, seen = frames[-1]
+        for item in items:
             caffe = schema.message.fields_by_name.get(item.name) if schema.message is not None else None
             spec = schema.declared.get(item.name)
             if caffe is None and spec is None:
@@ -92,14 +97,14 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
                     if spec.kind == "filler":
                         _check_filler(item, walk)
                         continue
-                    pending.append((item.value, None, child_schema, child_walk))
-                    continue
+                    frames.append((iter(item.value), None, child_schema, child_walk, set()))
+                    break
                 child = None
                 if message is not None:
                     child = getattr(message, item.name).add() if repeated else getattr(message, item.name)
                     child.SetInParent()
-                pending.append((item.value, child, child_schema, child_walk))
-                continue
+                frames.append((iter(item.value), child, child_schema, child_walk, set()))
+                break
             if spec is not None:
                 value = _declared_value(spec, caffe, item, walk)
             else:
@@ -111,6 +116,8 @@ def decode_net(tree: Block, where: str) -> tuple[NetParameter, list[tuple[Field,
                 getattr(message, item.name).append(value)
             else:
                 setattr(message, item.name, value)
+        else:
+            frames.pop()  # the block is done
     return net, layers
 
 
@@ -202,10 +209,12 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
     block = walk.path.rstrip(".")
     owner = schema.message.name if schema.message is not None else f"{block} (a fork's block)"
     where = f"{block}: " if block else ""
-    close = difflib.get_close_matches(name, schema.names(), n=1, cutoff=0.6)
+    close = _closest(name, schema.names())
     message = f'{where}{owner} has no field named "{name}"' + (
         f"; did you mean {close[0]!r}?" if close else ""
     )
+    if walk.layer_type is None and schema.message is NetParameter.DESCRIPTOR and name in _FILLER_FIELDS:
+        return f"{message}; is this a filler spec rather than a net?"
     if walk.layer_type is None or owner == "FillerParameter":
         return message  # no declaration reaches the net's own fields or a filler's
     nested = f"{{{name!r}: ...}}"
@@ -213,6 +222,17 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
         nested = f"{{{part!r}: {nested}}}"
     advice = declare_fields_hint(walk.layer_type, nested)
     return f"{message} {advice[0].upper()}{advice[1:]}" if close else f"{message}; {advice}"
+
+
+def _closest(name: str, names: list[str]) -> list[str]:
+    """The name among `names` closest to `name`. Parameter blocks are compared without their
+    shared `_param` suffix, which would make any two look alike (foo_param, log_param)."""
+    suffix = "_param"
+    if not name.endswith(suffix):
+        return difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    stems = {other[: -len(suffix)]: other for other in names if other.endswith(suffix)}
+    close = difflib.get_close_matches(name[: -len(suffix)], list(stems), n=1, cutoff=0.6)
+    return [stems[close[0]]] if close else []
 
 
 def _layer_type(block: Block, *, v1: bool) -> str | None:

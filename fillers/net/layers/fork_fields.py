@@ -1066,3 +1066,6 @@ declare_fields(
 
 SHUFFLENET = "farmingyard/ShuffleNet README @ 566005eb (ShuffleChannelParameter)"
 declare_fields("ShuffleChannel", {"shuffle_channel_param": {"group": field(int, 1)}}, origin=SHUFFLENET)
+
+CEIL_MODE = "BVLC/caffe pull request 3057 (ceil_mode), as in shicai/DenseNet-Caffe's nets"
+declare_fields("Pooling", {"pooling_param": {"ceil_mode": field(bool, True)}}, origin=CEIL_MODE)

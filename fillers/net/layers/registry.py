@@ -241,11 +241,15 @@ def define_hint(layer_type: str) -> str:
 
 def declare_fields_hint(layer_type: str, nested: str) -> str:
     """How a user declares a field a fork adds, in the syntax of where they are."""
-    how = (
-        f"fillers.declare_fields({layer_type!r}, {nested})"
-        if layer_type in _definitions
-        else f"@fillers.register_layer({layer_type!r}, fields={nested})"
-    )
+    declare = f"fillers.declare_fields({layer_type!r}, {nested})"
+    if layer_type in _definitions:
+        how = declare
+    else:
+        rule = f"--shape-rule {layer_type}=..." if hint_style.get() == "cli" else "a shape rule"
+        how = (
+            f"@fillers.register_layer({layer_type!r}, fields={nested}) with its setup "
+            f"(or {declare} and {rule}, for a layer without learnable blobs)"
+        )
     if hint_style.get() == "cli":
         return f"if a Caffe fork adds it, declare it in a --plugin FILE.py: {how}"
     return f"if a Caffe fork adds it, declare it: {how}"
