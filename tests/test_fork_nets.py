@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import fillers
@@ -169,3 +170,43 @@ def test_mobilenet_ssd_test_detection_evaluate():
     # DetectionEvaluateLayer::Reshape: 20 positive classes (21, background 0) + the one row of
     # the freshly zeroed detections, 5 values each.
     assert tops(plan, "detection_eval")["detection_eval"] == (1, 1, 21, 5)
+
+
+def test_lstm_fills_its_blobs_in_order_from_caffes_stream():
+    net = (
+        'layer { name: "x" type: "Input" top: "x" input_param { shape { dim: 5 dim: 2 dim: 3 } } }\n'
+        'layer { name: "lstm" type: "Lstm" bottom: "x" top: "h"\n'
+        '  lstm_param { num_output: 4 weight_filler { type: "uniform" min: -0.1 max: 0.1 }\n'
+        '               bias_filler { type: "constant" value: 1 } } }\n'
+    )
+    params = fillers.init_net(net, seed=7)
+    # LstmLayer::LayerSetUp fills W_x (16, 3), then W_h (16, 4) with weight_filler, then the bias.
+    rng = fillers.CaffeRNG(7)
+    weight = fillers.get_filler({"type": "uniform", "min": -0.1, "max": 0.1})
+    np.testing.assert_array_equal(params["lstm"][0], weight.fill((16, 3), rng=rng))
+    np.testing.assert_array_equal(params["lstm"][1], weight.fill((16, 4), rng=rng))
+    assert np.all(params["lstm"][2] == 1) and params["lstm"][2].shape == (16,)
+
+
+IMAGE_SEG_DATA = """
+layer { name: "data" type: "ImageSegData" top: "data" top: "label" top: "data_dim"
+  include { phase: TRAIN }
+  transform_param { mirror: true %s }
+  image_data_param { source: "no/such/list.txt" batch_size: 10 shuffle: true label_type: PIXEL } }
+"""
+
+
+def test_image_seg_data_crops_and_draws():
+    plan = plan_net(IMAGE_SEG_DATA % "crop_size: 321")
+    # DeepLab's ImageSegDataLayer: (batch, 3, crop, crop), labels (batch, 1, crop, crop), image
+    # sizes (batch, 1, 1, 2). Draws: InitRand twice (mirror), the shuffle seed, the thread's.
+    assert dict(plan.layers[0].tops) == {
+        "data": (10, 3, 321, 321),
+        "label": (10, 1, 321, 321),
+        "data_dim": (10, 1, 1, 2),
+    }
+    assert plan.layers[0].setup_draws == 4
+    plan = plan_net(IMAGE_SEG_DATA % "crop_height: 200 crop_width: 300")
+    assert dict(plan.layers[0].tops)["label"] == (10, 1, 200, 300)
+    with pytest.raises(fillers.FillerError, match="Must either specify crop_size or both crop_height"):
+        plan_net(IMAGE_SEG_DATA % "crop_size: 321 crop_height: 200 crop_width: 300")
