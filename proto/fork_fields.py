@@ -49,6 +49,11 @@ FORKS = {
     "caffe_windows": ("happynear/caffe-windows", "ms", "967eedf25009e334b7f6f933bb5e17aaaff5bef6"),
     "textboxes": ("MhLiao/TextBoxes", "master", "fd4d7a96dce686938a8485ea5c2e895df592610a"),
     "textboxes_pp": ("MhLiao/TextBoxes_plusplus", "master", "39d4898de1504c53a2ed3d67966a57b3595836d0"),
+    "openpose": (
+        "CMU-Perceptual-Computing-Lab/caffe_train",
+        "master",
+        "76dd9563fb24cb1702d0245cda7cc36ec2aed43b",
+    ),
     "microsoft": ("Microsoft/caffe", "master", "1a2be8ecf9ba318d516d79187845e90ac6e73197"),
     "yolo": ("eric612/MobileNet-YOLO", "master", "69b4441cb3ec8d553fbdef788ad033e246f901bd"),
 }
@@ -96,6 +101,7 @@ LAYERS = {
     "LargeMarginInnerProduct": [("caffe_windows", "largemargin_inner_product_param")],
     "SegAccuracy": [("pspnet", "seg_accuracy_param")],
     "BoxAnnotatorOHEM": [("rfcn", "box_annotator_ohem_param")],
+    "CPMData": [("openpose", "cpm_transform_param")],
     "Lstm": [("ctpn", "lstm_param")],
     "Reverse": [("ctpn", "reverse_param")],
     "Transpose": [("ctpn", "transpose_param")],

@@ -210,3 +210,22 @@ def test_image_seg_data_crops_and_draws():
     assert dict(plan.layers[0].tops)["label"] == (10, 1, 200, 300)
     with pytest.raises(fillers.FillerError, match="Must either specify crop_size or both crop_height"):
         plan_net(IMAGE_SEG_DATA % "crop_size: 321 crop_height: 200 crop_width: 300")
+
+
+CPM_DATA = """
+layer { name: "data" type: "CPMData" top: "data" top: "label"
+  data_param { source: "no/such/lmdb" batch_size: 10 backend: LMDB }
+  cpm_transform_param { stride: 8 crop_size_x: 368 crop_size_y: 368 num_parts: 56 mirror: false } }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+  convolution_param { num_output: 4 kernel_size: 3 weight_filler { type: "gaussian" std: 0.01 } } }
+"""
+
+
+def test_openpose_cpm_data():
+    plan = plan_net(CPM_DATA, input_shapes={"data": (10, 3, 368, 368)})
+    # CPMDataLayer in TRAIN: (batch, C, crop_size_y, crop_size_x); labels (batch, 2 x (56 + 1),
+    # 368 / 8, 368 / 8). Draws: the DataReader's body and prefetch threads; no InitRand.
+    assert dict(plan.layers[0].tops)["label"] == (10, 114, 46, 46)
+    assert plan.layers[0].setup_draws == 2
+    with pytest.raises(fillers.FillerError, match=r"contradicts.*10,\?,368,368"):
+        plan_net(CPM_DATA, input_shapes={"data": (10, 3, 300, 300)})

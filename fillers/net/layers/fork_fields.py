@@ -23,6 +23,7 @@ SPHEREFACE = "wy1iu/sphereface (tools/caffe-sphereface), branch master @ f20b130
 CAFFE_WINDOWS = "happynear/caffe-windows, branch ms @ 967eedf2"
 TEXTBOXES = "MhLiao/TextBoxes, branch master @ fd4d7a96"
 TEXTBOXES_PP = "MhLiao/TextBoxes_plusplus, branch master @ 39d4898d"
+OPENPOSE = "CMU-Perceptual-Computing-Lab/caffe_train, branch master @ 76dd9563"
 MICROSOFT = "Microsoft/caffe, branch master @ 1a2be8ec"
 YOLO = "eric612/MobileNet-YOLO, branch master @ 69b4441c"
 
@@ -813,6 +814,51 @@ declare_fields(
         }
     },
     origin=RFCN,
+)
+
+declare_fields(
+    "CPMData",
+    {
+        "cpm_transform_param": {
+            "scale": field(float, 1.0),
+            "mirror": field(bool, False),
+            "crop_size": field(int, 0),
+            "mean_file": field(str, ""),
+            "mean_value": [float],
+            "stride": field(int, 4),
+            "scale_cvg": field(float, 0.5),
+            "max_cvg_len": field(int, 50),
+            "min_cvg_len": field(int, 50),
+            "opaque_coverage": field(bool, True),
+            "coverage": field(str, "gridbox_max"),
+            "flip_prob": field(float, 0.5),
+            "max_rotate_degree": field(float, 5.0),
+            "visualize": field(bool, False),
+            "crop_size_x": field(int, 368),
+            "crop_size_y": field(int, 368),
+            "scale_prob": field(float, 0.5),
+            "scale_min": field(float, 0.9),
+            "scale_max": field(float, 1.1),
+            "bbox_norm_factor": field(float, 300.0),
+            "img_header": field(str, "."),
+            "force_color": field(bool, False),
+            "force_gray": field(bool, False),
+            "target_dist": field(float, 1.0),
+            "center_perterb_max": field(float, 10.0),
+            "sigma": field(float, 7.0),
+            "sigma_center": field(float, 21.0),
+            "clahe_tile_size": field(float, 8.0),
+            "clahe_clip_limit": field(float, 4.0),
+            "do_clahe": field(bool, False),
+            "num_parts": field(int, 14),
+            "num_total_augs": field(int, 82),
+            "aug_way": field(str, "rand"),
+            "gray": field(int, 0),
+            "np_in_lmdb": field(int, 16),
+            "transform_body_joint": field(bool, True),
+        }
+    },
+    origin=OPENPOSE,
 )
 
 declare_fields(
