@@ -265,3 +265,42 @@ def test_fills_after_an_unknown_layer_must_come_from_the_weights_too():
     # Each blob from a counter stream of its own: later fills do not shift.
     keyed = fillers.init_net(net, rng=fillers.CounterRNG(5), weights={"fc": FC}, shape_rules=rules)
     assert keyed["ip2"][0].shape == (2, 4)
+
+
+def _fork_types():
+    from fillers.net.layers.forks import FORKS
+
+    known = set(fillers.registered_layers())
+    return sorted({name for fork in FORKS.values() for name in fork.types} & known)
+
+
+_VALUES = ["1", "0", "-2", "2.5", "true", '"x"', "{ }", "LEARN", '{ type: "constant" }']
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_fork_layer_fails_only_with_filler_error(data):
+    from fillers.net.fields import declared_fields
+
+    layer_type = data.draw(st.sampled_from(_fork_types()))
+    blocks = declared_fields(layer_type)
+    written = []
+    for block in data.draw(st.lists(st.sampled_from(sorted(blocks) or ["x_param"]), max_size=2)):
+        spec = blocks.get(block)
+        names = sorted(spec.fields) if spec is not None and spec.fields else ["x"]
+        fields = data.draw(st.lists(st.tuples(st.sampled_from(names), st.sampled_from(_VALUES)), max_size=4))
+        body = " ".join(
+            f"{name} {value}" if value.startswith("{") else f"{name}: {value}" for name, value in fields
+        )
+        written.append(f"{block} {{ {body} }}")
+    bottoms = data.draw(st.integers(0, 4))
+    tops = data.draw(st.integers(0, 3))
+    text = INPUT + (
+        f'layer {{ name: "x" type: "{layer_type}" '
+        + " ".join('bottom: "data"' for _ in range(bottoms))
+        + " ".join(f' top: "t{i}"' for i in range(tops))
+        + f" {' '.join(written)} }}"
+    )
+    shapes = {f"t{i}": (2, 8, 4, 4) for i in range(tops)} if bottoms == 0 else None
+    with contextlib.suppress(fillers.FillerError):
+        plan_net(text, input_shapes=shapes)
