@@ -304,3 +304,16 @@ def test_every_fork_layer_fails_only_with_filler_error(data):
     shapes = {f"t{i}": (2, 8, 4, 4) for i in range(tops)} if bottoms == 0 else None
     with contextlib.suppress(fillers.FillerError):
         plan_net(text, input_shapes=shapes)
+
+
+def test_the_cli_takes_an_unknown_layers_blobs_from_weights(tmp_path):
+    net, weights = tmp_path / "net.prototxt", tmp_path / "fc.npz"
+    net.write_text(TRAINED)
+    np.savez(weights, **{"fc/0": FC[0], "fc/1": FC[1]})
+    run = [sys.executable, "-m", "fillers", "net", str(net), "--weights", str(weights)]
+    bare = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert bare.returncode == 1 and "its 2 blobs come from the weights" in bare.stderr
+    assert "--shape-rule MyFC=" in bare.stderr
+    done = subprocess.run([*run, "--shape-rule", "MyFC=2,4"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "from weights" in done.stdout and "4,3" in done.stdout
