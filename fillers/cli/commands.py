@@ -28,7 +28,7 @@ from ..spec.sets import is_net_file, load_all, net_file_fillers
 from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights
-from ..weights.finetune import apply_copies, planned_copies, read_weights, weight_files
+from ..weights.finetune import apply_copies, planned_copies, read_weights, trained_shapes, weight_files
 from .util import Progress, load_plugins, moments, plot_histograms, shape_rules, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -126,7 +126,7 @@ def _net(args: argparse.Namespace) -> None:
         shape_rules=rules,
         profile=rng.profile,
         forks=args.fork,
-        weights=files,
+        given_blobs=trained_shapes(files),
     )
     copies = planned_copies(target_layers(plan), files)
     check_unknown_fills(plan, ((copy.layer, copy.index) for copy in copies))

@@ -26,25 +26,30 @@ from ..random.draws import Stream, profile_of, rewound_on_error, stream_for
 from ..stream.caffe import CaffeRNG
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
-from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
+from ..weights.finetune import (
+    TargetLayer,
+    WeightsLike,
+    apply_copies,
+    planned_copies,
+    trained_shapes,
+    weight_files,
+)
 from .fields import Fields
 from .filler_blocks import block_holds_filler
 from .layers import BlobSpec, LayerKind, LayerSetup, Shape, ShapeRule, layer_kind, setup_layer
-from .layers.forks import FORKS
 from .layers.registry import (
     Layer,
     Undecided,
     UnknownType,
     definition_of,
-    did_you_mean,
     given_flag,
     input_flag,
 )
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
 from .params import NetParams
-from .settle import settled
+from .settle import ANY_SHAPES, checked_forks, rules_to_try, settled
 from .source import LayerSource, read_net_file
-from .trained import check_unknown_fills, trained_shapes
+from .trained import check_unknown_fills
 
 
 @dataclass(frozen=True)
@@ -264,7 +269,7 @@ def init_net(
             shape_rules=shape_rules,
             profile=build,
             forks=forks,
-            weights=files,
+            given_blobs=trained_shapes(files),
         )
     copies = planned_copies(target_layers(plan), files)
     copied = ((copy.layer, copy.index) for copy in copies)
@@ -296,14 +301,14 @@ def plan_net(
     shape_rules: Mapping[str, ShapeRule] | None = None,
     profile: str | Profile | None = None,
     forks: Iterable[str] = (),
-    weights: WeightsLike | None = None,
+    given_blobs: Mapping[str, Sequence[Sequence[int]]] | None = None,
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
-    filler and sharing, without drawing anything. Arguments as for `init_net`; `weights`
-    only gives the blobs of layers without a definition (see `init_net`)."""
+    filler and sharing, without drawing anything. Arguments as for `init_net`; `given_blobs`:
+    the blob shapes, by layer name, a layer without a definition takes (its weights')."""
     if shape_rules is not None and not isinstance(shape_rules, Mapping):
         raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
-    chosen = _checked_forks(forks)
+    chosen = checked_forks(forks)
     build = get_profile(profile)
     source = read_net_file(net)
     param = source.param
@@ -321,7 +326,11 @@ def plan_net(
         if layer_included(layer, state)
     ]
     net_types = frozenset(layer.type for layer, _ in kept)
-    trained = trained_shapes(weight_files(weights)) if weights is not None else {}
+    if given_blobs is not None and not isinstance(given_blobs, Mapping):
+        raise FillerError(f"given_blobs: {echo(repr(given_blobs))} is not a mapping of layer names to shapes")
+    trained = {
+        name: tuple(shape_of(shape) for shape in shapes) for name, shapes in (given_blobs or {}).items()
+    }
 
     def plan(rules: Mapping[str, ShapeRule]) -> NetPlan:
         blobs = _NetBlobs(checked_inputs)
@@ -341,20 +350,6 @@ def plan_net(
         return NetPlan(param.name, tuple(plans))
 
     return settled(plan, chosen, dict(shape_rules or {}))  # type: ignore[return-value]
-
-
-def _checked_forks(forks: Iterable[str]) -> frozenset[str]:
-    """The fork names the caller gave, each one `fillers` knows."""
-    if isinstance(forks, str):
-        forks = (forks,)
-    names = frozenset(forks)
-    for name in sorted(names):
-        if name not in FORKS:
-            raise FillerError(
-                f"fork {echo(repr(name))}: not a fork fillers knows{did_you_mean(str(name), sorted(FORKS))} "
-                f"(known: {', '.join(sorted(FORKS))})"
-            )
-    return names
 
 
 def _plan_layer(
@@ -384,7 +379,7 @@ def _plan_layer(
         )
     except UnknownType as error:
         if layer.bottom and (not holds_filler or from_weights is not None):
-            error.candidates = _rules_to_try(blobs.bottoms(layer, _ANY_SHAPES))
+            error.candidates = rules_to_try(blobs.bottoms(layer, ANY_SHAPES))
         hint = ""
         if from_weights is not None:
             hint = f"; its {len(from_weights)} blobs come from the weights, its tops need a shape rule"
@@ -414,20 +409,6 @@ def _plan_layer(
     tops = blobs.add_tops(layer, made.tops)
     params = _append_params(layer, made.blobs, named, unknown_fill=from_weights is not None)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
-
-
-_ANY_SHAPES = LayerKind(lambda layer, bottoms, num_tops: None, (0, None), (0, None))  # type: ignore[arg-type, return-value]
-
-
-def _rules_to_try(bottoms: Sequence[Shape | None]) -> tuple[str, ...]:
-    """The shape rules a layer without a definition could follow: each bottom whose shape
-    differs from the ones before it ("same" for bottom 0)."""
-    rules, seen = [], []
-    for index, shape in enumerate(bottoms):
-        if shape not in seen:
-            seen.append(shape)
-            rules.append("same" if index == 0 else f"bottom:{index}")
-    return tuple(rules)
 
 
 def _definition_type(layer: LayerParameter) -> str:

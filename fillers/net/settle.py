@@ -10,11 +10,13 @@ is kept. Planning draws nothing, so trying is cheap and has no effect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..errors import FillerError
-from .layers.forks import AmbiguousFork
-from .layers.registry import Undecided, UnknownType, fork_flag, using_forks, ways_forward
+from ..io.limits import echo
+from .layers import LayerKind, Shape
+from .layers.forks import FORKS, AmbiguousFork
+from .layers.registry import Undecided, UnknownType, did_you_mean, fork_flag, using_forks, ways_forward
 
 Planner = Callable[[Mapping[str, object]], object]
 
@@ -94,3 +96,31 @@ def _narrowed(error: AmbiguousFork, fitting: tuple[str, ...]) -> AmbiguousFork:
     )
     narrowed.candidates = fitting
     return narrowed  # type: ignore[return-value]
+
+
+def checked_forks(forks: Iterable[str]) -> frozenset[str]:
+    """The fork names the caller gave, each one `fillers` knows."""
+    if isinstance(forks, str):
+        forks = (forks,)
+    names = frozenset(forks)
+    for name in sorted(names):
+        if name not in FORKS:
+            raise FillerError(
+                f"fork {echo(repr(name))}: not a fork fillers knows{did_you_mean(str(name), sorted(FORKS))} "
+                f"(known: {', '.join(sorted(FORKS))})"
+            )
+    return names
+
+
+ANY_SHAPES = LayerKind(lambda layer, bottoms, num_tops: None, (0, None), (0, None))  # type: ignore[arg-type, return-value]
+
+
+def rules_to_try(bottoms: Sequence[Shape | None]) -> tuple[str, ...]:
+    """The shape rules a layer without a definition could follow: each bottom whose shape
+    differs from the ones before it ("same" for bottom 0)."""
+    rules, seen = [], []
+    for index, shape in enumerate(bottoms):
+        if shape not in seen:
+            seen.append(shape)
+            rules.append("same" if index == 0 else f"bottom:{index}")
+    return tuple(rules)

@@ -10,23 +10,9 @@ blob has a counter stream of its own).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 from ..errors import FillerError
-from ..weights.source import WeightFile
-
-Shape = tuple[int, ...]
-
-
-def trained_shapes(files: Sequence[WeightFile]) -> Mapping[str, tuple[Shape, ...]]:
-    """Each weights layer's blob shapes by name, from the first file that has the layer (as
-    stored: a legacy blob keeps its num/channels/height/width)."""
-    shapes: dict[str, tuple[Shape, ...]] = {}
-    for file in files:
-        for layer in file.layers:
-            if layer.name not in shapes and all(blob is not None for blob in layer.blobs):
-                shapes[layer.name] = tuple(blob.shape for blob in layer.blobs if blob is not None)
-    return shapes
 
 
 def check_unknown_fills(plan: object, copied: Iterable[tuple[str, int]], *, keyed: bool = False) -> None:

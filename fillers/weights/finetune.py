@@ -66,6 +66,18 @@ def weight_files(weights: WeightsLike) -> list[WeightFile]:
     )
 
 
+def trained_shapes(files: Sequence[WeightFile]) -> dict[str, tuple[Shape, ...]]:
+    """Each weights layer's blob shapes by name, from the first file that has the layer (as
+    stored: a legacy blob keeps its num/channels/height/width): what a layer without a
+    definition takes (`init_net`'s `given_blobs`)."""
+    shapes: dict[str, tuple[Shape, ...]] = {}
+    for file in files:
+        for layer in file.layers:
+            if layer.name not in shapes and all(blob is not None for blob in layer.blobs):
+                shapes[layer.name] = tuple(blob.shape for blob in layer.blobs if blob is not None)
+    return shapes
+
+
 def read_weights(source: WeightsSource, *, mapped: bool = False) -> WeightFile:
     """One weights source: a path (.npz, .safetensors; an HDF5 file by its signature; else a
     binary NetParameter) or a mapping {layer: [array, ...]} in file order. `mapped`: a
