@@ -328,9 +328,7 @@ def plan_net(
     net_types = frozenset(layer.type for layer, _ in kept)
     if given_blobs is not None and not isinstance(given_blobs, Mapping):
         raise FillerError(f"given_blobs: {echo(repr(given_blobs))} is not a mapping of layer names to shapes")
-    trained = {
-        name: tuple(shape_of(shape) for shape in shapes) for name, shapes in (given_blobs or {}).items()
-    }
+    trained = {name: _given_shapes(name, shapes) for name, shapes in (given_blobs or {}).items()}
 
     def plan(rules: Mapping[str, ShapeRule]) -> NetPlan:
         blobs = _NetBlobs(checked_inputs)
@@ -409,6 +407,15 @@ def _plan_layer(
     tops = blobs.add_tops(layer, made.tops)
     params = _append_params(layer, made.blobs, named, unknown_fill=from_weights is not None)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+
+
+def _given_shapes(name: object, shapes: object) -> tuple[Shape, ...]:
+    """given_blobs[name]: a list of blob shapes."""
+    if not isinstance(shapes, Sequence) or isinstance(shapes, str):
+        raise FillerError(
+            f"given_blobs[{echo(repr(name))}]: {echo(repr(shapes))} is not a list of blob shapes"
+        )
+    return tuple(shape_of(shape) for shape in shapes)
 
 
 def _definition_type(layer: LayerParameter) -> str:
