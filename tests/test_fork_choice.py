@@ -317,3 +317,15 @@ def test_the_cli_takes_an_unknown_layers_blobs_from_weights(tmp_path):
     done = subprocess.run([*run, "--shape-rule", "MyFC=2,4"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "from weights" in done.stdout and "4,3" in done.stdout
+
+
+@pytest.mark.parametrize("forks", [3, [1], [None]])
+def test_forks_that_are_not_fork_names_are_refused(forks):
+    with pytest.raises(fillers.FillerError, match="forks: "):
+        plan_net(NORMALIZE % "", forks=forks)
+
+
+@pytest.mark.parametrize("given", [3, {"fc": 3}, {"fc": "ab"}, {"fc": [[2, "x"]]}])
+def test_given_blobs_that_are_not_shapes_are_refused(given):
+    with pytest.raises(fillers.FillerError):
+        plan_net(TRAINED, given_blobs=given, shape_rules={"MyFC": (2, 4)})

@@ -102,7 +102,11 @@ def checked_forks(forks: Iterable[str]) -> frozenset[str]:
     """The fork names the caller gave, each one `fillers` knows."""
     if isinstance(forks, str):
         forks = (forks,)
+    if not isinstance(forks, Iterable):
+        raise FillerError(f"forks: {echo(repr(forks))} is not a list of fork names")
     names = frozenset(forks)
+    if not all(isinstance(name, str) for name in names):
+        raise FillerError(f"forks: {echo(repr(sorted(map(repr, names))))} are not all fork names")
     for name in sorted(names):
         if name not in FORKS:
             raise FillerError(
