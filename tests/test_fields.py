@@ -125,3 +125,17 @@ def test_a_bad_declaration_registers_nothing():
     with pytest.raises(fillers.FillerError, match=r"fields: x_param: .*not a field kind"):
         fillers.register_layer("Scratch2", fields={"x_param": {"bad": object()}})(lambda *args: None)
     assert "Scratch2" not in fillers.registered_layers()
+
+
+def test_a_forks_whole_message_for_a_caffe_block_adds_only_what_caffe_lacks(scratch_type):
+    # A fork's compiled TransformationParameter repeats caffe.proto's fields: those stay caffe's.
+    transform = fillers.FillerParameter.DESCRIPTOR.file.message_types_by_name["TransformationParameter"]
+    declare_fields(scratch_type, {"transform_param": transform})
+    assert declared_fields(scratch_type) == {}
+    declare_fields(
+        scratch_type, {"transform_param": {"crop_size": int, "mirror": bool, "resize_param": {"h": 0}}}
+    )
+    added = declared_fields(scratch_type)["transform_param"].fields
+    assert list(added) == ["resize_param"]
+    with pytest.raises(fillers.FillerError, match=r"transform_param\.mirror is caffe\.proto's field"):
+        declare_fields(scratch_type, {"transform_param": {"mirror": 1.5}})

@@ -263,3 +263,17 @@ def test_a_plugin_file_declares_fork_fields_for_the_cli(tmp_path, capsys):
         assert "ip/weight_filler" in capsys.readouterr().out
     finally:
         undeclare_fields("Foo")
+
+
+def test_the_built_in_fork_declarations_hold_without_the_layer_package_imported():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fillers\n"
+        "assert 'fillers.net.layers' not in sys.modules\n"
+        f"print(len(fillers.load_all({str(FORKS / 'MobileNetSSD_train.prototxt')!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0

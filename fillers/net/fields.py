@@ -22,6 +22,8 @@ declared name that is a block of caffe.proto (`transform_param`) adds fields to 
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -157,7 +159,9 @@ def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
     elif item.enum_type is not None:
         names = tuple(value.name for value in item.enum_type.values)
         default = (
-            item.enum_type.values_by_number[item.default_value].name if item.has_default_value else names[0]
+            item.enum_type.values_by_number[item.default_value].name
+            if item.has_default_value and not repeated
+            else names[0]
         )
         spec = field(names, default)
     else:
@@ -168,7 +172,10 @@ def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
             FieldDescriptor.CPPTYPE_DOUBLE: float,
         }.get(item.cpp_type, int)
         default = item.default_value
-        spec = field(kind, default.decode("latin-1") if isinstance(default, bytes) else default)
+        if repeated:
+            spec = field(kind)
+        else:
+            spec = field(kind, default.decode("latin-1") if isinstance(default, bytes) else default)
     return FieldSpec(spec.kind, None if repeated else spec.default, repeated, spec.choices, spec.fields)
 
 
@@ -190,17 +197,21 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
     """
     if not isinstance(layer_type, str) or not layer_type:
         raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
+    _load_builtin_declarations()  # first, so that a conflict is this call's error, not an import's
     specs = fields_of(fields)
     merged = dict(_declared.get(layer_type, {}))
     for name, spec in specs.items():
-        spec = _with_origin(spec, origin)
-        _check_against_caffe(f"{layer_type}: {name}", spec, _LAYER.fields_by_name.get(name))
-        merged[name] = _merged(f"{layer_type}: {name}", merged.get(name), spec)
+        added = _against_caffe(
+            f"{layer_type}: {name}", _with_origin(spec, origin), _LAYER.fields_by_name.get(name)
+        )
+        if added is not None:
+            merged[name] = _merged(f"{layer_type}: {name}", merged.get(name), added)
     _declared[layer_type] = merged
 
 
 def undeclare_fields(layer_type: str) -> None:
     """Forget every field declared for `layer_type` (unregister_layer does this too)."""
+    _load_builtin_declarations()
     _declared.pop(layer_type, None)
 
 
@@ -213,8 +224,18 @@ def restore_fields(layer_type: str, declared: Mapping[str, FieldSpec]) -> None:
 
 
 def declared_fields(layer_type: str) -> Mapping[str, FieldSpec]:
-    """The fields declared for `layer_type` beyond caffe.proto ({} when none)."""
+    """The fields declared for `layer_type` beyond caffe.proto ({} when none), the built-in
+    fork layers' included."""
+    _load_builtin_declarations()
     return _declared.get(layer_type, {})
+
+
+def _load_builtin_declarations() -> None:
+    # The built-in fork layers declare their fields when the layer package loads; a net read
+    # without it (load_all, read_net) must see them too. Within that import this finds the
+    # package already in sys.modules and returns.
+    if "fillers.net.layers" not in sys.modules:
+        importlib.import_module("fillers.net.layers")
 
 
 def _with_origin(spec: FieldSpec, origin: str) -> FieldSpec:
@@ -222,21 +243,41 @@ def _with_origin(spec: FieldSpec, origin: str) -> FieldSpec:
     return FieldSpec(spec.kind, spec.default, spec.repeated, spec.choices, fields, origin)
 
 
-def _check_against_caffe(what: str, spec: FieldSpec, caffe: FieldDescriptor | None) -> None:
-    """A declaration may add to caffe.proto, never change what caffe.proto says."""
+_CAFFE_KINDS = {
+    FieldDescriptor.CPPTYPE_BOOL: "bool",
+    FieldDescriptor.CPPTYPE_STRING: "string",
+    FieldDescriptor.CPPTYPE_FLOAT: "float",
+    FieldDescriptor.CPPTYPE_DOUBLE: "float",
+}
+
+
+def _against_caffe(what: str, spec: FieldSpec, caffe: FieldDescriptor | None) -> FieldSpec | None:
+    """What a declaration adds to caffe.proto (None: nothing), never a change to it. A fork's
+    whole message for a caffe.proto block (its compiled TransformationParameter) adds the
+    fields caffe.proto lacks and the enum values it widens; the fields it shares are caffe's."""
     if caffe is None:
-        return
-    if caffe.message_type is not None and spec.kind == "block" and spec.repeated == is_repeated(caffe):
+        return spec
+    same_repeat = spec.repeated == is_repeated(caffe)
+    if caffe.message_type is FillerParameter.DESCRIPTOR and spec.kind == "filler" and same_repeat:
+        return None
+    if caffe.message_type is not None and spec.kind == "block" and same_repeat:
+        added = {}
         for name, inner in spec.fields.items():
-            _check_against_caffe(f"{what}.{name}", inner, caffe.message_type.fields_by_name.get(name))
-        return
-    if caffe.enum_type is not None and spec.kind == "enum" and spec.repeated == is_repeated(caffe):
+            kept = _against_caffe(f"{what}.{name}", inner, caffe.message_type.fields_by_name.get(name))
+            if kept is not None:
+                added[name] = kept
+        return FieldSpec("block", None, spec.repeated, fields=added, origin=spec.origin) if added else None
+    if caffe.enum_type is not None and spec.kind == "enum" and same_repeat:
         missing = [value.name for value in caffe.enum_type.values if value.name not in spec.choices]
-        if not missing:
-            return  # a fork's wider enum (R-FCN's normalization: PRE_FIXED)
-        raise FillerError(
-            f"declare_fields: {what}: caffe.proto's {caffe.enum_type.name} values {missing} are missing"
-        )
+        if missing:
+            raise FillerError(
+                f"declare_fields: {what}: caffe.proto's {caffe.enum_type.name} values {missing} are missing"
+            )
+        # A fork's wider enum (R-FCN's normalization: PRE_FIXED); the same values add nothing.
+        return spec if len(spec.choices) > len(caffe.enum_type.values) else None
+    same_kind = _CAFFE_KINDS.get(caffe.cpp_type, "int") == spec.kind and caffe.enum_type is None
+    if same_kind and (same_repeat or is_repeated(caffe)):
+        return None  # caffe.proto's own field, declared alike (or singular, as older Caffes had it)
     raise FillerError(
         f"declare_fields: {what} is caffe.proto's field ({caffe.containing_type.name}.{caffe.name}); "
         "a declaration may add fields to its blocks or values to its enums, not change it"

@@ -22,7 +22,7 @@ from .._proto import filler_pb2
 from ..errors import FillerError
 from ..io import formats
 from ..io.texttree import Block, parse_tree
-from .fields import Fields, Schema
+from .fields import Fields, Schema, declared_fields, layer_schema
 from .filler_blocks import layer_fillers_in
 from .strict import decode_net
 
@@ -118,7 +118,11 @@ def _read_message(message: Message) -> NetFile:
 
     if message.DESCRIPTOR is NetParameter.DESCRIPTOR:
         param = upgrade_net_as_needed(NetParameter.FromString(message.SerializeToString()))
-        return NetFile(param, tuple(LayerSource("", 0, 0, Fields(Block())) for _ in param.layer))
+        sources = (
+            LayerSource("", 0, 0, Fields(Block(), declared_fields(layer.type)), layer_schema(layer.type))
+            for layer in param.layer
+        )
+        return NetFile(param, tuple(sources))
     return read_net_text(text_format.MessageToString(message), f"<{message.DESCRIPTOR.full_name} message>")
 
 
