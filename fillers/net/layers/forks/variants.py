@@ -68,19 +68,14 @@ def register_variant(
     shape_free: bool = False,
 ) -> Callable[[SetupFunction], SetupFunction]:
     """Decorator: `setup` is `fork`'s version of `layer_type`, one of several."""
-    definition = LayerDefinition(
-        lambda layer, bottoms, num_tops: LayerSetup(tops=()),
-        parse_count(bottoms, "bottoms"),
-        parse_count(tops, "tops"),
-        tops_follow_bottoms,
-        shape_free,
-        fork.origin,
-    )
+    bottom_count, top_count = parse_count(bottoms, "bottoms"), parse_count(tops, "tops")
     frozen_blocks = {name: frozenset(fields) for name, fields in blocks.items()}
 
     def add(setup: SetupFunction) -> SetupFunction:
-        variant = Variant(fork, _with_setup(definition, setup), frozen_blocks, makes)
-        _variants.setdefault(layer_type, []).append(variant)
+        definition = LayerDefinition(
+            setup, bottom_count, top_count, tops_follow_bottoms, shape_free, fork.origin
+        )
+        _variants.setdefault(layer_type, []).append(Variant(fork, definition, frozen_blocks, makes))
         define(layer_type, _dispatcher(layer_type), replace=True)
         return setup
 
@@ -90,17 +85,6 @@ def register_variant(
 def variants_of(layer_type: str) -> tuple[Variant, ...]:
     """The forks' versions of a shared type name, in registration order."""
     return tuple(_variants.get(layer_type, ()))
-
-
-def _with_setup(definition: LayerDefinition, setup: SetupFunction) -> LayerDefinition:
-    return LayerDefinition(
-        setup,
-        definition.bottoms,
-        definition.tops,
-        definition.tops_follow_bottoms,
-        definition.shape_free,
-        definition.origin,
-    )
 
 
 def _dispatcher(layer_type: str) -> LayerDefinition:
@@ -155,14 +139,17 @@ def _resolve(
     if len(candidates) == 1:
         return candidates[0], None
     made: list[tuple[Variant, LayerSetup]] = []
+    refused: list[str] = []
     for variant in candidates:
         try:
             made.append((variant, _run(variant, layer, bottoms, num_tops)))
-        except FillerError:
-            continue
-    if len(made) == 1 or (made and all(result == made[0][1] for _, result in made[1:])):
+        except FillerError as error:
+            refused.append(f"as {variant.fork.name}'s: {error}")
+    if not made:
+        raise FillerError("; ".join(refused))
+    if len(made) == 1 or all(result == made[0][1] for _, result in made[1:]):
         return made[0]
-    found = [variant for variant, _ in made] or candidates
+    found = [variant for variant, _ in made]
     what = "; ".join(f"{v.fork.name} ({v.fork.repo}: {v.makes})" for v in found)
     flags = " or ".join(fork_flag(v.fork.name) for v in found)
     raise AmbiguousFork(
