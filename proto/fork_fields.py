@@ -54,6 +54,7 @@ FORKS = {
         "master",
         "76dd9563fb24cb1702d0245cda7cc36ec2aed43b",
     ),
+    "enet": ("TimoSaemann/caffe-enet", "master", "22d356c956cdc5e752e6d40612e4f6c60fc8f471"),
     "microsoft": ("Microsoft/caffe", "master", "1a2be8ecf9ba318d516d79187845e90ac6e73197"),
     "yolo": ("eric612/MobileNet-YOLO", "master", "69b4441cb3ec8d553fbdef788ad033e246f901bd"),
 }
@@ -86,7 +87,7 @@ LAYERS = {
         ("yjxiong", "bn_param"),
         ("caffe_windows", "bn_param"),
     ],
-    "DenseImageData": [("segnet", "dense_image_data_param")],
+    "DenseImageData": [("segnet", "dense_image_data_param"), ("enet", "dense_image_data_param")],
     "Upsample": [("segnet", "upsample_param")],
     "SoftmaxWithLoss": [("segnet", "loss_param")],
     "Dropout": [("segnet", "dropout_param"), ("frcnn", "dropout_param")],

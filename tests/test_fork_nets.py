@@ -229,3 +229,14 @@ def test_openpose_cpm_data():
     assert plan.layers[0].setup_draws == 2
     with pytest.raises(fillers.FillerError, match=r"contradicts.*10,\?,368,368"):
         plan_net(CPM_DATA, input_shapes={"data": (10, 3, 300, 300)})
+
+
+def test_enet_encoder_labels_divided():
+    plan = plan_net(FORKS / "enet_train_encoder.prototxt")
+    # caffe-enet's DenseImageDataLayer: new size 512 x 1024, labels divided by
+    # label_divide_factor 8 (the encoder's output resolution); shuffle: one seed draw.
+    assert dict(plan.layers[0].tops) == {"data": (4, 3, 512, 1024), "label": (4, 1, 64, 128)}
+    assert plan.layers[0].setup_draws == 1
+    # SpatialDropoutLayer.reshape: shaped like its bottom; BN is SegNet's (1, C, 1, 1) pair.
+    assert tops(plan, "drop1_0_3")["drop1_0_3"] == (4, 64, 128, 256)
+    assert shapes(plan, "bn0_1") == [(1, 16, 1, 1), (1, 16, 1, 1)]

@@ -24,6 +24,7 @@ CAFFE_WINDOWS = "happynear/caffe-windows, branch ms @ 967eedf2"
 TEXTBOXES = "MhLiao/TextBoxes, branch master @ fd4d7a96"
 TEXTBOXES_PP = "MhLiao/TextBoxes_plusplus, branch master @ 39d4898d"
 OPENPOSE = "CMU-Perceptual-Computing-Lab/caffe_train, branch master @ 76dd9563"
+ENET = "TimoSaemann/caffe-enet, branch master @ 22d356c9"
 MICROSOFT = "Microsoft/caffe, branch master @ 1a2be8ec"
 YOLO = "eric612/MobileNet-YOLO, branch master @ 69b4441c"
 
@@ -503,6 +504,16 @@ declare_fields(
         }
     },
     origin=SEGNET,
+)
+
+declare_fields(
+    "DenseImageData",
+    {
+        "dense_image_data_param": {
+            "label_divide_factor": field(int, 1),
+        }
+    },
+    origin=ENET,
 )
 
 declare_fields(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..blob import BlobSpec, LayerSetup, Shape, legacy_dim, require
-from ..registry import Layer, register_layer
-from .base import filler_or, fork, one, transform_draws
+from ..registry import Layer
+from .base import filler_or, fork, one, transform_draws, words
 from .variants import register_variant
 
 SEGNET = fork(
@@ -40,14 +40,19 @@ def bn(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
     return LayerSetup(tops=(bottom, shape, shape)[:num_tops], blobs=blobs)
 
 
-@register_layer("DenseImageData", bottoms=0, tops=2, origin=SEGNET.origin)
-def dense_image_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+DENSE_IMAGE_DATA_FIELDS = words(
+    "source batch_size rand_skip shuffle new_height new_width is_color mean_file root_folder mirror "
+    "crop_width crop_height"
+)
+
+
+def dense_image_data_setup(layer: Layer, label_divide_factor: int = 1) -> LayerSetup:
     """DenseImageDataLayer: images (batch_size, 3 or 1, H, W) and label images
     (batch_size, 1, H, W); H, W from crop_size, crop_height/width, new_height/width, else
-    the first image.
+    the first image. Without a crop the labels are H / label_divide_factor (caffe-enet's).
 
     Draws: InitRand twice (mirror, or crop in TRAIN), the shuffle generator's seed, one for
-    rand_skip; this fork's threads draw no seed.
+    rand_skip; these forks' threads draw no seed.
     """
     param = layer.dense_image_data_param
     new_h, new_w = one(param, "new_height", 0), one(param, "new_width", 0)
@@ -60,19 +65,33 @@ def dense_image_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> L
         (crop_h == 0 and crop_w == 0) or (crop_h > 0 and crop_w > 0),
         "Current implementation requires crop_height and crop_width to be set at the same time.",
     )
+    require(label_divide_factor > 0, f"label_divide_factor: {label_divide_factor} must be positive")
     crop = layer.transform_param.crop_size
     size: tuple[int | None, int | None]
-    if crop > 0:
-        size = (crop, crop)
-    elif crop_h > 0:
-        size = (crop_h, crop_w)
+    label_size: tuple[int | None, ...]
+    if crop > 0 or crop_h > 0:
+        size = label_size = (crop, crop) if crop > 0 else (crop_h, crop_w)
     else:
         size = (new_h, new_w) if new_h > 0 else (None, None)
+        label_size = tuple(None if side is None else side // label_divide_factor for side in size)
     batch_size = one(param, "batch_size", 0)
     channels = 3 if one(param, "is_color", True) else 1
     draws = 2 * transform_draws(layer) + int(bool(one(param, "shuffle", False)))
     draws += int(one(param, "rand_skip", 0) > 0)
-    return LayerSetup(tops=((batch_size, channels, *size), (batch_size, 1, *size)), setup_draws=draws)
+    return LayerSetup(tops=((batch_size, channels, *size), (batch_size, 1, *label_size)), setup_draws=draws)
+
+
+@register_variant(
+    "DenseImageData",
+    SEGNET,
+    blocks={"dense_image_data_param": DENSE_IMAGE_DATA_FIELDS},
+    bottoms=0,
+    tops=2,
+    makes="labels the images' size",
+)
+def dense_image_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """SegNet's DenseImageDataLayer (see `dense_image_data_setup`)."""
+    return dense_image_data_setup(layer)
 
 
 @register_variant(
