@@ -329,3 +329,14 @@ def test_forks_that_are_not_fork_names_are_refused(forks):
 def test_given_blobs_that_are_not_shapes_are_refused(given):
     with pytest.raises(fillers.FillerError):
         plan_net(TRAINED, given_blobs=given, shape_rules={"MyFC": (2, 4)})
+
+
+def test_docs_name_every_fork_and_every_fork_layer_built():
+    from pathlib import Path
+
+    from fillers.net.layers.forks import FORKS
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "forks.md").read_text()
+    assert all(f"| `{name}` | {fork.repo} | {fork.commit[:8]} |" in docs for name, fork in FORKS.items())
+    missing = [name for name in _fork_types() if f"| {name}" not in docs and f", {name}" not in docs]
+    assert not missing
