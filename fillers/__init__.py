@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .net.init import init_net
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
+    from .net.proto_schema import declare_proto
     from .random.compiled import backend
     from .spec.parameter import dump, from_dict, load, parse, to_dict, to_text
     from .spec.rules import Rule, load_rules
@@ -62,6 +63,7 @@ _LAZY = {
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
     "declare_fields": ".net.fields",
+    "declare_proto": ".net.proto_schema",
     "field": ".net.fields",
     "Filler": ".fill.filler",
     "init_net": ".net.init",
@@ -101,6 +103,7 @@ __all__ = [
     "Rule",
     "backend",
     "declare_fields",
+    "declare_proto",
     "dump",
     "dump_all",
     "field",

@@ -156,7 +156,10 @@ def test_a_typo_in_a_fork_block_suggests_the_forks_field():
     with pytest.raises(fillers.FillerError) as caught:
         read_net_file(broken)
     message = str(caught.value)
-    assert message.startswith(f"line {line}:{column}: layer '{layer}': prior_box_param: ")
+    assert message.startswith(
+        f"line {line}:{column}: layer '{layer}': prior_box_param: no field named \"min_sise\" among those "
+        "declared for PriorBox (weiliu89/caffe, branch ssd @ 4817bf8b); did you mean 'min_size'?"
+    )
     assert "did you mean 'min_size'?" in message and "fillers.declare_fields('PriorBox'" in message
 
 

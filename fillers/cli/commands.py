@@ -29,7 +29,7 @@ from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights
 from ..weights.finetune import apply_copies, planned_copies, read_weights, trained_shapes, weight_files
-from .util import Progress, load_plugins, moments, plot_histograms, shape_rules, statistics
+from .util import Progress, load_plugins, load_protos, moments, plot_histograms, shape_rules, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
@@ -91,6 +91,7 @@ def _list(args: argparse.Namespace) -> None:
 
 def _specs(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
+    load_protos(args.proto, "specs")
     shape_rules(args.shape_rule)  # checked, as `net` would; listing fillers needs no shapes
     filtered = args.phase is not None or args.stage or args.level
     if is_net_file(args.net):
@@ -112,6 +113,7 @@ def _specs(args: argparse.Namespace) -> None:
 def _net(args: argparse.Namespace) -> None:
     input_shapes = dict(_input_shape(text) for text in args.input)
     load_plugins(args.plugin)
+    load_protos(args.proto, "net")
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
     rng = CaffeRNG(args.seed, profile=args.profile)
@@ -371,6 +373,14 @@ def _add_net_state_and_plugins(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE.py",
         help="a Python file that defines layers with @fillers.register_layer (repeat for each)",
+    )
+    command.add_argument(
+        "--proto",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the net's fork's caffe.proto (or its protoc --descriptor_set_out): its fields are "
+        "read strictly on every layer",
     )
 
 

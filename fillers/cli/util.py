@@ -35,6 +35,23 @@ def load_plugins(paths: Sequence[str]) -> None:
             raise FillerError(f"--plugin {path}: {type(error).__name__}: {error}") from None
 
 
+def load_protos(paths: Sequence[str], command: str) -> None:
+    """Declare each --proto file's fields (a fork's caffe.proto) for every layer type."""
+    from ..net.proto_schema import declare_proto
+
+    for path in paths:
+        try:
+            kept = declare_proto(path, origin=f"--proto {path}")
+        except FillerError as error:
+            message = str(error)
+            raise FillerError(message if message.startswith(path) else f"--proto {path}: {message}") from None
+        for line in kept:
+            print(
+                f"fillers {command}: note: --proto {path}: kept caffe.proto's rules for {line}",
+                file=sys.stderr,
+            )
+
+
 def shape_rules(texts: Sequence[str]) -> dict[str, str]:
     """`--shape-rule TYPE=RULE` flags as shape_rules: RULE is "same" (each top shaped like
     bottom 0), "bottom:K" (like bottom K) or the top's dims ("1,3,224,224")."""

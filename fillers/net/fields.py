@@ -138,7 +138,7 @@ def spec_of(value: Any) -> FieldSpec:
 def fields_of(declared: FieldsLike) -> dict[str, FieldSpec]:
     """A block's declared fields from a dict (shorthands allowed) or a message Descriptor."""
     if isinstance(declared, Descriptor):
-        return {item.name: _from_descriptor(item) for item in declared.fields}
+        return {item.name: spec_of_field(item) for item in declared.fields}
     if not isinstance(declared, Mapping):
         raise FillerError(f"fields: {declared!r} is not a dict of field names to kinds")
     specs = {}
@@ -152,7 +152,8 @@ def fields_of(declared: FieldsLike) -> dict[str, FieldSpec]:
     return specs
 
 
-def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
+def spec_of_field(item: FieldDescriptor) -> FieldSpec:
+    """The FieldSpec of a protobuf field: its kind, default and whether it repeats."""
     repeated = is_repeated(item)
     if item.message_type is not None:
         spec = field(item.message_type)
@@ -179,7 +180,9 @@ def _from_descriptor(item: FieldDescriptor) -> FieldSpec:
     return FieldSpec(spec.kind, None if repeated else spec.default, repeated, spec.choices, spec.fields)
 
 
-# Layer type -> its declared fields, named as in a `layer { }` block.
+# Layer type -> its declared fields, named as in a `layer { }` block. ANY_TYPE's apply to every
+# type: a whole fork schema (`proto_schema`), as Caffe built from that fork takes them.
+ANY_TYPE = "*"
 _declared: dict[str, dict[str, FieldSpec]] = {}
 
 
@@ -195,17 +198,29 @@ def declare_fields(layer_type: str, fields: FieldsLike, *, origin: str = "plugin
     True
     >>> undeclare_fields("MyPooling")
     """
+    _declare(layer_type, fields, origin, None)
+
+
+def declare_compatible(layer_type: str, fields: FieldsLike, *, origin: str) -> list[str]:
+    """As `declare_fields`, but a field that would change caffe.proto's is left to
+    caffe.proto's rules instead of refused (a whole fork schema: `proto_schema`). Returns
+    what was left, one line each."""
+    skipped: list[str] = []
+    _declare(layer_type, fields, origin, skipped)
+    return skipped
+
+
+def _declare(layer_type: str, fields: FieldsLike, origin: str, skipped: list[str] | None) -> None:
     if not isinstance(layer_type, str) or not layer_type:
         raise FillerError(f"declare_fields: layer type {layer_type!r} is not a non-empty string")
     _load_builtin_declarations()  # first, so that a conflict is this call's error, not an import's
     specs = fields_of(fields)
     merged = dict(_declared.get(layer_type, {}))
     for name, spec in specs.items():
-        added = _against_caffe(
-            f"{layer_type}: {name}", _with_origin(spec, origin), _LAYER.fields_by_name.get(name)
-        )
+        what = f"{layer_type}: {name}"
+        added = _against_caffe(what, _with_origin(spec, origin), _LAYER.fields_by_name.get(name), skipped)
         if added is not None:
-            merged[name] = _merged(f"{layer_type}: {name}", merged.get(name), added)
+            merged[name] = _merged(what, merged.get(name), added)
     _declared[layer_type] = merged
 
 
@@ -227,7 +242,17 @@ def declared_fields(layer_type: str) -> Mapping[str, FieldSpec]:
     """The fields declared for `layer_type` beyond caffe.proto ({} when none), the built-in
     fork layers' included."""
     _load_builtin_declarations()
-    return _declared.get(layer_type, {})
+    own = _declared.get(layer_type, {})
+    shared = _declared.get(ANY_TYPE)
+    if not shared or layer_type == ANY_TYPE:
+        return own
+    merged = dict(shared)
+    for name, spec in own.items():
+        try:
+            merged[name] = _merged(name, merged.get(name), spec)
+        except FillerError:
+            merged[name] = spec  # the type's own declaration is the more specific
+    return merged
 
 
 def _load_builtin_declarations() -> None:
@@ -251,7 +276,9 @@ _CAFFE_KINDS = {
 }
 
 
-def _against_caffe(what: str, spec: FieldSpec, caffe: FieldDescriptor | None) -> FieldSpec | None:
+def _against_caffe(
+    what: str, spec: FieldSpec, caffe: FieldDescriptor | None, skipped: list[str] | None = None
+) -> FieldSpec | None:
     """What a declaration adds to caffe.proto (None: nothing), never a change to it. A fork's
     whole message for a caffe.proto block (its compiled TransformationParameter) adds the
     fields caffe.proto lacks and the enum values it widens; the fields it shares are caffe's."""
@@ -263,25 +290,35 @@ def _against_caffe(what: str, spec: FieldSpec, caffe: FieldDescriptor | None) ->
     if caffe.message_type is not None and spec.kind == "block" and same_repeat:
         added = {}
         for name, inner in spec.fields.items():
-            kept = _against_caffe(f"{what}.{name}", inner, caffe.message_type.fields_by_name.get(name))
+            kept = _against_caffe(
+                f"{what}.{name}", inner, caffe.message_type.fields_by_name.get(name), skipped
+            )
             if kept is not None:
                 added[name] = kept
         return FieldSpec("block", None, spec.repeated, fields=added, origin=spec.origin) if added else None
     if caffe.enum_type is not None and spec.kind == "enum" and same_repeat:
         missing = [value.name for value in caffe.enum_type.values if value.name not in spec.choices]
         if missing:
-            raise FillerError(
-                f"declare_fields: {what}: caffe.proto's {caffe.enum_type.name} values {missing} are missing"
+            return _refused(
+                f"declare_fields: {what}: caffe.proto's {caffe.enum_type.name} values {missing} are missing",
+                skipped,
             )
         # A fork's wider enum (R-FCN's normalization: PRE_FIXED); the same values add nothing.
         return spec if len(spec.choices) > len(caffe.enum_type.values) else None
     same_kind = _CAFFE_KINDS.get(caffe.cpp_type, "int") == spec.kind and caffe.enum_type is None
     if same_kind and (same_repeat or is_repeated(caffe)):
         return None  # caffe.proto's own field, declared alike (or singular, as older Caffes had it)
-    raise FillerError(
+    return _refused(
         f"declare_fields: {what} is caffe.proto's field ({caffe.containing_type.name}.{caffe.name}); "
-        "a declaration may add fields to its blocks or values to its enums, not change it"
+        "a declaration may add fields to its blocks or values to its enums, not change it",
+        skipped,
     )
+
+
+def _refused(message: str, skipped: list[str] | None) -> None:
+    if skipped is None:
+        raise FillerError(message)
+    skipped.append(message.removeprefix("declare_fields: "))
 
 
 def _merged(what: str, old: FieldSpec | None, new: FieldSpec) -> FieldSpec:
@@ -402,41 +439,3 @@ class Fields:
 def is_filler_name(name: str) -> bool:
     """A field outside any declaration that holds a FillerParameter: `*_filler` or `filler`."""
     return name.endswith("_filler") or name in FILLER_FIELD_NAMES
-
-
-@dataclass(frozen=True)
-class Schema:
-    """What one block of a net may hold: a caffe.proto message (None in a fork's own block)
-    and the fields declared beyond it."""
-
-    message: Descriptor | None
-    declared: Mapping[str, FieldSpec] = dataclass_field(default_factory=dict)
-
-    def child(self, name: str) -> Schema:
-        """The schema of block field `name` inside this one."""
-        caffe = self.message.fields_by_name.get(name) if self.message is not None else None
-        spec = self.declared.get(name)
-        return Schema(
-            caffe.message_type if caffe is not None else None,
-            spec.fields if spec is not None and spec.kind == "block" else {},
-        )
-
-    def holds_filler(self, name: str) -> bool:
-        """Whether block field `name` is a FillerParameter (by caffe.proto or a declaration;
-        undeclared, by its name: `*_filler`)."""
-        caffe = self.message.fields_by_name.get(name) if self.message is not None else None
-        if caffe is not None:
-            return caffe.message_type is FillerParameter.DESCRIPTOR
-        spec = self.declared.get(name)
-        return spec.kind == "filler" if spec is not None else is_filler_name(name)
-
-    def names(self) -> list[str]:
-        """Every field name this block may hold."""
-        caffe = list(self.message.fields_by_name) if self.message is not None else []
-        return caffe + [name for name in self.declared if name not in caffe]
-
-
-def layer_schema(layer_type: str, *, v1: bool = False) -> Schema:
-    """The schema of a `layer` (or V1 `layers`) block of type `layer_type`."""
-    message = filler_pb2.V1LayerParameter.DESCRIPTOR if v1 else _LAYER
-    return Schema(message, declared_fields(layer_type))

@@ -15,7 +15,7 @@ from .._proto.pool import is_repeated
 from .._proto.text import parse_text
 from ..errors import FillerError
 from ..io.texttree import Block, Enum, Field
-from .fields import Schema, layer_schema
+from .schema import Schema, layer_schema
 
 FillerParameter = filler_pb2.FillerParameter
 _FILLER = FillerParameter.DESCRIPTOR

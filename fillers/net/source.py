@@ -22,8 +22,9 @@ from .._proto import filler_pb2
 from ..errors import FillerError
 from ..io import formats
 from ..io.texttree import Block, parse_tree
-from .fields import Fields, Schema, declared_fields, layer_schema
+from .fields import Fields, declared_fields
 from .filler_blocks import layer_fillers_in
+from .schema import Schema, layer_schema
 from .strict import decode_net
 
 NetParameter = filler_pb2.NetParameter

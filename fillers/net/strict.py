@@ -26,8 +26,9 @@ from .._proto.pool import is_repeated
 from .._proto.text import float32_as_stored
 from ..errors import FillerError
 from ..io.texttree import Block, Enum, Field
-from .fields import FieldSpec, Schema, layer_schema
+from .fields import FieldSpec
 from .filler_blocks import FieldError, filler_from_block
+from .schema import Schema, layer_schema
 
 NetParameter = filler_pb2.NetParameter
 _NET = Schema(NetParameter.DESCRIPTOR)
@@ -207,12 +208,16 @@ def _unknown_field(name: str, schema: Schema, walk: _Walk) -> str:
     from .layers.registry import declare_fields_hint  # the registry's hints know CLI from Python
 
     block = walk.path.rstrip(".")
-    owner = schema.message.name if schema.message is not None else f"{block} (a fork's block)"
     where = f"{block}: " if block else ""
     close = _closest(name, schema.names())
-    message = f'{where}{owner} has no field named "{name}"' + (
-        f"; did you mean {close[0]!r}?" if close else ""
-    )
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    if schema.message is not None:
+        owner = schema.message.name
+        message = f'{where}{owner} has no field named "{name}"{hint}'
+    else:  # a fork's own block: its fields are those declared
+        owner = f"{walk.layer_type} ({schema.origin})" if schema.origin else f"{walk.layer_type}"
+        message = f'{where}no field named "{name}" among those declared for {owner}{hint}'
+
     if walk.layer_type is None and schema.message is NetParameter.DESCRIPTOR and name in _FILLER_FIELDS:
         return f"{message}; is this a filler spec rather than a net?"
     if walk.layer_type is None or owner == "FillerParameter":

@@ -251,8 +251,11 @@ def declare_fields_hint(layer_type: str, nested: str) -> str:
             f"(or {declare} and {rule}, for a layer without learnable blobs)"
         )
     if hint_style.get() == "cli":
-        return f"if a Caffe fork adds it, declare it in a --plugin FILE.py: {how}"
-    return f"if a Caffe fork adds it, declare it: {how}"
+        return (
+            "if a Caffe fork adds it, pass the fork's caffe.proto with --proto FILE, "
+            f"or declare it in a --plugin FILE.py: {how}"
+        )
+    return f"if a Caffe fork adds it, fillers.declare_proto('its caffe.proto'), or declare it: {how}"
 
 
 class UnknownType(Undecided):
