@@ -21,6 +21,7 @@ from ..io.formats import FORMAT_BY_SUFFIX, errors_in, read_text
 from ..net.init import ParamBlob, fill_net, plan_net, target_layers
 from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
+from ..net.settle import checked_forks
 from ..net.source import NetFile, read_net_file
 from ..net.trained import check_unknown_fills
 from ..spec.parameter import FillerParameter, load, parse, to_text
@@ -93,6 +94,7 @@ def _specs(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
     load_protos(args.proto, "specs")
     shape_rules(args.shape_rule)  # checked, as `net` would; listing fillers needs no shapes
+    checked_forks(args.fork)
     filtered = args.phase is not None or args.stage or args.level
     if is_net_file(args.net):
         net = _read_net(args)
