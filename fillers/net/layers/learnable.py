@@ -40,12 +40,7 @@ def _conv(layer: LayerParameter, bottoms: Sequence[Shape], reverse: bool) -> Lay
     bottom = bottoms[0]
     channel_axis = canonical_axis(bottom, param.axis)
     num_spatial = len(bottom) - channel_axis - 1
-    kernel = _per_axis(param, "kernel_size", "kernel", num_spatial, default=None)
-    require(all(k > 0 for k in kernel), "Filter dimensions must be nonzero.")
-    stride = _per_axis(param, "stride", "stride", num_spatial, default=1)
-    require(all(s > 0 for s in stride), "Stride dimensions must be nonzero.")
-    pad = _per_axis(param, "pad", "pad", num_spatial, default=0)
-    dilation = _per_axis(param, "dilation", None, num_spatial, default=1)
+    kernel, stride, pad, dilation = conv_geometry(param, num_spatial)
 
     channels = bottom[channel_axis]
     num_output = param.num_output
@@ -68,6 +63,21 @@ def _conv(layer: LayerParameter, bottoms: Sequence[Shape], reverse: bool) -> Lay
         spatial.append(s * (size - 1) + extent - 2 * p if reverse else c_div(size + 2 * p - extent, s) + 1)
     top = (*bottom[:channel_axis], num_output, *spatial)
     return LayerSetup(tops=(top,) * len(bottoms), blobs=tuple(blobs))
+
+
+def conv_geometry(
+    param: ConvolutionParameter, num_spatial: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """BaseConvolutionLayer::LayerSetUp's kernel, stride, pad and dilation per spatial axis
+    (from the repeated fields or their _h/_w forms), with Caffe's checks; Im2col reads the same."""
+    kernel = _per_axis(param, "kernel_size", "kernel", num_spatial, default=None)
+    require(all(k > 0 for k in kernel), "Filter dimensions must be nonzero.")
+    # Caffe checks a stride given as stride_h/stride_w only by dividing by it.
+    stride = _per_axis(param, "stride", "stride", num_spatial, default=1)
+    require(all(s > 0 for s in stride), "Stride dimensions must be nonzero.")
+    pad = _per_axis(param, "pad", "pad", num_spatial, default=0)
+    dilation = _per_axis(param, "dilation", None, num_spatial, default=1)
+    return kernel, stride, pad, dilation
 
 
 def _per_axis(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..._proto.filler_pb2 import LayerParameter
 from .blob import LayerSetup, Shape, c_div, canonical_axis, count, require, shape_string
-from .learnable import _per_axis
+from .learnable import conv_geometry
 
 
 def _joint_axis(layer: LayerParameter, param_name: str, legacy_field: str, bottom: Shape) -> int:
@@ -200,13 +200,7 @@ def im2col(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> La
         f"no spatial axis after the channel axis {channel_axis} of bottom {shape_string(bottom)} "
         "[Check failed: num_spatial_axes_ >= 1]",
     )
-    kernel = _per_axis(param, "kernel_size", "kernel", num_spatial, default=None)
-    require(all(k > 0 for k in kernel), "Filter dimensions must be nonzero.")
-    # Caffe checks a stride given as stride_h/stride_w only by dividing by it.
-    stride = _per_axis(param, "stride", "stride", num_spatial, default=1)
-    require(all(s > 0 for s in stride), "Stride dimensions must be nonzero.")
-    pad = _per_axis(param, "pad", "pad", num_spatial, default=0)
-    dilation = _per_axis(param, "dilation", None, num_spatial, default=1)
+    kernel, stride, pad, dilation = conv_geometry(param, num_spatial)
     top = list(bottom)
     for i, (k, s, p, d) in enumerate(zip(kernel, stride, pad, dilation, strict=True)):
         top[channel_axis] *= k

@@ -109,23 +109,29 @@ def data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> Laye
     return LayerSetup(tops=(images, (batch_size,))[:num_tops], setup_draws=2 * _transform_draws(layer) + 1)
 
 
-def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
-    """ImageDataLayer: 3 (is_color) or 1 channel, and the crop or the resize when one is set."""
+def image_size(layer: LayerParameter) -> tuple[int | None, int | None]:
+    """The (height, width) of an image_data_param layer's images, as ImageDataLayer's setup
+    finds it: the crop, else the resize, else the first image's size (None where the source
+    is not on disk); with its checks on the resize and the batch size."""
     param = layer.image_data_param
     require(
         (param.new_height == 0 and param.new_width == 0) or (param.new_height > 0 and param.new_width > 0),
         "Current implementation requires new_height and new_width to be set at the same time.",
     )
     require(param.batch_size > 0, "Positive batch size required")
-    crop_size = layer.transform_param.crop_size
-    if crop_size:
-        size = (crop_size, crop_size)
-    elif param.new_height:
-        size = (param.new_height, param.new_width)
-    else:
-        size = datasources.first_image_dims(param.source, param.root_folder)
+    crop = layer.transform_param.crop_size
+    if crop:
+        return (crop, crop)
+    if param.new_height:
+        return (param.new_height, param.new_width)
+    return datasources.first_image_dims(param.source, param.root_folder) or (None, None)
+
+
+def image_data(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """ImageDataLayer: 3 (is_color) or 1 channel, and the crop or the resize when one is set."""
+    param = layer.image_data_param
     channels = 3 if param.is_color else 1
-    images = (param.batch_size, channels, *(size or (None, None)))
+    images = (param.batch_size, channels, *image_size(layer))
     transform = _transform_draws(layer)
     draws = transform + int(param.shuffle) + int(param.rand_skip > 0) + transform + 1
     return LayerSetup(tops=(images, (param.batch_size,)), setup_draws=draws)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import datasources
-from ..blob import LayerSetup, Shape, require
+from ..blob import LayerSetup, Shape
 from ..registry import Layer, register_layer
+from ..sources import image_size
 from .base import fork, transform_draws
 
 HED = fork(
@@ -26,18 +26,7 @@ def image_labelmap_data(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -
     (BasePrefetchingLabelmapDataLayer), the prefetch thread's seed.
     """
     param = layer.image_data_param
-    require(
-        (param.new_height == 0 and param.new_width == 0) or (param.new_height > 0 and param.new_width > 0),
-        "Current implementation requires new_height and new_width to be set at the same time.",
-    )
-    require(param.batch_size > 0, "Positive batch size required")
-    crop = layer.transform_param.crop_size
-    if crop:
-        size = (crop, crop)
-    elif param.new_height:
-        size = (param.new_height, param.new_width)
-    else:
-        size = datasources.first_image_dims(param.source, param.root_folder) or (None, None)
+    size = image_size(layer)
     channels = 3 if param.is_color else 1
     draws = 2 * transform_draws(layer) + int(param.shuffle) + int(param.rand_skip > 0) + 1
     return LayerSetup(
