@@ -11,12 +11,14 @@ import os
 import runpy
 import sys
 import time
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
 
 import numpy as np
 
 from ..errors import FillerError
+from ..io import atomic
+from ..weights.source import StoredValues
 
 # Elements per chunk for statistics: 1 Mi float64 temporaries (8 MiB) at most.
 CHUNK = 1 << 20
@@ -49,30 +51,40 @@ def shape_rules(texts: Sequence[str]) -> dict[str, str]:
     return rules
 
 
-def statistics(values: np.ndarray, chunk: int = CHUNK) -> tuple[float, float, float, float]:
+def statistics(values: np.ndarray | StoredValues, chunk: int = CHUNK) -> tuple[float, float, float, float]:
     """min, max, mean and (population) standard deviation in float64, two passes over flat
-    chunks, so the temporaries stay at `chunk` elements whatever the blob's size (a mapped
-    .caffemodel blob is never read whole).
+    chunks, so the temporaries stay at `chunk` elements whatever the blob's size (values
+    left in a file are read a chunk at a time, never whole). A NaN makes all four NaN.
 
     mean = sum(x) / n; std = sqrt(sum((x - mean)^2) / n): the second pass centres each value
     first, which keeps std exact where sum-of-squares formulas cancel.
     """
-    flat = values.reshape(-1)
-    count = flat.size
+    count = values.size
     if count == 0:
         return (math.nan,) * 4
     low, high, total = math.inf, -math.inf, 0.0
-    for start in range(0, count, chunk):
-        piece = flat[start : start + chunk]
-        low, high = min(low, float(piece.min())), max(high, float(piece.max()))
+    for piece in _pieces(values, chunk):
+        # np.min propagates NaN; Python's min(inf, nan) would drop it.
+        low, high = float(np.fmin(low, piece.min())), float(np.fmax(high, piece.max()))
+        if math.isnan(low) or math.isnan(high):
+            return (math.nan,) * 4
         total += float(np.add.reduce(piece, dtype=np.float64))
     mean = total / count
     squares = 0.0
-    for start in range(0, count, chunk):
-        centered = flat[start : start + chunk].astype(np.float64)
+    for piece in _pieces(values, chunk):
+        centered = piece.astype(np.float64)
         centered -= mean
         squares += float(np.dot(centered, centered))
     return low, high, mean, math.sqrt(squares / count)
+
+
+def _pieces(values: np.ndarray | StoredValues, chunk: int) -> Iterator[np.ndarray]:
+    if isinstance(values, StoredValues):
+        yield from values.chunks(chunk)
+        return
+    flat = values.reshape(-1)
+    for start in range(0, flat.size, chunk):
+        yield flat[start : start + chunk]
 
 
 def moments(values: np.ndarray, chunk: int = CHUNK) -> tuple[float, float]:
@@ -105,11 +117,28 @@ class Progress:
             self.stream.flush()
 
 
-def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
-    """One histogram per blob ("layer/index" over its values) in a grid, written to `path`.
+def check_plot(path: str) -> str:
+    """The image format --plot PATH names by its extension, once PATH is checked as a file
+    that can be written (before anything is filled); else FillerError.
 
     matplotlib is an optional extra: pip install 'fillers[plot]'.
     """
+    _pyplot()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if not os.path.basename(path) or not suffix or os.path.basename(path).startswith(f".{suffix}"):
+        raise FillerError(f"--plot: {atomic.shown(path)!r} is not an image file name, e.g. hist.png")
+    if suffix not in formats:
+        raise FillerError(
+            f"--plot: {atomic.shown(path)}: unknown image format; use one of .{', .'.join(formats)}"
+        )
+    atomic.check_destination(path)
+    return suffix
+
+
+def _pyplot() -> Any:
     try:
         import matplotlib
 
@@ -117,6 +146,14 @@ def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise FillerError("--plot needs matplotlib: pip install 'fillers[plot]'") from None
+    return plt
+
+
+def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
+    """One histogram per blob ("layer/index" over its values) in a grid, written to `path`
+    (whole or not at all) in the format its extension names (see `check_plot`)."""
+    image_format = check_plot(path)
+    plt = _pyplot()
     if not blobs:
         raise FillerError("--plot: the net has no learnable blobs to draw")
     columns = min(4, len(blobs))
@@ -141,8 +178,9 @@ def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
         axis.tick_params(labelsize=7)
     figure.tight_layout()
     try:
-        figure.savefig(path, dpi=90)
-    except OSError as error:
-        raise FillerError(f"--plot: cannot write {path}: {error.strerror or error}") from None
+        with atomic.opened(path) as file:
+            figure.savefig(file, dpi=90, format=image_format)
+    except FillerError as error:
+        raise FillerError(f"--plot: {error}") from None
     finally:
         plt.close(figure)

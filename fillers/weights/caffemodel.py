@@ -24,8 +24,10 @@ import numpy as np
 
 from .._proto.filler_pb2 import BlobShape, LayerParameter, NetParameter, V1LayerParameter
 from ..errors import FillerError
+from ..io import atomic
+from ..io.limits import MAX_FILE_BYTES
 from ..net.netparam import read_net
-from .source import PROTO, SourceBlob, SourceLayer, WeightFile, checked_blob, written_whole
+from .source import MAX_BLOB_AXES, PROTO, SourceBlob, SourceLayer, StoredValues, WeightFile, checked_blob
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 # Field numbers of caffe.proto.
@@ -33,19 +35,48 @@ _NET_NAME, _NET_LAYERS_V1, _NET_INPUT_DIM, _NET_INPUT_SHAPE, _NET_LAYER = 1, 2, 
 _V1_LAYER_V0, _V1_LAYER_BLOBS, _LAYER_BLOBS = 1, 6, 7
 _BLOB_LEGACY = (1, 2, 3, 4)  # num, channels, height, width
 _BLOB_DATA, _BLOB_SHAPE, _BLOB_DOUBLE_DATA = 5, 7, 8
+# Bytes read at a time where values are copied or decoded piecewise.
+_PIECE = 1 << 20
+# A BlobShape of kMaxBlobAxes dims, each an unpacked 10-byte varint with its key, and room to spare.
+_MAX_SHAPE_BYTES = 1024
 
 
 class _Corrupt(Exception):
     """The bytes are not a NetParameter; `reason` says where the walk failed."""
 
 
+class _Values:
+    """The values of one blob field (data or double_data) as the walk meets them: a blob
+    may split them over many fields, packed or not. In memory they grow in one buffer, a
+    piece at a time; `stored`, packed runs stay in the file (see StoredValues)."""
+
+    def __init__(self, dtype: np.dtype, stored: bool) -> None:
+        self.dtype, self.stored = dtype, stored
+        self.buffer = bytearray()
+        self.runs: list[tuple[int, int] | np.ndarray] = []
+        self.size = 0
+
+    def add(self, data: bytes | bytearray) -> None:
+        """Values decoded from the file."""
+        self.size += len(data) // self.dtype.itemsize
+        if self.stored:
+            self.runs.append(np.frombuffer(bytes(data), self.dtype))
+        else:
+            self.buffer.extend(data)
+
+    def result(self, file: BinaryIO) -> np.ndarray | StoredValues:
+        if self.stored:
+            return StoredValues(file, self.dtype, tuple(self.runs), self.size)
+        return np.frombuffer(self.buffer, self.dtype)
+
+
 class _Walker:
     """Reads protobuf wire format sequentially from a binary file, keeping the position."""
 
-    def __init__(self, file: BinaryIO, size: int, mapped: str | None = None) -> None:
+    def __init__(self, file: BinaryIO, size: int, stored: bool = False) -> None:
         self.file, self.pos, self.size = file, 0, size
-        # The path of `file` when big fields are to be memory-mapped rather than read.
-        self.mapped = mapped
+        # Packed values are left in the file (runs that StoredValues reads later).
+        self.stored = stored
 
     def read(self, count: int) -> bytes:
         data = self.file.read(count)
@@ -54,22 +85,45 @@ class _Walker:
         self.pos += count
         return data
 
-    def values(self, count: int, dtype: np.dtype) -> np.ndarray:
-        """The next `count` values of `dtype`: read, or mapped from the file."""
-        if self.mapped is None or not count:
-            array = np.empty(count, dtype)
-            self.read_into(array)
-            return array
-        array = np.memmap(self.mapped, dtype, "r", offset=self.pos, shape=(count,))
-        self.file.seek(array.nbytes, io.SEEK_CUR)
-        self.pos += array.nbytes
-        return array
+    def packed(self, values: _Values, length: int) -> None:
+        """The next `length` bytes, a packed run of values, into `values`."""
+        if values.stored:
+            values.runs.append((self.pos, length // values.dtype.itemsize))
+            values.size += length // values.dtype.itemsize
+            self.file.seek(length, io.SEEK_CUR)
+            self.pos += length
+        elif not values.buffer:
+            # The usual blob, one packed field: read straight into a buffer of its size.
+            values.buffer = bytearray(length)
+            values.size = length // values.dtype.itemsize
+            if self.file.readinto(values.buffer) != length:
+                raise _Corrupt("the file ends inside a field")
+            self.pos += length
+        else:
+            for piece in range(0, length, _PIECE):
+                values.add(self.read(min(_PIECE, length - piece)))
 
-    def read_into(self, array: np.ndarray) -> None:
-        view = memoryview(array.reshape(-1)).cast("B")
-        if self.file.readinto(view) != len(view):
-            raise _Corrupt("the file ends inside a field")
-        self.pos += len(view)
+    def unpacked(self, values: _Values, key: int, end: int) -> None:
+        """A run of unpacked values (each its own field: key, then value) whose first key
+        was just read, decoded a window of the file at a time with numpy."""
+        itemsize = values.dtype.itemsize
+        record = 1 + itemsize
+        while True:
+            window = self.read(min(end - self.pos, _PIECE // record * record + itemsize))
+            if len(window) < itemsize:
+                raise _Corrupt("the file ends inside a field")
+            rows = (len(window) - itemsize) // record
+            table = np.frombuffer(window, np.uint8, rows * record, itemsize).reshape(rows, record)
+            keys = table[:, 0] == key
+            run = rows if keys.all() else int(keys.argmin())
+            values.add(window[:itemsize] + table[:run, 1:].tobytes())
+            unused = len(window) - itemsize - run * record
+            self.file.seek(-unused, io.SEEK_CUR)
+            self.pos -= unused
+            if run < rows or not unused:
+                return
+            # The window ended inside the run: go on past the next value's key.
+            self.read(1)
 
     def varint(self) -> int:
         value = shift = 0
@@ -121,53 +175,59 @@ class _Walker:
         return _key(number, wire) + payload
 
 
-def read_caffemodel(
-    path: str | os.PathLike[str], shown: str | None = None, *, mapped: bool = False
-) -> WeightFile:
-    """The layers of a binary NetParameter file, upgraded as Caffe's
-    ReadNetParamsFromBinaryFileOrDie upgrades them (V1 `layers` to `layer`; net-level input
-    fields to a blob-less layer named "input" ahead of the rest).
+def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> WeightFile:
+    """The layers of a binary NetParameter, read from the open binary `file`, upgraded as
+    Caffe's ReadNetParamsFromBinaryFileOrDie upgrades them (V1 `layers` to `layer`;
+    net-level input fields to a blob-less layer named "input" ahead of the rest).
 
-    `shown` is how errors name the file (default: the path). A truncated or corrupt file
-    raises FillerError with Caffe's text and where the walk stopped. `mapped`: blob values
-    are read-only memory maps of the file instead of arrays in memory.
+    `shown` is how errors name the file. A truncated or corrupt file raises FillerError with
+    Caffe's text and where the walk stopped. `stored`: packed blob values are left in
+    `file` (StoredValues, read later while `file` is open) rather than read.
+
+    Memory: the values read (at most the file's size), the layers' other fields, and
+    buffers of 1 MiB; unpacked values (a key before each) are decoded a MiB at a time.
     """
-    shown = os.fspath(path) if shown is None else shown
     header = bytearray()
     blobs: list[tuple[SourceBlob, ...]] = []
-    with open(path, "rb") as file:
-        walker = _Walker(file, os.fstat(file.fileno()).st_size, os.fspath(path) if mapped else None)
-        try:
-            while walker.pos < walker.size:
-                number, wire = walker.key()
-                if number in (_NET_LAYER, _NET_LAYERS_V1) and wire == _LENGTH:
-                    v1, length = number == _NET_LAYERS_V1, walker.varint()
-                    # A layer cut short is walked to the end of the file anyway, to name the
-                    # blob the file ends in.
-                    declared_end = walker.pos + length
-                    layer_header, layer_blobs = _read_layer(
-                        walker, min(declared_end, walker.size), v1=v1, index=len(blobs)
-                    )
-                    if declared_end > walker.size:
-                        name = _layer_name(layer_header, v1, len(blobs))
-                        raise _Corrupt(f"layer {name}: the file ends inside it")
-                    header += _key(number, _LENGTH) + _varint(len(layer_header)) + layer_header
-                    blobs.append(layer_blobs)
-                else:
-                    header += walker.raw_field(number, wire, walker.size)
-            net = NetParameter.FromString(bytes(header))
-        except _Corrupt as error:
-            raise FillerError(
-                "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
-                f"NetParameter file: {shown} ({error})"
-            ) from None
-        except FillerError:
-            raise
-        except Exception as error:  # protobuf's DecodeError, a bad UTF-8 name, ...
-            raise FillerError(
-                "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
-                f"NetParameter file: {shown} ({type(error).__name__}: {error})"
-            ) from None
+    size = os.fstat(file.fileno()).st_size
+    if size > MAX_FILE_BYTES:
+        raise FillerError(
+            f"{shown}: {size} bytes, more than Caffe reads from a binary proto "
+            f"(kProtoReadBytesLimit, {MAX_FILE_BYTES})"
+        )
+    file.seek(0)
+    walker = _Walker(file, size, stored)
+    try:
+        while walker.pos < walker.size:
+            number, wire = walker.key()
+            if number in (_NET_LAYER, _NET_LAYERS_V1) and wire == _LENGTH:
+                v1, length = number == _NET_LAYERS_V1, walker.varint()
+                # A layer cut short is walked to the end of the file anyway, to name the
+                # blob the file ends in.
+                declared_end = walker.pos + length
+                layer_header, layer_blobs = _read_layer(
+                    walker, min(declared_end, walker.size), v1=v1, index=len(blobs)
+                )
+                if declared_end > walker.size:
+                    name = _layer_name(layer_header, v1, len(blobs))
+                    raise _Corrupt(f"layer {name}: the file ends inside it")
+                header += _key(number, _LENGTH) + _varint(len(layer_header)) + layer_header
+                blobs.append(layer_blobs)
+            else:
+                header += walker.raw_field(number, wire, walker.size)
+        net = NetParameter.FromString(bytes(header))
+    except _Corrupt as error:
+        raise FillerError(
+            "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
+            f"NetParameter file: {shown} ({error})"
+        ) from None
+    except FillerError:
+        raise
+    except Exception as error:  # protobuf's DecodeError, a bad UTF-8 name, ...
+        raise FillerError(
+            "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
+            f"NetParameter file: {shown} ({type(error).__name__}: {error})"
+        ) from None
     try:
         upgraded = read_net(net)
     except FillerError as error:
@@ -220,27 +280,30 @@ def _layer_name(rest: bytes | bytearray, v1: bool, index: int) -> str:
 
 def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
     """One BlobProto: data (or double_data, which Caffe prefers when present) and shape."""
-    floats: list[np.ndarray] = []
-    doubles: list[np.ndarray] = []
+    fields = {
+        _BLOB_DATA: _Values(np.dtype("<f4"), walker.stored),
+        _BLOB_DOUBLE_DATA: _Values(np.dtype("<f8"), walker.stored),
+    }
     legacy: dict[int, int] = {}
     dims: tuple[int, ...] = ()
     while walker.pos < end:
         number, wire = walker.key()
-        if number in (_BLOB_DATA, _BLOB_DOUBLE_DATA):
-            dtype = np.dtype("<f4" if number == _BLOB_DATA else "<f8")
-            chunks = floats if number == _BLOB_DATA else doubles
+        if number in fields:
+            values = fields[number]
             if wire == _LENGTH:
                 length = walker.length(end)
-                if length % dtype.itemsize:
+                if length % values.dtype.itemsize:
                     raise _Corrupt(f"packed field {number} of {length} bytes splits a value")
-                chunk = walker.values(length // dtype.itemsize, dtype)
+                walker.packed(values, length)
             elif wire == (_FIXED32 if number == _BLOB_DATA else _FIXED64):
-                chunk = np.frombuffer(walker.read(dtype.itemsize), dtype)
+                walker.unpacked(values, _key(number, wire)[0], end)
             else:
                 raise _Corrupt(f"field {number} has wire type {wire}")
-            chunks.append(chunk)
         elif number == _BLOB_SHAPE and wire == _LENGTH:
-            dims = tuple(BlobShape.FromString(walker.read(walker.length(end))).dim)
+            length = walker.length(end)
+            if length > _MAX_SHAPE_BYTES:
+                raise _Corrupt(f"a shape of {length} bytes (Caffe's blobs have at most {MAX_BLOB_AXES} axes)")
+            dims = tuple(BlobShape.FromString(walker.read(length)).dim)
         elif number in _BLOB_LEGACY and wire == _VARINT:
             value = walker.varint() & 0xFFFFFFFF  # int32, sign-extended on the wire
             legacy[number] = value - (1 << 32) if value >= 1 << 31 else value
@@ -248,11 +311,11 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
             walker.skip(wire, end)
     if walker.pos != end:
         raise _Corrupt("the blob runs past its message")
-    chunks = doubles or floats
-    values = chunks[0] if len(chunks) == 1 else np.concatenate(chunks or [np.empty(0, "<f4")])
+    values = fields[_BLOB_DOUBLE_DATA] if fields[_BLOB_DOUBLE_DATA].size else fields[_BLOB_DATA]
+    result = values.result(walker.file)
     if legacy:
-        return checked_blob(values, tuple(legacy.get(field, 0) for field in _BLOB_LEGACY), True, where)
-    return checked_blob(values, dims, False, where)
+        return checked_blob(result, tuple(legacy.get(field, 0) for field in _BLOB_LEGACY), True, where)
+    return checked_blob(result, dims, False, where)
 
 
 def write_caffemodel(
@@ -266,7 +329,7 @@ def write_caffemodel(
     float64 blobs are written as `double_data` (as Caffe's Blob<double>::ToProto does), any
     other dtype as float32 `data`. The file appears whole or not at all.
     """
-    with written_whole(path) as temporary, open(temporary, "wb") as file:
+    with atomic.opened(path) as file:
         if name is not None:
             encoded = name.encode()
             file.write(_key(_NET_NAME, _LENGTH) + _varint(len(encoded)) + encoded)
