@@ -26,7 +26,16 @@ import numpy as np
 from ..errors import FillerError
 from ..io import atomic
 from ..io.limits import echo
-from .source import ARRAYS, SourceBlob, SourceLayer, StoredValues, WeightFile, checked_blob, checked_shape
+from .source import (
+    ARRAYS,
+    SourceBlob,
+    SourceLayer,
+    StoredValues,
+    WeightFile,
+    check_name,
+    checked_blob,
+    checked_shape,
+)
 
 # (layer name, layer type, blobs): a blob None is left out of the file (a shared HDF5 blob).
 LayerBlobs = tuple[str, str, Sequence["np.ndarray | None"]]
@@ -226,9 +235,11 @@ def _layers_from_keys(
     indices: dict[str, list[int]] = {}
     for key in keys:
         name, slash, index = key.rpartition("/")
-        if not slash or not (index.isascii() and index.isdigit() and len(index) <= _INDEX_DIGITS):
+        if not slash or not (
+            index.isascii() and index.isdigit() and len(index) <= _INDEX_DIGITS and str(int(index)) == index
+        ):
             raise FillerError(f"{shown}: key {echo(repr(key))} is not <layer>/<index>, e.g. conv1/0")
-        indices.setdefault(name, []).append(int(index))
+        indices.setdefault(check_name(name, shown), []).append(int(index))
     layers = []
     for name, found in indices.items():
         if sorted(found) != list(range(len(found))):

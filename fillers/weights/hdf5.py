@@ -46,15 +46,21 @@ def read_hdf5(source: BinaryIO, shown: str) -> WeightFile:
         data = _follow(h5py, file, file, "data", shown)
         if not isinstance(data, h5py.Group):
             raise FillerError(f"Check failed: data_hid >= 0 (-1 vs. 0) Error reading weights from {shown}")
+        groups = []
         for name in data:
             layer_name = _name(name, shown, "/data")
             group = _follow(h5py, file, data, name, shown)
             if not isinstance(group, h5py.Group):
                 raise FillerError(f"{shown}: /data/{layer_name} is not a group of datasets named 0, 1, ...")
+            groups.append((layer_name, group))
+        # A blob left out shares a param whose owner's dataset is in the file: no index of a
+        # file Caffe wrote reaches its dataset count.
+        datasets = sum(len(group) for _, group in groups)
+        for layer_name, group in groups:
             indices, blobs = [], []
             for key in sorted(group, key=lambda key: (len(key), key)):
                 where = f"layer {layer_name!r} blob {_name(key, shown, f'/data/{layer_name}')}"
-                index = _index(key, shown, layer_name)
+                index = _index(key, shown, layer_name, datasets)
                 dataset = _follow(h5py, file, group, key, shown)
                 indices.append(index)
                 blobs.append(_read_dataset(h5py, dataset, size, shown, where))
@@ -87,16 +93,19 @@ def _name(name: str | bytes, shown: str, where: str) -> str:
     return name
 
 
-def _index(key: str, shown: str, layer: str) -> int:
-    """A blob's index from its dataset's name, as Caffe writes it (std::to_string)."""
+def _index(key: str, shown: str, layer: str, datasets: int) -> int:
+    """A blob's index from its dataset's name, as Caffe writes it (std::to_string), below
+    the file's count of datasets."""
     if not (key.isascii() and key.isdigit() and len(key) <= _INDEX_DIGITS and str(int(key)) == key):
         raise FillerError(
             f"{shown}: /data/{layer}/{key!r}: a blob's dataset is named by its index, 0, 1, ..."
         )
-    index = int(key)
-    if index > 0x7FFFFFFF:
-        raise FillerError(f"{shown}: /data/{layer}/{key}: a blob index beyond INT_MAX")
-    return index
+    if int(key) >= datasets:
+        raise FillerError(
+            f"{shown}: /data/{layer}/{key}: blob index {key} in a file of {datasets} datasets "
+            "(a left-out blob is shared with another layer, whose dataset the file holds)"
+        )
+    return int(key)
 
 
 def _follow(h5py: Any, file: Any, group: Any, name: str, shown: str) -> Any:
