@@ -54,8 +54,15 @@ def check_destination(path: object) -> str:
     text = os.fspath(path)
     if not text or "\0" in text:
         raise FillerError(f"cannot write {shown(text)}: not a file path (empty, or holding a null character)")
+    if os.path.basename(text) in ("", ".", ".."):
+        raise FillerError(f"cannot write {shown(text)}: it is a directory")
     try:
-        target = os.path.realpath(text)
+        # The kernel resolves "a/../b" through a, which must exist; realpath alone would not ask.
+        os.stat(os.path.dirname(text) or ".")
+        if os.path.islink(text):
+            target = os.path.realpath(text)
+        else:
+            target = os.path.join(os.path.realpath(os.path.dirname(text) or "."), os.path.basename(text))
         status = os.stat(target) if os.path.lexists(target) else None
         folder = os.stat(os.path.dirname(target))
     except FileNotFoundError:
