@@ -3,6 +3,7 @@ memory, every bad input a FillerError before any side effect."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -15,6 +16,8 @@ import zipfile
 import h5py
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fillers
 from fillers.cli import main
@@ -339,3 +342,170 @@ def test_bad_destinations_are_filler_errors(tmp_path, destination, match):
     (tmp_path / "file.npz").write_bytes(b"")
     with pytest.raises(fillers.FillerError, match=match):
         fillers.save_weights({"ip": [np.zeros(2)]}, tmp_path / destination)
+
+
+# --- the memory bound ---------------------------------------------------------------------------
+
+
+def _hostile_files(folder) -> list:
+    """Files of at most 64 KiB that claim far more than they hold, in every format."""
+    files = {}
+    for name, make in {
+        "index.h5": lambda g: g.create_dataset("100000000", data=np.zeros(1, np.float32)),
+        "unwritten.h5": lambda g: g.create_dataset("0", shape=(2**29,), dtype="<f4"),
+        "chunks.h5": lambda g: g.create_dataset("0", shape=(2**29,), dtype="<f4", chunks=(2**20,)),
+    }.items():
+        with h5py.File(folder / name, "w") as file:
+            make(file.create_group("data/ip"))
+        files[name] = None
+    one = _key(5, 5) + b"\0\0\0\0" + _shape(1)
+    files["overflow.caffemodel"] = _layer(b"ip", _shape(2**40, 2**40))
+    files["claims.caffemodel"] = _layer(b"ip", _shape(2**29))
+    files["length.caffemodel"] = _layer(b"ip", _key(5, 2) + _varint(2**31 - 8))[:40]
+    files["unpacked.caffemodel"] = _layer(b"ip", (b"\x2d" + b"\0" * 4) * 12000 + _shape(12000))
+    files["layers.caffemodel"] = b"".join(_layer(b"l%d" % index, one) for index in range(3000))
+    files["huge.npz"] = _npz_claiming((2**29,))
+    files["huge.safetensors"] = _safetensors(
+        {"ip/0": {"dtype": "F32", "shape": [2**29], "data_offsets": [0, 2**31]}}
+    )
+    for name, content in files.items():
+        if content is not None:
+            (folder / name).write_bytes(content)
+        assert (folder / name).stat().st_size <= 64 * 1024, name
+    return sorted(files)
+
+
+def test_hostile_files_of_64_kib_peak_under_64_mib(tmp_path):
+    names = _hostile_files(tmp_path)
+    script = textwrap.dedent(
+        f"""
+        import contextlib, io, resource, sys
+        import h5py, numpy
+        import fillers
+        from fillers.cli import main
+        from fillers.weights import arrays, caffemodel, files, hdf5
+        fillers.load_weights  # the lazy surface, resolved
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        outcomes = []
+        for name in {names!r}:
+            path = {str(tmp_path)!r} + "/" + name
+            try:
+                fillers.load_weights(path)
+                outcomes.append("loaded")
+            except fillers.FillerError:
+                outcomes.append("refused")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                outcomes.append(main(["weights", path]))
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print((after - before) // 1024, outcomes)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    grown, outcomes = done.stdout.split(" ", 1)
+    assert int(grown) < 64, done.stdout
+    assert outcomes.count("refused") == len(names) - 2  # all but the 3,000 layers and the unpacked floats
+
+
+# --- fuzzing -----------------------------------------------------------------------------------
+
+_FUZZ_PARAMS = {
+    "conv": [np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2), np.ones(2)],
+    "ip": [np.zeros((3, 4))],
+}
+
+
+def _valid_file(folder, suffix: str) -> bytes:
+    path = folder / f"valid{suffix}"
+    if not path.exists():
+        fillers.save_weights(_FUZZ_PARAMS, path)
+    return path.read_bytes()
+
+
+_mutations = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "cut", "insert", "zero"]), st.integers(0, 1 << 16), st.binary(max_size=9)
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _mutated(data: bytes, mutations) -> bytes:
+    data = bytearray(data)
+    for kind, where, payload in mutations:
+        where %= max(1, len(data))
+        if kind == "flip" and data:
+            data[where] ^= 1 << (where % 8)
+        elif kind == "cut":
+            del data[where:]
+        elif kind == "insert":
+            data[where:where] = payload
+        elif kind == "zero":
+            data[where : where + len(payload)] = bytes(len(payload))[: len(data) - where]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("suffix", [".caffemodel", ".caffemodel.h5", ".npz", ".safetensors"])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutations=_mutations)
+def test_mutated_weights_files_load_or_raise_filler_error(tmp_path, suffix, mutations):
+    path = tmp_path / f"mutated{suffix}"
+    path.write_bytes(_mutated(_valid_file(tmp_path, suffix), mutations))
+    for read in (fillers.load_weights, lambda p: main(["weights", str(p)])):
+        with contextlib.suppress(fillers.FillerError):
+            read(path)
+
+
+_hdf5_objects = st.sampled_from(
+    ["plain", "external", "virtual", "external_link", "soft_link", "soft_through"]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kinds=st.lists(_hdf5_objects, min_size=1, max_size=4),
+    shape=st.lists(st.integers(0, 5), max_size=3),
+    dtype=st.sampled_from(["<f4", ">f8", "<f2", "<i4"]),
+)
+def test_hdf5_files_built_with_h5pys_own_apis_read_only_themselves(tmp_path, kinds, shape, dtype):
+    """External storage, virtual datasets and links built with h5py's APIs are always
+    refused; plain datasets load when their dtype is float32 or float64."""
+    other = tmp_path / "other.h5"
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(SECRET * 8)
+    count = int(np.prod(shape))
+    with h5py.File(other, "w") as file:
+        file["values"] = np.ones(shape, dtype)
+    path = tmp_path / "built.h5"
+    with h5py.File(path, "w") as file:
+        group = file.create_group("data/layer")
+        for index, kind in enumerate(kinds):
+            name = str(index)
+            if kind == "plain":
+                group.create_dataset(name, data=np.ones(shape, dtype))
+            elif kind == "external":
+                group.create_dataset(
+                    name, shape=shape, dtype=dtype, external=[(str(secret), 0, max(1, count) * 8)]
+                )
+            elif kind == "virtual":
+                layout = h5py.VirtualLayout(shape=tuple(shape), dtype=dtype)
+                layout[...] = h5py.VirtualSource(str(other), "values", shape=tuple(shape))
+                group.create_virtual_dataset(name, layout)
+            elif kind == "external_link":
+                group[name] = h5py.ExternalLink(str(other), "/values")
+            elif kind == "soft_link":
+                file[f"stash{index}"] = np.ones(shape, dtype)
+                group[name] = h5py.SoftLink(f"/stash{index}")
+            else:
+                if "away" not in file:
+                    file["away"] = h5py.ExternalLink(str(other), "/")
+                group[name] = h5py.SoftLink("/away/values")
+    leaves = {"external", "virtual", "external_link", "soft_through"}
+    try:
+        params = fillers.load_weights(path)
+    except fillers.FillerError:
+        assert leaves & set(kinds) or dtype in ("<f2", "<i4")
+        return
+    assert not leaves & set(kinds) and dtype in ("<f4", ">f8")
+    assert all(np.array_equal(blob, np.ones(shape)) for blob in params["layer"])
