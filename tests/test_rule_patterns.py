@@ -30,7 +30,7 @@ def engine(request, monkeypatch):
 def test_catastrophic_backtracking_is_linear_with_re2_or_refused_without(engine):
     rule = {"match": "re:(a+)+$", "filler": FILLER}
     if engine == "re":
-        with pytest.raises(fillers.FillerError, match="repeat inside a repeat.*fillers\\[re2\\]"):
+        with pytest.raises(fillers.FillerError, match=r"repeat inside a repeat.*fillers\[re2\]"):
             fillers.load_rules([rule])
         return
     rules = fillers.load_rules([rule])

@@ -111,9 +111,9 @@ def _check_backtracking(tree: Any, pattern: str, where: str) -> None:
 
     def refuse(reason: str) -> FillerError:
         return FillerError(
-            f"{where}: {echo(repr('re:' + pattern))} holds {reason}, which Python's re may take exponential time "
-            "to match; simplify it, or install RE2 (pip install 'fillers[re2]') to match any pattern in "
-            "linear time"
+            f"{where}: {echo(repr('re:' + pattern))} holds {reason}, which Python's re may take "
+            "exponential time to match; simplify it, or install RE2 (pip install 'fillers[re2]') to "
+            "match any pattern in linear time"
         )
 
     def walk(items: Any, inside_repeat: bool) -> None:
