@@ -8,8 +8,11 @@ outputs; we drive numpy's generator rather than write a twister.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import weakref
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -71,7 +74,8 @@ class CaffeRNG:
         _live_streams.add(self)
 
     def _engine(self, state: dict) -> None:
-        """A new numpy engine (with its own lock) at `state`."""
+        """A new numpy engine (with its own lock) at `state`, and a new lock for fills."""
+        self._fills = threading.RLock()
         self._bit_generator = np.random.MT19937()
         self._bit_generator.state = state
         # Generator.integers over the full uint32 range returns the raw outputs unchanged,
@@ -84,9 +88,18 @@ class CaffeRNG:
             raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
         try:
             # numpy allocates the result before it draws: a refusal leaves the stream as it was.
-            return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
+            with self._fills:
+                return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
         except (ValueError, MemoryError) as error:
             raise FillerError(f"n: {n} raw outputs do not fit in memory ({error})") from None
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the stream for one fill (or one net): other threads' fills and `random_raw`
+        calls on it wait, so concurrent fills give what some serial order gives, and a fill
+        that fails rewinds only its own draws. Reentrant: a net holds it across its fills."""
+        with self._fills:
+            yield
 
     @property
     def state(self) -> dict:
