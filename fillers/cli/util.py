@@ -64,10 +64,10 @@ def statistics(values: np.ndarray | StoredValues, chunk: int = CHUNK) -> tuple[f
         return (math.nan,) * 4
     low, high, total = math.inf, -math.inf, 0.0
     for piece in _pieces(values, chunk):
-        # np.min propagates NaN; Python's min(inf, nan) would drop it.
-        low, high = float(np.fmin(low, piece.min())), float(np.fmax(high, piece.max()))
-        if math.isnan(low) or math.isnan(high):
+        piece_low, piece_high = float(piece.min()), float(piece.max())
+        if math.isnan(piece_low):  # numpy's min is NaN if any value is; Python's min would drop it
             return (math.nan,) * 4
+        low, high = min(low, piece_low), max(high, piece_high)
         total += float(np.add.reduce(piece, dtype=np.float64))
     mean = total / count
     squares = 0.0
