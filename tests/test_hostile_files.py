@@ -509,3 +509,41 @@ def test_hdf5_files_built_with_h5pys_own_apis_read_only_themselves(tmp_path, kin
         return
     assert not leaves & set(kinds) and dtype in ("<f4", ">f8")
     assert all(np.array_equal(blob, np.ones(shape)) for blob in params["layer"])
+
+
+_blob_dtypes = st.sampled_from(["<f4", ">f4", "<f8", ">f8", "<f2", "<i4", "|b1", "<c8", "O"])
+
+
+@st.composite
+def _saved_blobs(draw):
+    dtype = draw(_blob_dtypes)
+    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=4)))
+    values = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    array = values.astype(dtype) if dtype != "O" else values.astype(object)
+    if draw(st.booleans()) and array.ndim:
+        array = array[..., ::-1]  # not C-contiguous
+    return array
+
+
+@pytest.mark.parametrize("suffix", [".caffemodel", ".caffemodel.h5", ".npz", ".safetensors"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layers=st.dictionaries(st.text(max_size=6), st.lists(_saved_blobs(), max_size=3), min_size=1, max_size=3)
+)
+def test_any_params_save_and_load_back_or_raise_filler_error_leaving_the_old_file(tmp_path, suffix, layers):
+    path = tmp_path / f"w{suffix}"
+    path.write_bytes(b"old")
+    try:
+        fillers.save_weights(layers, path)
+    except fillers.FillerError:
+        assert path.read_bytes() == b"old" and len(list(tmp_path.iterdir())) == 1
+        return
+    loaded = fillers.load_weights(path)
+    for name, blobs in layers.items():
+        if not blobs and name not in loaded:
+            continue
+        if not blobs:
+            continue
+        assert [np.asarray(b, np.float64).tolist() for b in loaded[name]] == [
+            np.asarray(b, np.float64).tolist() for b in blobs
+        ]
