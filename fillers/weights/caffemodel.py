@@ -71,17 +71,36 @@ class _Values:
 
 
 class _Walker:
-    """Reads protobuf wire format sequentially from a binary file, keeping the position."""
+    """Reads protobuf wire format from a binary file at `pos`, through a buffer of up to
+    _PIECE bytes (a Python call per field, not per byte); big packed runs go straight from
+    the file into their arrays."""
 
     def __init__(self, file: BinaryIO, size: int, stored: bool = False) -> None:
         self.file, self.pos, self.size = file, 0, size
         # Packed values are left in the file (runs that StoredValues reads later).
         self.stored = stored
+        self.buffer, self.start = b"", 0  # the buffered bytes and the file offset of the first
+
+    def _buffered(self, count: int) -> int:
+        """The offset in `buffer` of `pos`, with `count` bytes buffered from there."""
+        offset = self.pos - self.start
+        if offset >= 0 and offset + count <= len(self.buffer):
+            return offset
+        self.file.seek(self.pos)
+        self.buffer, self.start = self.file.read(max(count, min(_PIECE, self.size - self.pos))), self.pos
+        if len(self.buffer) < count:
+            raise _Corrupt("the file ends inside a field")
+        return 0
 
     def read(self, count: int) -> bytes:
-        data = self.file.read(count)
-        if len(data) != count:
-            raise _Corrupt("the file ends inside a field")
+        if count > _PIECE:
+            self.file.seek(self.pos)
+            data = self.file.read(count)
+            if len(data) != count:
+                raise _Corrupt("the file ends inside a field")
+        else:
+            offset = self._buffered(count)
+            data = self.buffer[offset : offset + count]
         self.pos += count
         return data
 
@@ -90,12 +109,12 @@ class _Walker:
         if values.stored:
             values.runs.append((self.pos, length // values.dtype.itemsize))
             values.size += length // values.dtype.itemsize
-            self.file.seek(length, io.SEEK_CUR)
             self.pos += length
-        elif not values.buffer:
-            # The usual blob, one packed field: read straight into a buffer of its size.
+        elif not values.buffer and length > _PIECE:
+            # The usual big blob, one packed field: read straight into a buffer of its size.
             values.buffer = bytearray(length)
             values.size = length // values.dtype.itemsize
+            self.file.seek(self.pos)
             if self.file.readinto(values.buffer) != length:
                 raise _Corrupt("the file ends inside a field")
             self.pos += length
@@ -113,28 +132,33 @@ class _Walker:
             if len(window) < itemsize:
                 raise _Corrupt("the file ends inside a field")
             rows = (len(window) - itemsize) // record
+            if not rows:
+                values.add(window[:itemsize])
+                self.pos -= len(window) - itemsize
+                return
             table = np.frombuffer(window, np.uint8, rows * record, itemsize).reshape(rows, record)
             keys = table[:, 0] == key
             run = rows if keys.all() else int(keys.argmin())
             values.add(window[:itemsize] + table[:run, 1:].tobytes())
             unused = len(window) - itemsize - run * record
-            self.file.seek(-unused, io.SEEK_CUR)
             self.pos -= unused
             if run < rows or not unused:
                 return
             # The window ended inside the run: go on past the next value's key.
-            self.read(1)
+            self.pos += 1
 
     def varint(self) -> int:
+        offset = self._buffered(min(10, self.size - self.pos) or 1)
+        buffer = self.buffer
         value = shift = 0
-        while True:
-            byte = self.read(1)[0]
+        for index in range(offset, min(offset + 10, len(buffer))):
+            byte = buffer[index]
             value |= (byte & 0x7F) << shift
             if byte < 0x80:
+                self.pos += index - offset + 1
                 return value
             shift += 7
-            if shift >= 70:
-                raise _Corrupt("a varint runs past 10 bytes")
+        raise _Corrupt("a varint runs past 10 bytes" if shift >= 70 else "the file ends inside a field")
 
     def key(self) -> tuple[int, int]:
         key = self.varint()
@@ -156,7 +180,6 @@ class _Walker:
             size = self.length(end) if wire == _LENGTH else (8 if wire == _FIXED64 else 4)
             if size > end - self.pos:
                 raise _Corrupt("a field runs past its message")
-            self.file.seek(size, io.SEEK_CUR)
             self.pos += size
         if self.pos > end:
             raise _Corrupt("a field runs past its message")

@@ -54,7 +54,7 @@ def read_hdf5(source: BinaryIO, shown: str) -> WeightFile:
                 raise FillerError(f"{shown}: /data/{layer_name} is not a group of datasets named 0, 1, ...")
             groups.append((layer_name, group))
         # A blob left out shares a param whose owner's dataset is in the file: no index of a
-        # file Caffe wrote reaches its dataset count.
+        # file Caffe wrote passes its dataset count.
         datasets = sum(len(group) for _, group in groups)
         for layer_name, group in groups:
             indices, blobs = [], []
@@ -94,13 +94,13 @@ def _name(name: str | bytes, shown: str, where: str) -> str:
 
 
 def _index(key: str, shown: str, layer: str, datasets: int) -> int:
-    """A blob's index from its dataset's name, as Caffe writes it (std::to_string), below
-    the file's count of datasets."""
+    """A blob's index from its dataset's name, as Caffe writes it (std::to_string), at
+    most the file's count of datasets."""
     if not (key.isascii() and key.isdigit() and len(key) <= _INDEX_DIGITS and str(int(key)) == key):
         raise FillerError(
             f"{shown}: /data/{layer}/{key!r}: a blob's dataset is named by its index, 0, 1, ..."
         )
-    if int(key) >= datasets:
+    if int(key) > datasets:
         raise FillerError(
             f"{shown}: /data/{layer}/{key}: blob index {key} in a file of {datasets} datasets "
             "(a left-out blob is shared with another layer, whose dataset the file holds)"
