@@ -26,7 +26,7 @@ from .._proto.filler_pb2 import BlobShape, LayerParameter, NetParameter, V1Layer
 from ..errors import FillerError
 from ..io import atomic
 from ..io.limits import MAX_FILE_BYTES
-from ..net.netparam import read_net
+from ..net.netparam import V1_LAYER_TYPES, upgrade_net_as_needed
 from .source import MAX_BLOB_AXES, PROTO, SourceBlob, SourceLayer, StoredValues, WeightFile, checked_blob
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
@@ -67,7 +67,9 @@ class _Values:
     def result(self, file: BinaryIO) -> np.ndarray | StoredValues:
         if self.stored:
             return StoredValues(file, self.dtype, tuple(self.runs), self.size)
-        return np.frombuffer(self.buffer, self.dtype)
+        values = np.frombuffer(self.buffer, self.dtype)
+        # A small blob owns its values: one object, not an array over a bytearray.
+        return values.copy() if len(self.buffer) <= _PIECE else values
 
 
 class _Walker:
@@ -212,6 +214,10 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
     """
     header = bytearray()
     blobs: list[tuple[SourceBlob, ...]] = []
+    # Each layer's name and type, taken as its header is read: a net of many small layers
+    # never becomes one NetParameter (hundreds of bytes per layer, and an upgraded copy).
+    names: list[tuple[str, str]] = []
+    forms: set[bool] = set()
     size = os.fstat(file.fileno()).st_size
     if size > MAX_FILE_BYTES:
         raise FillerError(
@@ -234,7 +240,8 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
                 if declared_end > walker.size:
                     name = _layer_name(layer_header, v1, len(blobs))
                     raise _Corrupt(f"layer {name}: the file ends inside it")
-                header += _key(number, _LENGTH) + _varint(len(layer_header)) + layer_header
+                forms.add(v1)
+                names.append(_name_and_type(layer_header, v1))
                 blobs.append(layer_blobs)
             else:
                 header += walker.raw_field(number, wire, walker.size)
@@ -251,13 +258,14 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
             "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
             f"NetParameter file: {shown} ({type(error).__name__}: {error})"
         ) from None
-    try:
-        upgraded = read_net(net)
-    except FillerError as error:
-        raise FillerError(f"{shown}: {error}") from None
+    if len(forms) > 1:
+        try:  # Caffe's refusal, in its own words
+            upgrade_net_as_needed(NetParameter(layer=[LayerParameter()], layers=[V1LayerParameter()]))
+        except FillerError as error:
+            raise FillerError(f"{shown}: {error}") from None
     layers = [
-        SourceLayer(layer.name, layer.type, layer_blobs)
-        for layer, layer_blobs in zip(upgraded.layer, blobs, strict=True)
+        SourceLayer(name, layer_type, layer_blobs)
+        for (name, layer_type), layer_blobs in zip(names, blobs, strict=True)
     ]
     if net.input_shape or net.input_dim:
         layers.insert(0, SourceLayer("input", "Input", ()))
@@ -290,6 +298,17 @@ def _read_layer(walker: _Walker, end: int, *, v1: bool, index: int) -> tuple[byt
     except _Corrupt as error:
         raise _Corrupt(f"layer {_layer_name(rest, v1, index)}: {error}") from None
     return bytes(rest), tuple(blobs)
+
+
+def _name_and_type(header: bytes, v1: bool) -> tuple[str, str]:
+    """A layer's name and type from its fields other than blobs, a V1 layer's type upgraded
+    as UpgradeV1LayerParameter names it."""
+    if not v1:
+        layer = LayerParameter.FromString(header)
+        return layer.name, layer.type
+    old = V1LayerParameter.FromString(header)
+    layer_type = V1_LAYER_TYPES[V1LayerParameter.LayerType.Name(old.type)] if old.HasField("type") else ""
+    return old.name, layer_type
 
 
 def _layer_name(rest: bytes | bytearray, v1: bool, index: int) -> str:

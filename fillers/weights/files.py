@@ -95,7 +95,9 @@ def load_weights(
             raise FillerError(f"{file.path}: two layers named {layer.name!r} have blobs")
         layer_type, shapes = targets.get(layer.name, (layer.type, ()))
         blobs = [
-            blob.values.reshape(shapes[index]) if index < len(shapes) else blob.shaped()
+            blob.shaped()
+            if index >= len(shapes) or shapes[index] == blob.shape
+            else blob.values.reshape(shapes[index])
             for index, blob in enumerate(present)
         ]
         params.add(layer.name, layer_type, blobs)

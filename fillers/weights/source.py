@@ -33,7 +33,7 @@ HDF5 = "hdf5"
 ARRAYS = "arrays"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceBlob:
     """One blob of a weights file: its values (flat or shaped, float32 or float64 as
     stored; `StoredValues` where they were left in the file) and its shape. `legacy`: the
@@ -46,7 +46,7 @@ class SourceBlob:
     def shaped(self) -> np.ndarray:
         """The values in the blob's own shape (legacy blobs are 4-D, as Caffe reshapes them)."""
         assert isinstance(self.values, np.ndarray), "values left in the file are read in chunks"
-        return self.values.reshape(self.shape)
+        return self.values if self.values.shape == self.shape else self.values.reshape(self.shape)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class StoredValues:
                 yield piece
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceLayer:
     """One layer of a weights file: its blobs, in index order. `indices[i]` is the index of
     `blobs[i]` where they do not run 0, 1, ...: an HDF5 snapshot leaves out a blob that shares
