@@ -55,11 +55,12 @@ def float_array(blob: object, where: str) -> np.ndarray:
         values = np.asarray(blob)
     except Exception as error:  # an object numpy cannot make an array of
         raise FillerError(f"{where}: {echo(repr(blob))} is not an array ({type(error).__name__})") from None
-    if values.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+    if values.dtype.kind != "f" or values.dtype.itemsize not in (4, 8):
         raise FillerError(
             f"{where}: dtype {values.dtype} is not float32 or float64 (Caffe's float and double)"
         )
-    return values
+    # Big-endian values are written in the byte order every format stores.
+    return values.astype(values.dtype.newbyteorder("="), copy=False)
 
 
 def read_npz(file: BinaryIO, shown: str) -> WeightFile:
