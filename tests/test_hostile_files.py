@@ -118,6 +118,10 @@ def test_hdf5_soft_link_loops_end(tmp_path):
         # Never written: HDF5 would return its fill value, 400 MB of it from a 2 KB file.
         (lambda g: g.create_dataset("0", shape=(10**8,), dtype="<f4"), "more than the file holds"),
         (lambda g: g.create_dataset("0", shape=(10**8,), dtype="<f4", chunks=(10**6,)), "more than the file"),
+        (
+            lambda g: g.create_dataset("0", shape=(10**7,), dtype="<f4", chunks=(10**5,), compression="gzip"),
+            "more than the file",
+        ),
         (lambda g: g.create_dataset("01", data=np.zeros(3, np.float32)), "named by its index"),
         (lambda g: g.create_dataset("100000000", data=np.zeros(1, np.float32)), "blob index 100000000"),
     ],
