@@ -118,11 +118,11 @@ def _follow(h5py: Any, file: Any, group: Any, name: str, shown: str) -> Any:
         if isinstance(link, h5py.HardLink):
             target = group[name]
             if target.id.fileno != file.id.fileno:
-                raise FillerError(f"{shown}: {group.name}/{name} leaves the file")
+                raise FillerError(f"{shown}: {_path(group, name)} leaves the file")
             return target
         if not isinstance(link, h5py.SoftLink):
             raise FillerError(
-                f"{shown}: {group.name}/{name} is a link to another file ({type(link).__name__}); "
+                f"{shown}: {_path(group, name)} is a link to another file ({type(link).__name__}); "
                 "a weights file is read only from itself"
             )
         # A soft link's path is resolved here one part at a time, so that no part of it can
@@ -172,3 +172,8 @@ def _read_dataset(h5py: Any, dataset: Any, file_size: int, shown: str, where: st
     if count:
         dataset.read_direct(values)
     return checked_blob(values, shape, False, where)
+
+
+def _path(group: Any, name: str) -> str:
+    """The HDF5 path of `name` in `group`, as an error names it."""
+    return f"{group.name.rstrip('/')}/{name}"
