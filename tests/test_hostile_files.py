@@ -551,3 +551,22 @@ def test_any_params_save_and_load_back_or_raise_filler_error_leaving_the_old_fil
         assert [np.asarray(b, np.float64).tolist() for b in loaded[name]] == [
             np.asarray(b, np.float64).tolist() for b in blobs
         ]
+
+
+def test_net_weights_from_an_hdf5_file_pointing_elsewhere_writes_nothing(tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(SECRET)
+    evil = tmp_path / "evil.h5"
+    with h5py.File(evil, "w") as file:
+        file.create_group("data/ip").create_dataset(
+            "0", shape=(2, 3), dtype="<f4", external=[(str(secret), 0, 24)]
+        )
+    net = tmp_path / "net.prototxt"
+    net.write_text(
+        'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" '
+        "inner_product_param { num_output: 2 bias_term: false } }\n"
+    )
+    out = tmp_path / "o.caffemodel"
+    assert main(["net", str(net), "--weights", str(evil), "--out", str(out)]) == 1
+    assert "external files" in capsys.readouterr().err and not out.exists()

@@ -141,6 +141,23 @@ def save_weights(
         plan = net if isinstance(net, NetPlan) else plan_net(net, phase=phase, input_shapes=input_shapes)
         name, layers, shared = plan.name, _net_layer_blobs(plan, checked, phase), _shared_blobs(plan)
     _check_names(form, [fields.name for fields, blobs in layers if blobs or form == _CAFFEMODEL])
+    try:
+        _write(form, path, name, layers, shared)
+    except FillerError:
+        raise
+    except Exception as error:  # a writing library's own error, for what the checks above missed
+        raise FillerError(
+            f"cannot write {atomic.shown(path)}: {type(error).__name__}: {echo(str(error))}"
+        ) from None
+
+
+def _write(
+    form: str,
+    path: PathLike,
+    name: str | None,
+    layers: list[tuple[LayerParameter, list[np.ndarray]]],
+    shared: Mapping[tuple[str, int], bool],
+) -> None:
     if form == _CAFFEMODEL:
         write_caffemodel(path, name, layers)
         return
