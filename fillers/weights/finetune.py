@@ -89,6 +89,8 @@ def opened_weights(source: str | os.PathLike[str], *, stored: bool = False) -> I
     try:
         file = formats.open_regular(source)
     except FillerError:
+        if os.path.lexists(source):
+            raise
         # Caffe asks H5Fis_hdf5 first, which answers -1 (true) for a missing file, and dies
         # opening it as HDF5.
         raise FillerError(f"Check failed: file_hid >= 0 (-1 vs. 0) Couldn't open {shown}") from None
