@@ -124,7 +124,7 @@ def read_safetensors(file: BinaryIO, shown: str, *, stored: bool = False) -> Wei
         count = (stop - begin) // dtype.itemsize
         if stored:
             values: np.ndarray | StoredValues = StoredValues(
-                file, dtype, ((data_start + begin, count),), count
+                file, dtype, ((data_start + begin, count),), count, shown
             )
         else:
             file.seek(data_start + begin)

@@ -64,9 +64,9 @@ class _Values:
         else:
             self.buffer.extend(data)
 
-    def result(self, file: BinaryIO) -> np.ndarray | StoredValues:
+    def result(self, file: BinaryIO, shown: str) -> np.ndarray | StoredValues:
         if self.stored:
-            return StoredValues(file, self.dtype, tuple(self.runs), self.size)
+            return StoredValues(file, self.dtype, tuple(self.runs), self.size, shown)
         values = np.frombuffer(self.buffer, self.dtype)
         # A small blob owns its values: one object, not an array over a bytearray.
         return values.copy() if len(self.buffer) <= _PIECE else values
@@ -77,8 +77,8 @@ class _Walker:
     _PIECE bytes (a Python call per field, not per byte); big packed runs go straight from
     the file into their arrays."""
 
-    def __init__(self, file: BinaryIO, size: int, stored: bool = False) -> None:
-        self.file, self.pos, self.size = file, 0, size
+    def __init__(self, file: BinaryIO, size: int, stored: bool = False, shown: str = "") -> None:
+        self.file, self.pos, self.size, self.shown = file, 0, size, shown
         # Packed values are left in the file (runs that StoredValues reads later).
         self.stored = stored
         self.buffer, self.start = b"", 0  # the buffered bytes and the file offset of the first
@@ -225,7 +225,7 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
             f"(kProtoReadBytesLimit, {MAX_FILE_BYTES})"
         )
     file.seek(0)
-    walker = _Walker(file, size, stored)
+    walker = _Walker(file, size, stored, shown)
     try:
         while walker.pos < walker.size:
             number, wire = walker.key()
@@ -282,12 +282,15 @@ def _read_layer(walker: _Walker, end: int, *, v1: bool, index: int) -> tuple[byt
         while walker.pos < end:
             number, wire = walker.key()
             if number == blob_field and wire == _LENGTH:
-                where = f"layer {_layer_name(rest, v1, index)} blob {len(blobs)}"
                 try:
                     length = walker.length(end)
-                    blobs.append(_read_blob(walker, walker.pos + length, where))
+                    blobs.append(_read_blob(walker, walker.pos + length, f"blob {len(blobs)}"))
                 except _Corrupt as error:
                     raise _Corrupt(f"blob {len(blobs)}: {error}") from None
+                except FillerError as error:
+                    # The layer's name only now: parsing its fields for every blob would take
+                    # time quadratic in a layer of many blobs.
+                    raise FillerError(f"layer {_layer_name(rest, v1, index)} {error}") from None
             elif v1 and number == _V1_LAYER_V0:
                 raise FillerError(
                     f"layer {_layer_name(rest, v1, index)} is in the V0 form (before 2014), which "
@@ -354,7 +357,7 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
     if walker.pos != end:
         raise _Corrupt("the blob runs past its message")
     values = fields[_BLOB_DOUBLE_DATA] if fields[_BLOB_DOUBLE_DATA].size else fields[_BLOB_DATA]
-    result = values.result(walker.file)
+    result = values.result(walker.file, walker.shown)
     if legacy:
         return checked_blob(result, tuple(legacy.get(field, 0) for field in _BLOB_LEGACY), True, where)
     return checked_blob(result, dims, False, where)

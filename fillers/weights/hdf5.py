@@ -11,8 +11,8 @@ file is often a stranger's, so every such object is refused before anything is r
 a soft link that passes through one. A dataset must be float32 or float64 with a shape
 Caffe's Blob takes (at most 32 axes, at most INT_MAX values), stored in a layout and with
 filters (deflate, shuffle, fletcher32) that give back no more than the file could hold:
-uncompressed values are all in the file, compressed ones at most `_MAX_DEFLATE_RATIO` times
-its size. All of it is checked before the values are allocated.
+uncompressed values are all stored in the file, compressed ones at most `_MAX_DEFLATE_RATIO`
+times what they have stored. All of it is checked before the values are allocated.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import FillerError
 from ..io import atomic
+from ..io.limits import echo
 from .arrays import LayerBlobs, optional, unreadable_as_error
 from .source import HDF5, SourceBlob, SourceLayer, WeightFile, check_name, checked_blob, checked_shape
 
@@ -59,13 +60,17 @@ def read_hdf5(source: BinaryIO, shown: str) -> WeightFile:
         for layer_name, group in groups:
             indices, blobs = [], []
             for key in sorted(group, key=lambda key: (len(key), key)):
-                where = f"layer {layer_name!r} blob {_name(key, shown, f'/data/{layer_name}')}"
+                where = f"layer {echo(repr(layer_name))} blob {_name(key, shown, f'/data/{layer_name}')}"
                 index = _index(key, shown, layer_name, datasets)
                 dataset = _follow(h5py, file, group, key, shown)
                 indices.append(index)
                 blobs.append(_read_dataset(h5py, dataset, size, shown, where))
             layer_type = group.attrs.get("type", "")
-            layer_type = layer_type if isinstance(layer_type, str) else ""
+            layer_type = (
+                check_name(layer_type, f"{shown}: /data/{layer_name}: type")
+                if isinstance(layer_type, str)
+                else ""
+            )
             layers.append(SourceLayer(layer_name, layer_type, tuple(blobs), tuple(indices)))
     return WeightFile(shown, HDF5, tuple(layers))
 
@@ -73,9 +78,6 @@ def read_hdf5(source: BinaryIO, shown: str) -> WeightFile:
 def write_hdf5(path: str | os.PathLike[str], layers: Sequence[LayerBlobs]) -> None:
     """Net::ToHDF5's layout: a group per layer under /data, a dataset per blob saved."""
     h5py = optional("h5py", "hdf5")
-    for name, _, _ in layers:
-        if "/" in name or name in ("", "."):
-            raise FillerError(f"layer {name!r}: an HDF5 group cannot be named so; use .caffemodel or .npz")
     with atomic.replaced(path) as temporary, h5py.File(temporary, "w") as file:
         data = file.create_group("data")
         for name, layer_type, blobs in layers:
@@ -88,7 +90,7 @@ def write_hdf5(path: str | os.PathLike[str], layers: Sequence[LayerBlobs]) -> No
 
 def _name(name: str | bytes, shown: str, where: str) -> str:
     if isinstance(name, bytes):
-        raise FillerError(f"{shown}: {where}: the name {name!r} is not UTF-8 text")
+        raise FillerError(f"{shown}: {where}: the name {echo(repr(name))} is not UTF-8 text")
     check_name(name, f"{shown}: {where}")
     return name
 
@@ -98,7 +100,7 @@ def _index(key: str, shown: str, layer: str, datasets: int) -> int:
     most the file's count of datasets."""
     if not (key.isascii() and key.isdigit() and len(key) <= _INDEX_DIGITS and str(int(key)) == key):
         raise FillerError(
-            f"{shown}: /data/{layer}/{key!r}: a blob's dataset is named by its index, 0, 1, ..."
+            f"{shown}: /data/{layer}/{echo(repr(key))}: a blob's dataset is named by its index, 0, 1, ..."
         )
     if int(key) > datasets:
         raise FillerError(
@@ -108,10 +110,12 @@ def _index(key: str, shown: str, layer: str, datasets: int) -> int:
     return int(key)
 
 
-def _follow(h5py: Any, file: Any, group: Any, name: str, shown: str) -> Any:
+def _follow(h5py: Any, file: Any, group: Any, name: str, shown: str, hops: list[int] | None = None) -> Any:
     """The object `name` links to from `group`: hard links and soft links that stay inside
-    the file are followed (at most _MAX_LINK_HOPS), anything else refused unopened."""
-    for _ in range(_MAX_LINK_HOPS):
+    the file are followed (at most _MAX_LINK_HOPS soft links in all), anything else refused
+    unopened."""
+    hops = [0] if hops is None else hops
+    while True:
         link = group.get(name, getlink=True)
         if link is None:
             return None
@@ -125,19 +129,23 @@ def _follow(h5py: Any, file: Any, group: Any, name: str, shown: str) -> Any:
                 f"{shown}: {_path(group, name)} is a link to another file ({type(link).__name__}); "
                 "a weights file is read only from itself"
             )
+        hops[0] += 1
+        if hops[0] > _MAX_LINK_HOPS:
+            raise FillerError(
+                f"{shown}: {_path(group, name)}: soft links take more than {_MAX_LINK_HOPS} steps"
+            )
         # A soft link's path is resolved here one part at a time, so that no part of it can
         # be an external link.
         path = link.path
-        group, name = file if path.startswith("/") else group, ""
+        group = file if path.startswith("/") else group
         parts = [part for part in path.split("/") if part and part != "."]
         if not parts:
             return group
         for part in parts[:-1]:
-            group = _follow(h5py, file, group, part, shown)
+            group = _follow(h5py, file, group, part, shown, hops)
             if not isinstance(group, h5py.Group):
                 return None
         name = parts[-1]
-    raise FillerError(f"{shown}: a soft link takes more than {_MAX_LINK_HOPS} steps")
 
 
 def _read_dataset(h5py: Any, dataset: Any, file_size: int, shown: str, where: str) -> SourceBlob:

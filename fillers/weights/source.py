@@ -49,7 +49,7 @@ class SourceBlob:
         return self.values if self.values.shape == self.shape else self.values.reshape(self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredValues:
     """A blob's values left in an open file, read a chunk at a time (`fillers weights`
     reduces them so, through the one file it opened): `runs` are (offset, count) runs of
@@ -59,6 +59,7 @@ class StoredValues:
     dtype: np.dtype
     runs: tuple[tuple[int, int] | np.ndarray, ...]
     size: int
+    shown: str = "the weights file"
 
     def chunks(self, size: int) -> Iterator[np.ndarray]:
         """The values in order, at most `size` at a time; FillerError if the file no longer
@@ -73,7 +74,7 @@ class StoredValues:
                 piece = np.empty(min(size, count - start), self.dtype)
                 self.file.seek(offset + start * self.dtype.itemsize)
                 if self.file.readinto(memoryview(piece).cast("B")) != piece.nbytes:
-                    raise FillerError(f"{self.file.name}: the file changed while it was read (it is shorter)")
+                    raise FillerError(f"{self.shown}: the file changed while it was read (it is shorter)")
                 yield piece
 
 
