@@ -58,6 +58,11 @@ class CaffeRNG:
     `profile` names the Caffe build whose bits the fills on this stream reproduce (see
     `fillers.profiles()`); the engine is the same for all of them.
 
+    Threads may share one: each fill (and each net) holds the stream while it draws
+    (`exclusive`), so concurrent fills give what some serial order gives, and a failed fill
+    rewinds only its own draws. Which order is the scheduler's: for repeatable values give
+    each thread its own stream.
+
     >>> rng = CaffeRNG(5489)
     >>> int(rng.random_raw(1)[0])   # the first output of the standard mt19937
     3499211612
