@@ -76,6 +76,9 @@ def check_destination(path: object) -> str:
         raise FillerError(f"cannot write {shown(text)}: it is {kind}")
     if not os.access(os.path.dirname(target), os.W_OK | os.X_OK):
         raise FillerError(f"cannot write {shown(text)}: its folder is not writable")
+    if status is not None and not os.access(target, os.W_OK):
+        # A rename could replace it; open() would refuse, and so do we.
+        raise FillerError(f"cannot write {shown(text)}: Permission denied (the file is read-only)")
     return target
 
 
