@@ -62,6 +62,15 @@ def statistics(values: np.ndarray | StoredValues, chunk: int = CHUNK) -> tuple[f
     count = values.size
     if count == 0:
         return (math.nan,) * 4
+    # Infinite or huge float64 values give an infinite or NaN mean and std, as they should:
+    # not a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _statistics(values, chunk, count)
+
+
+def _statistics(
+    values: np.ndarray | StoredValues, chunk: int, count: int
+) -> tuple[float, float, float, float]:
     low, high, total = math.inf, -math.inf, 0.0
     for piece in _pieces(values, chunk):
         piece_low, piece_high = float(piece.min()), float(piece.max())
