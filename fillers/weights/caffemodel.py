@@ -35,6 +35,7 @@ _NET_NAME, _NET_LAYERS_V1, _NET_INPUT_DIM, _NET_INPUT_SHAPE, _NET_LAYER = 1, 2, 
 _V1_LAYER_V0, _V1_LAYER_BLOBS, _LAYER_BLOBS = 1, 6, 7
 _BLOB_LEGACY = (1, 2, 3, 4)  # num, channels, height, width
 _BLOB_DATA, _BLOB_SHAPE, _BLOB_DOUBLE_DATA = 5, 7, 8
+_BLOB_DTYPES = {_BLOB_DATA: np.dtype("<f4"), _BLOB_DOUBLE_DATA: np.dtype("<f8")}
 # Bytes read at a time where values are copied or decoded piecewise.
 _PIECE = 1 << 20
 # A BlobShape of kMaxBlobAxes dims, each an unpacked 10-byte varint with its key, and room to spare.
@@ -129,6 +130,11 @@ class _Walker:
         was just read, decoded a window of the file at a time with numpy."""
         itemsize = values.dtype.itemsize
         record = 1 + itemsize
+        offset = self._buffered(min(record, end - self.pos))
+        if end - self.pos < record or self.buffer[offset + itemsize] != key:
+            # A lone value (as in a blob of one): no window, no numpy.
+            values.add(self.read(itemsize))
+            return
         while True:
             window = self.read(min(end - self.pos, _PIECE // record * record + itemsize))
             if len(window) < itemsize:
@@ -150,6 +156,11 @@ class _Walker:
             self.pos += 1
 
     def varint(self) -> int:
+        offset = self.pos - self.start
+        if 0 <= offset < len(self.buffer) and self.buffer[offset] < 0x80:
+            # Most varints (keys, small lengths) are one byte.
+            self.pos += 1
+            return self.buffer[offset]
         offset = self._buffered(min(10, self.size - self.pos) or 1)
         buffer = self.buffer
         value = shift = 0
@@ -325,16 +336,15 @@ def _layer_name(rest: bytes | bytearray, v1: bool, index: int) -> str:
 
 def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
     """One BlobProto: data (or double_data, which Caffe prefers when present) and shape."""
-    fields = {
-        _BLOB_DATA: _Values(np.dtype("<f4"), walker.stored),
-        _BLOB_DOUBLE_DATA: _Values(np.dtype("<f8"), walker.stored),
-    }
+    fields: dict[int, _Values] = {}
     legacy: dict[int, int] = {}
     dims: tuple[int, ...] = ()
     while walker.pos < end:
         number, wire = walker.key()
-        if number in fields:
-            values = fields[number]
+        if number in _BLOB_DTYPES:
+            values = fields.get(number)
+            if values is None:
+                values = fields[number] = _Values(_BLOB_DTYPES[number], walker.stored)
             if wire == _LENGTH:
                 length = walker.length(end)
                 if length % values.dtype.itemsize:
@@ -356,8 +366,9 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
             walker.skip(wire, end)
     if walker.pos != end:
         raise _Corrupt("the blob runs past its message")
-    values = fields[_BLOB_DOUBLE_DATA] if fields[_BLOB_DOUBLE_DATA].size else fields[_BLOB_DATA]
-    result = values.result(walker.file, walker.shown)
+    doubles = fields.get(_BLOB_DOUBLE_DATA)
+    values = doubles if doubles is not None and doubles.size else fields.get(_BLOB_DATA)
+    result = np.empty(0, "<f4") if values is None else values.result(walker.file, walker.shown)
     if legacy:
         return checked_blob(result, tuple(legacy.get(field, 0) for field in _BLOB_LEGACY), True, where)
     return checked_blob(result, dims, False, where)
