@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 import fillers
 from fillers.cli import main
 from fillers.cli.util import statistics
-from fillers.weights.caffemodel import _key, _varint
 from fillers.weights.finetune import opened_weights
+from fillers.weights.wire import encode_key as _key
+from fillers.weights.wire import encode_varint as _varint
 
 SECRET = b"secret bytes of another file\n" * 4
 

@@ -27,188 +27,17 @@ from ..errors import FillerError
 from ..io import atomic
 from ..io.limits import MAX_FILE_BYTES
 from ..net.netparam import V1_LAYER_TYPES, upgrade_net_as_needed
-from .source import MAX_BLOB_AXES, PROTO, SourceBlob, SourceLayer, StoredValues, WeightFile, checked_blob
+from .source import MAX_BLOB_AXES, PROTO, SourceBlob, SourceLayer, WeightFile, checked_blob
+from .wire import FIXED32, FIXED64, LENGTH, VARINT, Corrupt, Values, Walker, encode_key, encode_varint
 
-_VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 # Field numbers of caffe.proto.
 _NET_NAME, _NET_LAYERS_V1, _NET_INPUT_DIM, _NET_INPUT_SHAPE, _NET_LAYER = 1, 2, 4, 8, 100
 _V1_LAYER_V0, _V1_LAYER_BLOBS, _LAYER_BLOBS = 1, 6, 7
 _BLOB_LEGACY = (1, 2, 3, 4)  # num, channels, height, width
 _BLOB_DATA, _BLOB_SHAPE, _BLOB_DOUBLE_DATA = 5, 7, 8
 _BLOB_DTYPES = {_BLOB_DATA: np.dtype("<f4"), _BLOB_DOUBLE_DATA: np.dtype("<f8")}
-# Bytes read at a time where values are copied or decoded piecewise.
-_PIECE = 1 << 20
 # A BlobShape of kMaxBlobAxes dims, each an unpacked 10-byte varint with its key, and room to spare.
 _MAX_SHAPE_BYTES = 1024
-
-
-class _Corrupt(Exception):
-    """The bytes are not a NetParameter; `reason` says where the walk failed."""
-
-
-class _Values:
-    """The values of one blob field (data or double_data) as the walk meets them: a blob
-    may split them over many fields, packed or not. In memory they grow in one buffer, a
-    piece at a time; `stored`, packed runs stay in the file (see StoredValues)."""
-
-    def __init__(self, dtype: np.dtype, stored: bool) -> None:
-        self.dtype, self.stored = dtype, stored
-        self.buffer = bytearray()
-        self.runs: list[tuple[int, int] | np.ndarray] = []
-        self.size = 0
-
-    def add(self, data: bytes | bytearray) -> None:
-        """Values decoded from the file."""
-        self.size += len(data) // self.dtype.itemsize
-        if self.stored:
-            self.runs.append(np.frombuffer(bytes(data), self.dtype))
-        else:
-            self.buffer.extend(data)
-
-    def result(self, file: BinaryIO, shown: str) -> np.ndarray | StoredValues:
-        if self.stored:
-            return StoredValues(file, self.dtype, tuple(self.runs), self.size, shown)
-        values = np.frombuffer(self.buffer, self.dtype)
-        # A small blob owns its values: one object, not an array over a bytearray.
-        return values.copy() if len(self.buffer) <= _PIECE else values
-
-
-class _Walker:
-    """Reads protobuf wire format from a binary file at `pos`, through a buffer of up to
-    _PIECE bytes (a Python call per field, not per byte); big packed runs go straight from
-    the file into their arrays."""
-
-    def __init__(self, file: BinaryIO, size: int, stored: bool = False, shown: str = "") -> None:
-        self.file, self.pos, self.size, self.shown = file, 0, size, shown
-        # Packed values are left in the file (runs that StoredValues reads later).
-        self.stored = stored
-        self.buffer, self.start = b"", 0  # the buffered bytes and the file offset of the first
-
-    def _buffered(self, count: int) -> int:
-        """The offset in `buffer` of `pos`, with `count` bytes buffered from there."""
-        offset = self.pos - self.start
-        if offset >= 0 and offset + count <= len(self.buffer):
-            return offset
-        self.file.seek(self.pos)
-        self.buffer, self.start = self.file.read(max(count, min(_PIECE, self.size - self.pos))), self.pos
-        if len(self.buffer) < count:
-            raise _Corrupt("the file ends inside a field")
-        return 0
-
-    def read(self, count: int) -> bytes:
-        if count > _PIECE:
-            self.file.seek(self.pos)
-            data = self.file.read(count)
-            if len(data) != count:
-                raise _Corrupt("the file ends inside a field")
-        else:
-            offset = self._buffered(count)
-            data = self.buffer[offset : offset + count]
-        self.pos += count
-        return data
-
-    def packed(self, values: _Values, length: int) -> None:
-        """The next `length` bytes, a packed run of values, into `values`."""
-        if values.stored:
-            values.runs.append((self.pos, length // values.dtype.itemsize))
-            values.size += length // values.dtype.itemsize
-            self.pos += length
-        elif not values.buffer and length > _PIECE:
-            # The usual big blob, one packed field: read straight into a buffer of its size.
-            values.buffer = bytearray(length)
-            values.size = length // values.dtype.itemsize
-            self.file.seek(self.pos)
-            if self.file.readinto(values.buffer) != length:
-                raise _Corrupt("the file ends inside a field")
-            self.pos += length
-        else:
-            for piece in range(0, length, _PIECE):
-                values.add(self.read(min(_PIECE, length - piece)))
-
-    def unpacked(self, values: _Values, key: int, end: int) -> None:
-        """A run of unpacked values (each its own field: key, then value) whose first key
-        was just read, decoded a window of the file at a time with numpy."""
-        itemsize = values.dtype.itemsize
-        record = 1 + itemsize
-        offset = self._buffered(min(record, end - self.pos))
-        if end - self.pos < record or self.buffer[offset + itemsize] != key:
-            # A lone value (as in a blob of one): no window, no numpy.
-            values.add(self.read(itemsize))
-            return
-        while True:
-            window = self.read(min(end - self.pos, _PIECE // record * record + itemsize))
-            if len(window) < itemsize:
-                raise _Corrupt("the file ends inside a field")
-            rows = (len(window) - itemsize) // record
-            if not rows:
-                values.add(window[:itemsize])
-                self.pos -= len(window) - itemsize
-                return
-            table = np.frombuffer(window, np.uint8, rows * record, itemsize).reshape(rows, record)
-            keys = table[:, 0] == key
-            run = rows if keys.all() else int(keys.argmin())
-            values.add(window[:itemsize] + table[:run, 1:].tobytes())
-            unused = len(window) - itemsize - run * record
-            self.pos -= unused
-            if run < rows or not unused:
-                return
-            # The window ended inside the run: go on past the next value's key.
-            self.pos += 1
-
-    def varint(self) -> int:
-        offset = self.pos - self.start
-        if 0 <= offset < len(self.buffer) and self.buffer[offset] < 0x80:
-            # Most varints (keys, small lengths) are one byte.
-            self.pos += 1
-            return self.buffer[offset]
-        offset = self._buffered(min(10, self.size - self.pos) or 1)
-        buffer = self.buffer
-        value = shift = 0
-        for index in range(offset, min(offset + 10, len(buffer))):
-            byte = buffer[index]
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                self.pos += index - offset + 1
-                return value
-            shift += 7
-        raise _Corrupt("a varint runs past 10 bytes" if shift >= 70 else "the file ends inside a field")
-
-    def key(self) -> tuple[int, int]:
-        key = self.varint()
-        number, wire = key >> 3, key & 7
-        if number == 0 or wire not in (_VARINT, _FIXED64, _LENGTH, _FIXED32):
-            raise _Corrupt(f"invalid field key {key}")
-        return number, wire
-
-    def length(self, end: int) -> int:
-        length = self.varint()
-        if length > end - self.pos:
-            raise _Corrupt(f"a field of {length} bytes runs past the end of its message")
-        return length
-
-    def skip(self, wire: int, end: int) -> None:
-        if wire == _VARINT:
-            self.varint()
-        else:
-            size = self.length(end) if wire == _LENGTH else (8 if wire == _FIXED64 else 4)
-            if size > end - self.pos:
-                raise _Corrupt("a field runs past its message")
-            self.pos += size
-        if self.pos > end:
-            raise _Corrupt("a field runs past its message")
-
-    def raw_field(self, number: int, wire: int, end: int) -> bytes:
-        """The field whose key was just read, encoded again, for protobuf to parse."""
-        if wire == _VARINT:
-            payload = _varint(self.varint())
-        elif wire == _LENGTH:
-            length = self.length(end)
-            payload = _varint(length) + self.read(length)
-        else:
-            payload = self.read(8 if wire == _FIXED64 else 4)
-        if self.pos > end:
-            raise _Corrupt("a field runs past its message")
-        return _key(number, wire) + payload
 
 
 def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> WeightFile:
@@ -236,11 +65,11 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
             f"(kProtoReadBytesLimit, {MAX_FILE_BYTES})"
         )
     file.seek(0)
-    walker = _Walker(file, size, stored, shown)
+    walker = Walker(file, size, stored, shown)
     try:
         while walker.pos < walker.size:
             number, wire = walker.key()
-            if number in (_NET_LAYER, _NET_LAYERS_V1) and wire == _LENGTH:
+            if number in (_NET_LAYER, _NET_LAYERS_V1) and wire == LENGTH:
                 v1, length = number == _NET_LAYERS_V1, walker.varint()
                 # A layer cut short is walked to the end of the file anyway, to name the
                 # blob the file ends in.
@@ -250,14 +79,14 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
                 )
                 if declared_end > walker.size:
                     name = _layer_name(layer_header, v1, len(blobs))
-                    raise _Corrupt(f"layer {name}: the file ends inside it")
+                    raise Corrupt(f"layer {name}: the file ends inside it")
                 forms.add(v1)
                 names.append(_name_and_type(layer_header, v1))
                 blobs.append(layer_blobs)
             else:
                 header += walker.raw_field(number, wire, walker.size)
         net = NetParameter.FromString(bytes(header))
-    except _Corrupt as error:
+    except Corrupt as error:
         raise FillerError(
             "Check failed: ReadProtoFromBinaryFile(param_file, param) Failed to parse "
             f"NetParameter file: {shown} ({error})"
@@ -283,7 +112,7 @@ def read_caffemodel(file: BinaryIO, shown: str, *, stored: bool = False) -> Weig
     return WeightFile(shown, PROTO, tuple(layers), net.name)
 
 
-def _read_layer(walker: _Walker, end: int, *, v1: bool, index: int) -> tuple[bytes, tuple[SourceBlob, ...]]:
+def _read_layer(walker: Walker, end: int, *, v1: bool, index: int) -> tuple[bytes, tuple[SourceBlob, ...]]:
     """One LayerParameter (or V1LayerParameter): its fields other than blobs, re-encoded for
     protobuf, and its blobs. Errors name the layer and the blob."""
     rest = bytearray()
@@ -292,12 +121,12 @@ def _read_layer(walker: _Walker, end: int, *, v1: bool, index: int) -> tuple[byt
     try:
         while walker.pos < end:
             number, wire = walker.key()
-            if number == blob_field and wire == _LENGTH:
+            if number == blob_field and wire == LENGTH:
                 try:
                     length = walker.length(end)
                     blobs.append(_read_blob(walker, walker.pos + length, f"blob {len(blobs)}"))
-                except _Corrupt as error:
-                    raise _Corrupt(f"blob {len(blobs)}: {error}") from None
+                except Corrupt as error:
+                    raise Corrupt(f"blob {len(blobs)}: {error}") from None
                 except FillerError as error:
                     # The layer's name only now: parsing its fields for every blob would take
                     # time quadratic in a layer of many blobs.
@@ -309,8 +138,8 @@ def _read_layer(walker: _Walker, end: int, *, v1: bool, index: int) -> tuple[byt
                 )
             else:
                 rest += walker.raw_field(number, wire, end)
-    except _Corrupt as error:
-        raise _Corrupt(f"layer {_layer_name(rest, v1, index)}: {error}") from None
+    except Corrupt as error:
+        raise Corrupt(f"layer {_layer_name(rest, v1, index)}: {error}") from None
     return bytes(rest), tuple(blobs)
 
 
@@ -334,9 +163,9 @@ def _layer_name(rest: bytes | bytearray, v1: bool, index: int) -> str:
     return repr(name) if name else f"at index {index}"
 
 
-def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
+def _read_blob(walker: Walker, end: int, where: str) -> SourceBlob:
     """One BlobProto: data (or double_data, which Caffe prefers when present) and shape."""
-    fields: dict[int, _Values] = {}
+    fields: dict[int, Values] = {}
     legacy: dict[int, int] = {}
     dims: tuple[int, ...] = ()
     while walker.pos < end:
@@ -344,28 +173,28 @@ def _read_blob(walker: _Walker, end: int, where: str) -> SourceBlob:
         if number in _BLOB_DTYPES:
             values = fields.get(number)
             if values is None:
-                values = fields[number] = _Values(_BLOB_DTYPES[number], walker.stored)
-            if wire == _LENGTH:
+                values = fields[number] = Values(_BLOB_DTYPES[number], walker.stored)
+            if wire == LENGTH:
                 length = walker.length(end)
                 if length % values.dtype.itemsize:
-                    raise _Corrupt(f"packed field {number} of {length} bytes splits a value")
+                    raise Corrupt(f"packed field {number} of {length} bytes splits a value")
                 walker.packed(values, length)
-            elif wire == (_FIXED32 if number == _BLOB_DATA else _FIXED64):
-                walker.unpacked(values, _key(number, wire)[0], end)
+            elif wire == (FIXED32 if number == _BLOB_DATA else FIXED64):
+                walker.unpacked(values, encode_key(number, wire)[0], end)
             else:
-                raise _Corrupt(f"field {number} has wire type {wire}")
-        elif number == _BLOB_SHAPE and wire == _LENGTH:
+                raise Corrupt(f"field {number} has wire type {wire}")
+        elif number == _BLOB_SHAPE and wire == LENGTH:
             length = walker.length(end)
             if length > _MAX_SHAPE_BYTES:
-                raise _Corrupt(f"a shape of {length} bytes (Caffe's blobs have at most {MAX_BLOB_AXES} axes)")
+                raise Corrupt(f"a shape of {length} bytes (Caffe's blobs have at most {MAX_BLOB_AXES} axes)")
             dims = tuple(BlobShape.FromString(walker.read(length)).dim)
-        elif number in _BLOB_LEGACY and wire == _VARINT:
+        elif number in _BLOB_LEGACY and wire == VARINT:
             value = walker.varint() & 0xFFFFFFFF  # int32, sign-extended on the wire
             legacy[number] = value - (1 << 32) if value >= 1 << 31 else value
         else:
             walker.skip(wire, end)
     if walker.pos != end:
-        raise _Corrupt("the blob runs past its message")
+        raise Corrupt("the blob runs past its message")
     doubles = fields.get(_BLOB_DOUBLE_DATA)
     values = doubles if doubles is not None and doubles.size else fields.get(_BLOB_DATA)
     result = np.empty(0, "<f4") if values is None else values.result(walker.file, walker.shown)
@@ -388,7 +217,7 @@ def write_caffemodel(
     with atomic.opened(path) as file:
         if name is not None:
             encoded = name.encode()
-            file.write(_key(_NET_NAME, _LENGTH) + _varint(len(encoded)) + encoded)
+            file.write(encode_key(_NET_NAME, LENGTH) + encode_varint(len(encoded)) + encoded)
         for fields, blobs in layers:
             _write_layer(file, fields, blobs)
 
@@ -399,7 +228,7 @@ def _write_layer(file: BinaryIO, fields: LayerParameter, blobs: list[np.ndarray]
     heads = [_blob_head(array) for array in arrays]
     size = len(before) + len(after) + sum(len(head) + len(tail) for head, tail in heads)
     size += sum(array.nbytes for array in arrays)
-    file.write(_key(_NET_LAYER, _LENGTH) + _varint(size) + before)
+    file.write(encode_key(_NET_LAYER, LENGTH) + encode_varint(size) + before)
     for (head, tail), array in zip(heads, arrays, strict=True):
         file.write(head)
         if array.size:
@@ -411,7 +240,7 @@ def _write_layer(file: BinaryIO, fields: LayerParameter, blobs: list[np.ndarray]
 def _split_at_blobs(fields: LayerParameter) -> tuple[bytes, bytes]:
     """The layer's encoded fields numbered below `blobs` (7) and those above it."""
     encoded = fields.SerializeToString()
-    walker = _Walker(io.BytesIO(encoded), len(encoded))
+    walker = Walker(io.BytesIO(encoded), len(encoded))
     before, after = bytearray(), bytearray()
     while walker.pos < walker.size:
         number, wire = walker.key()
@@ -431,23 +260,10 @@ def _wire_array(blob: np.ndarray) -> np.ndarray:
 def _blob_head(array: np.ndarray) -> tuple[bytes, bytes]:
     """A BlobProto's bytes around its values: key, length and data key; then its shape."""
     shape = BlobShape(dim=array.shape).SerializeToString()
-    tail = _key(_BLOB_SHAPE, _LENGTH) + _varint(len(shape)) + shape
+    tail = encode_key(_BLOB_SHAPE, LENGTH) + encode_varint(len(shape)) + shape
     data = b""
     if array.size:
         field = _BLOB_DOUBLE_DATA if array.dtype == np.float64 else _BLOB_DATA
-        data = _key(field, _LENGTH) + _varint(array.nbytes)
+        data = encode_key(field, LENGTH) + encode_varint(array.nbytes)
     size = len(data) + array.nbytes + len(tail)
-    return _key(_LAYER_BLOBS, _LENGTH) + _varint(size) + data, tail
-
-
-def _key(number: int, wire: int) -> bytes:
-    return _varint(number << 3 | wire)
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    return encode_key(_LAYER_BLOBS, LENGTH) + encode_varint(size) + data, tail
