@@ -12,6 +12,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from frameworks import require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,8 +152,7 @@ def test_sigterm_during_a_save_removes_the_temporary_file_and_ends_the_process(t
 
 
 def test_sigint_swallowed_by_c_code_during_an_h5_save_is_raised_after_it(tmp_path, monkeypatch):
-    import h5py
-
+    h5py = require("h5py")
     path = tmp_path / "w.caffemodel.h5"
     path.write_bytes(b"old")
     create = h5py.Group.create_dataset

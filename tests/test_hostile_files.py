@@ -13,9 +13,9 @@ import textwrap
 import time
 import zipfile
 
-import h5py
 import numpy as np
 import pytest
+from frameworks import require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +26,7 @@ from fillers.weights.finetune import opened_weights
 from fillers.weights.wire import encode_key as _key
 from fillers.weights.wire import encode_varint as _varint
 
+h5py = require("h5py")
 SECRET = b"secret bytes of another file\n" * 4
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from frameworks import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ FILLER = {"type": "constant"}
 @pytest.fixture(params=["re2", "re"])
 def engine(request, monkeypatch):
     if request.param == "re2":
-        pytest.importorskip("re2")
+        require("re2")
     else:
         monkeypatch.setattr(patterns, "_re2", lambda: None)
     from fillers.spec import rules

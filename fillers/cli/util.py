@@ -132,13 +132,13 @@ def check_plot(path: str) -> str:
 
     matplotlib is an optional extra: pip install 'fillers[plot]'.
     """
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if not os.path.basename(path) or not suffix or os.path.basename(path).startswith(f".{suffix}"):
+        raise FillerError(f"--plot: {atomic.shown(path)!r} is not an image file name, e.g. hist.png")
     _pyplot()
     from matplotlib.backend_bases import FigureCanvasBase
 
-    suffix = os.path.splitext(path)[1].lower().lstrip(".")
     formats = FigureCanvasBase.get_supported_filetypes()
-    if not os.path.basename(path) or not suffix or os.path.basename(path).startswith(f".{suffix}"):
-        raise FillerError(f"--plot: {atomic.shown(path)!r} is not an image file name, e.g. hist.png")
     if suffix not in formats:
         raise FillerError(
             f"--plot: {atomic.shown(path)}: unknown image format; use one of .{', .'.join(formats)}"
