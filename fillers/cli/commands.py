@@ -74,10 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fill(args: argparse.Namespace) -> None:
     filler = get_filler(_read_spec(args.spec))
     shape = _dims(args.shape, "--shape")
-    # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
-    # be repeated with --seed.
     if args.out is not None:
         _check_out(args.out, (".npy",))
+    # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
+    # be repeated with --seed.
     rng = CaffeRNG(args.seed, profile=args.profile)
     values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=rng)
     if args.out is not None:

@@ -140,7 +140,8 @@ def save_weights(
         # A NetPlan already made (the CLI's, with its stages, shape rules and plugins) is used as it is.
         plan = net if isinstance(net, NetPlan) else plan_net(net, phase=phase, input_shapes=input_shapes)
         name, layers, shared = plan.name, _net_layer_blobs(plan, checked, phase), _shared_blobs(plan)
-    _check_names(form, [fields.name for fields, blobs in layers if blobs or form == _CAFFEMODEL])
+    # Every layer becomes a message (.caffemodel) or a group (HDF5); only those with blobs keys.
+    _check_names(form, [fields.name for fields, blobs in layers if blobs or form in (_CAFFEMODEL, _HDF5)])
     try:
         _write(form, path, name, layers, shared)
     except FillerError:
