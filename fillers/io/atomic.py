@@ -165,10 +165,11 @@ def _umask() -> int:
 
 @contextmanager
 def _interrupts_raised_after() -> Iterator:
-    """Within the block SIGINT and SIGTERM are recorded, not acted on, while the write runs
-    in C code that could swallow them; the caller asks `interrupted()` before the rename,
-    which raises KeyboardInterrupt (or ends the process for SIGTERM, temporaries removed).
-    Signal handlers can only be set from the main thread: elsewhere the block runs as is."""
+    """Within the block, SIGTERM removes the temporary files, then acts as it would have
+    (its handler, or the end of the process); SIGINT raises KeyboardInterrupt as usual and
+    is also recorded, so that `interrupted()`, asked before the rename, raises it again if
+    a library's C code swallowed it. Signal handlers can only be set from the main thread:
+    elsewhere the block runs as is."""
     if threading.current_thread() is not threading.main_thread():
         yield lambda: None
         return
