@@ -118,7 +118,7 @@ def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tu
 
     shown = echo(repr(chunks))
     _check_numbers(chunks, shown)
-    blocks = _block_count(chunks, shape)
+    blocks = max(_block_count(chunks, shape), _sized_block_count(chunks, shape, dtype))
     if blocks > MAX_BLOCKS:
         raise FillerError(
             f"chunks: {shown} cut shape {shape} into {blocks} blocks, more than {MAX_BLOCKS} (the limit); "
@@ -128,8 +128,10 @@ def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tu
         normalized = normalize_chunks(chunks, shape, dtype=dtype)
     except (ValueError, TypeError, ZeroDivisionError, OverflowError, MemoryError) as error:
         raise FillerError(f"chunks: {shown} do not fit shape {shape}: {echo(str(error))}") from None
-    if len(normalized) != len(shape) or math.prod(len(axis) for axis in normalized) > MAX_BLOCKS:
+    if len(normalized) != len(shape):
         raise FillerError(f"chunks: {shown} do not fit shape {shape}")
+    if math.prod(len(axis) for axis in normalized) > MAX_BLOCKS:
+        raise FillerError(f"chunks: {shown} cut shape {shape} into more than {MAX_BLOCKS} blocks (the limit)")
     for axis, (sizes, length) in enumerate(zip(normalized, shape, strict=True)):
         whole = all(type(size) is int for size in sizes)
         if not whole or sum(sizes) != length or (any(size < 1 for size in sizes) and length):
@@ -177,6 +179,30 @@ def _block_count(chunks: object, shape: tuple[int, ...]) -> int:
                 f"chunks: {echo(repr(chunks))}: a block size of {size} (at least 1, or -1 for the axis)"
             )
     return count
+
+
+def _sized_block_count(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """At least how many blocks dask makes where it sizes them ("auto", or a byte size such
+    as "64 MiB", for the whole array or an axis): the array's bytes over the block's."""
+    from dask import config
+    from dask.utils import parse_bytes
+
+    pending, sizes = [chunks], []
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, (tuple, list)):
+            pending.extend(item)
+        elif isinstance(item, str):
+            sizes.append(config.get("array.chunk-size") if item == "auto" else item)
+    if not sizes:
+        return 1
+    try:
+        block_bytes = max(1, min(int(parse_bytes(size)) for size in sizes))
+    except (ValueError, TypeError):
+        return 1  # dask refuses it, with its own words
+    return -(-math.prod(shape) * dtype.itemsize // block_bytes)
 
 
 def _blocks(

@@ -127,10 +127,12 @@ def test_a_distributed_cluster_computes_the_same_values(client):
         ((True,), "not a whole number"),
         (((3, 3),), "do not fit"),
         (1, "more than 1048576"),
+        ("auto", "more than 1048576"),
+        ("1 KiB", "more than 1048576"),
     ],
 )
 def test_bad_chunkings_are_filler_errors_before_any_graph(chunks, match):
-    shape = (10**9,) if chunks == 1 else (10,)
+    shape = {1: (10**9,), "auto": (2**62,), "1 KiB": (2**40,)}.get(chunks, (10,))
     with pytest.raises(fillers.FillerError, match=match):
         fillers.dask.array('type: "uniform"', shape, chunks=chunks, seed=1)
 
