@@ -4,6 +4,10 @@ serial order gives, and a failed fill never rewinds another thread's draws."""
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -67,3 +71,38 @@ def test_concurrent_fills_give_what_some_serial_order_gives():
     serial = fillers.CaffeRNG(11)
     expected = {UNIFORM.fill((size,), rng=serial).tobytes() for _ in range(120)}
     assert {blob.tobytes() for blobs in results.values() for blob in blobs} == expected
+
+
+def test_fills_on_the_numpy_fallback_draw_in_the_background_while_holding_the_stream():
+    """The numpy fallback draws big blobs on a background thread: the fill holds the stream,
+    and that thread must not wait for it (it would wait forever)."""
+    script = textwrap.dedent(
+        """
+        import threading
+        import numpy as np
+        import fillers
+        assert fillers.backend() == "numpy"
+        gaussian = fillers.get_filler(fillers.parse('type: "gaussian"'))
+        rng, taken = fillers.CaffeRNG(3), []
+        threads = [
+            threading.Thread(target=lambda: taken.append(gaussian.fill((1_000_000,), rng=rng)))
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        serial = fillers.CaffeRNG(3)
+        expected = [gaussian.fill((1_000_000,), rng=serial).tobytes() for _ in range(2)]
+        assert sorted(blob.tobytes() for blob in taken) == sorted(expected)
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FILLERS_BACKEND": "numpy", "PYTHONPATH": os.getcwd()},
+    )
+    assert done.stdout.strip() == "ok", done.stderr

@@ -94,9 +94,15 @@ class CaffeRNG:
         try:
             # numpy allocates the result before it draws: a refusal leaves the stream as it was.
             with self._fills:
-                return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
+                return self.outputs(int(n))
         except (ValueError, MemoryError) as error:
             raise FillerError(f"n: {n} raw outputs do not fit in memory ({error})") from None
+
+    def outputs(self, n: int) -> np.ndarray:
+        """The next `n` raw outputs, unchecked and without taking the stream: for the draws
+        of a fill that holds it (`exclusive`), the background thread's included, which
+        would wait on the fill forever if it asked for the stream itself."""
+        return self._generator.integers(0, 1 << 32, size=n, dtype=np.uint32)
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
