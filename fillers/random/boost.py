@@ -322,7 +322,7 @@ def _wait_uninterrupted(future: Future) -> None:
 def _draw_in_background(rng: CaffeRNG, size: int, prepare: Callable[[np.ndarray], T]) -> T:
     # The numpy error state is per thread: the caller's np.seterr must not reach this one.
     with np.errstate(all="ignore"):
-        return prepare(rng.outputs(size))
+        return prepare(rng.random_raw(size))
 
 
 def _identity(raw: np.ndarray) -> np.ndarray:
@@ -336,7 +336,7 @@ def _raw_blocks(rng: CaffeRNG, total: int, prepare: Callable[[np.ndarray], T] = 
     global _background
     sizes = [_BLOCK] * (total // _BLOCK) + ([total % _BLOCK] if total % _BLOCK else [])
     if len(sizes) < 2:
-        yield from (prepare(rng.outputs(size)) for size in sizes)
+        yield from (prepare(rng.random_raw(size)) for size in sizes)
         return
     if _background is None:
         _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fillers-raw")

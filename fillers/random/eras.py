@@ -67,7 +67,7 @@ def _uniform01_block(rng: CaffeRNG, real: Real, count: int) -> np.ndarray:
     kept = []
     have = 0
     while have < count:
-        raw = rng.outputs(count - have)
+        raw = rng.random_raw(count - have)
         if real.uniform01_limit < _RAW_RANGE:
             raw = raw[raw < real.uniform01_limit]
         kept.append(raw)

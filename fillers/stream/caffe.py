@@ -93,22 +93,19 @@ class CaffeRNG:
             raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
         try:
             # numpy allocates the result before it draws: a refusal leaves the stream as it was.
-            with self._fills:
-                return self.outputs(int(n))
+            # Not under `exclusive`: a fill's own draws come here, from its background thread
+            # too, which would wait forever on the fill that holds the stream.
+            return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
         except (ValueError, MemoryError) as error:
             raise FillerError(f"n: {n} raw outputs do not fit in memory ({error})") from None
 
-    def outputs(self, n: int) -> np.ndarray:
-        """The next `n` raw outputs, unchecked and without taking the stream: for the draws
-        of a fill that holds it (`exclusive`), the background thread's included, which
-        would wait on the fill forever if it asked for the stream itself."""
-        return self._generator.integers(0, 1 << 32, size=n, dtype=np.uint32)
-
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the stream for one fill (or one net): other threads' fills and `random_raw`
-        calls on it wait, so concurrent fills give what some serial order gives, and a fill
-        that fails rewinds only its own draws. Reentrant: a net holds it across its fills."""
+        """Hold the stream for one fill (or one net): other threads' fills on it wait, so
+        concurrent fills give what some serial order gives, and a fill that fails rewinds
+        only its own draws. Reentrant: a net holds it across its fills. `random_raw` does
+        not wait (a fill's own draws go through it); hold this around raw draws to order
+        them with other threads' fills."""
         with self._fills:
             yield
 
