@@ -9,6 +9,7 @@ Needs the `fillers[dask]` extra (dask; dask.distributed to run on a cluster).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import numpy as np
 from .errors import FillerError
 from .fill.blob import counter_mode_limits, shape_of, supported_dtype
 from .fill.filler import Filler
+from .io.limits import echo
 from .net.layers import ShapeRule
 from .net.netparam import NetSource, PhaseLike
 from .net.params import NetParams
@@ -27,6 +29,10 @@ from .weights.init import prepare_net
 
 if TYPE_CHECKING:
     import dask.array
+
+MAX_BLOCKS = 1 << 20
+"""The most blocks one array is cut into: each is a task of dask's graph, and a graph of
+millions of tasks costs more than the fill. Bounded before anything is built."""
 
 
 def array(
@@ -125,13 +131,99 @@ def _blob_array(
 
 
 def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tuple[int, ...], ...]:
-    """dask's normalized chunks, or FillerError naming them."""
+    """dask's normalized chunks, checked: whole numbers (no floats, no bools), each block at
+    least one element long (zero only along an empty axis), together exactly `shape`, and
+    at most MAX_BLOCKS blocks (each is a task in dask's graph; counted before dask builds
+    the list of them). Else FillerError naming them."""
     from dask.array.core import normalize_chunks
 
+    shown = echo(repr(chunks))
+    _check_numbers(chunks, shown)
+    blocks = max(_block_count(chunks, shape), _sized_block_count(chunks, shape, dtype))
+    if blocks > MAX_BLOCKS:
+        raise FillerError(
+            f"chunks: {shown} cut shape {shape} into {blocks} blocks, more than {MAX_BLOCKS} (the limit); "
+            "use larger chunks"
+        )
     try:
-        return normalize_chunks(chunks, shape, dtype=dtype)
-    except (ValueError, TypeError) as error:
-        raise FillerError(f"chunks: {chunks!r} do not fit shape {shape}: {error}") from None
+        normalized = normalize_chunks(chunks, shape, dtype=dtype)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError, MemoryError) as error:
+        raise FillerError(f"chunks: {shown} do not fit shape {shape}: {echo(str(error))}") from None
+    if len(normalized) != len(shape):
+        raise FillerError(f"chunks: {shown} do not fit shape {shape}")
+    if math.prod(len(axis) for axis in normalized) > MAX_BLOCKS:
+        raise FillerError(f"chunks: {shown} cut shape {shape} into more than {MAX_BLOCKS} blocks (the limit)")
+    for axis, (sizes, length) in enumerate(zip(normalized, shape, strict=True)):
+        whole = all(type(size) is int for size in sizes)
+        if not whole or sum(sizes) != length or (any(size < 1 for size in sizes) and length):
+            raise FillerError(
+                f"chunks: {shown}: axis {axis} of length {length} is cut into {echo(str(sizes))}; "
+                "blocks are whole numbers of at least 1 that add up to the axis"
+            )
+    return normalized
+
+
+def _check_numbers(chunks: object, shown: str) -> None:
+    """Only ints (and dask's words, None, and byte sizes as text) in `chunks`."""
+    pending = [chunks]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, (tuple, list)):
+            pending.extend(item)
+        elif isinstance(item, (bool, np.bool_)) or not (
+            item is None or isinstance(item, (int, np.integer, str))
+        ):
+            raise FillerError(f"chunks: {shown}: {echo(repr(item))} is not a whole number of elements")
+
+
+def _block_count(chunks: object, shape: tuple[int, ...]) -> int:
+    """How many blocks `chunks` makes of `shape`, where it says so without dask (an int
+    per axis, or explicit sizes); 1 for what dask sizes itself ("auto", byte sizes)."""
+    if isinstance(chunks, (int, np.integer)):
+        per_axis: list[object] = [chunks] * len(shape)
+    elif isinstance(chunks, Mapping):
+        per_axis = [chunks.get(axis, chunks.get(axis - len(shape))) for axis in range(len(shape))]
+    elif isinstance(chunks, (tuple, list)) and len(chunks) == len(shape):
+        per_axis = list(chunks)
+    else:
+        return 1
+    count = 1
+    for size, length in zip(per_axis, shape, strict=True):
+        if isinstance(size, (int, np.integer)) and size > 0:
+            count *= -(-length // int(size))
+        elif isinstance(size, (tuple, list)):
+            count *= len(size)
+        elif isinstance(size, (int, np.integer)) and size != -1:
+            raise FillerError(
+                f"chunks: {echo(repr(chunks))}: a block size of {size} (at least 1, or -1 for the axis)"
+            )
+    return count
+
+
+def _sized_block_count(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """At least how many blocks dask makes where it sizes them ("auto", or a byte size such
+    as "64 MiB", for the whole array or an axis): the array's bytes over the block's."""
+    from dask import config
+    from dask.utils import parse_bytes
+
+    pending, sizes = [chunks], []
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, (tuple, list)):
+            pending.extend(item)
+        elif isinstance(item, str):
+            sizes.append(config.get("array.chunk-size") if item == "auto" else item)
+    if not sizes:
+        return 1
+    try:
+        block_bytes = max(1, min(int(parse_bytes(size)) for size in sizes))
+    except (ValueError, TypeError):
+        return 1  # dask refuses it, with its own words
+    return -(-math.prod(shape) * dtype.itemsize // block_bytes)
 
 
 def _blocks(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 
 import numpy as np
 import pytest
@@ -201,3 +202,15 @@ def test_counter_mode_lifts_caffes_int_max_blob_limit_only():
 def test_a_region_larger_than_memory_is_a_filler_error():
     with pytest.raises(fillers.FillerError, match="do not fit in memory"):
         fillers.get_filler({"type": "uniform"}).fill_region((2**40, 2**20), (), fillers.CounterRNG(1))
+
+
+def test_positive_unitball_rows_longer_than_caffes_blob_limit_are_refused_before_drawing():
+    filler = fillers.get_filler(fillers.parse('type: "positive_unitball"'))
+    start = time.perf_counter()
+    with pytest.raises(fillers.FillerError, match="longer than Caffe's blob limit"):
+        filler.fill_region((1, 2**40), (slice(0, 1), slice(0, 4)), fillers.CounterRNG(1))
+    assert time.perf_counter() - start < 1
+    assert filler.fill_region((3, 2**31 - 1), (slice(0, 1), slice(0, 0)), fillers.CounterRNG(1)).shape == (
+        1,
+        0,
+    )

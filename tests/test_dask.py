@@ -116,3 +116,45 @@ def test_a_distributed_cluster_computes_the_same_values(client):
     mean, std = client.compute([lazy.mean(), lazy.std()], sync=True)
     assert mean == pytest.approx(whole.mean(dtype=np.float64), rel=1e-5)
     assert std == pytest.approx(whole.std(dtype=np.float64), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "match"),
+    [
+        (((5, -5, 10),), "blocks are whole numbers"),
+        (((2.5, 7.5),), "not a whole number"),
+        ((2.5,), "not a whole number"),
+        (0, "a block size of 0"),
+        ((True,), "not a whole number"),
+        (((3, 3),), "do not fit"),
+        (1, "more than 1048576"),
+        ("auto", "more than 1048576"),
+        ("1 KiB", "more than 1048576"),
+    ],
+)
+def test_bad_chunkings_are_filler_errors_before_any_graph(chunks, match):
+    shape = {1: (10**9,), "auto": (2**62,), "1 KiB": (2**40,)}.get(chunks, (10,))
+    with pytest.raises(fillers.FillerError, match=match):
+        fillers.dask.array('type: "uniform"', shape, chunks=chunks, seed=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    chunks=st.one_of(
+        st.integers(-3, 12),
+        st.floats(allow_nan=True),
+        st.tuples(st.one_of(st.integers(-2, 12), st.none(), st.just("auto"), st.floats(0, 12))),
+        st.tuples(st.lists(st.one_of(st.integers(-5, 12), st.floats(-5, 12)), max_size=5)),
+        st.dictionaries(st.integers(-2, 2), st.integers(-2, 12), max_size=2),
+    )
+)
+def test_any_chunking_gives_the_declared_shape_or_a_filler_error(chunks):
+    try:
+        result = fillers.dask.array('type: "uniform"', (10,), chunks=chunks, seed=1)
+    except fillers.FillerError:
+        return
+    values = result.compute()
+    assert result.shape == values.shape == (10,)
+    assert np.array_equal(
+        values, fillers.get_filler(fillers.parse('type: "uniform"')).fill((10,), rng=fillers.CounterRNG(1))
+    )

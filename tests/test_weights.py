@@ -299,7 +299,7 @@ def test_missing_file_gives_caffes_text(tmp_path):
     ("params", "path", "message"),
     [
         ({"ip": [np.zeros(2)]}, "w.pkl", "unknown weights format"),
-        ({"ip": [np.zeros(2, int)]}, "w.caffemodel", "dtype int64 is not a float type"),
+        ({"ip": [np.zeros(2, int)]}, "w.caffemodel", "dtype int64 is not float32 or float64"),
         ({"ip": np.zeros(2)}, "w.npz", "must map a layer name to a list of arrays"),
         ([np.zeros(2)], "w.npz", "is not a mapping"),
     ],
@@ -326,7 +326,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     from fillers.weights import caffemodel
 
     monkeypatch.setattr(caffemodel, "_write_layer", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(fillers.FillerError, match="disk full"):
         fillers.save_weights({"ip": [np.zeros(2)]}, path)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["w.caffemodel"]
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import FillerError
 from ..fill.registry import get_filler, registered
+from ..io import atomic
 from ..io.formats import FORMAT_BY_SUFFIX, errors_in, read_text
 from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
@@ -27,16 +28,18 @@ from ..net.specs import is_net_file, load_all, net_file_fillers
 from ..spec.parameter import FillerParameter, load, parse, to_text
 from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
-from ..weights.files import save_weights
-from ..weights.finetune import read_weights
+from ..weights.files import save_weights, weights_format
+from ..weights.finetune import opened_weights
 from ..weights.init import prepare_net
-from .plot import plot_histograms
+from .output import is_closed_output, quiet_when_closed, shown_text
+from .plot import check_plot, plot_histograms
 from .plugins import load_plugins, load_protos, shape_rules
 from .progress import Progress
 from .statistics import moments, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
+_MAX_ROLES = 64
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,35 +49,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     the statistics of the blob Caffe fills for that seed and returns 0.
     """
     parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as done:
-        return int(done.code or 0)
-    try:
-        with cli_hints():
-            args.run(args)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (`fillers specs NET | head`): stop quietly, and keep Python
-        # from failing again when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with quiet_when_closed():
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:
+            return int(done.code or 0)
+        try:
+            with cli_hints():
+                args.run(args)
+            sys.stdout.flush()
+        except (FillerError, OSError) as error:
+            if is_closed_output(error):
+                raise
+            message = " ".join(str(error).split())
+            print(f"fillers {args.command}: error: {message}", file=sys.stderr)
+            return 1
         return 0
-    except (FillerError, OSError) as error:
-        message = " ".join(str(error).split())
-        print(f"fillers {args.command}: error: {message}", file=sys.stderr)
-        return 1
-    return 0
+    return 0  # stdout went away: the reader has what it wanted
 
 
 def _fill(args: argparse.Namespace) -> None:
     filler = get_filler(_read_spec(args.spec))
     shape = _dims(args.shape, "--shape")
+    if args.out is not None:
+        _check_out(args.out, (".npy",))
     # Unseeded, CaffeRNG draws its seed from the OS as Caffe does; printing it lets any run
     # be repeated with --seed.
     rng = CaffeRNG(args.seed, profile=args.profile)
     values = filler.fill(shape, dtype=_DTYPES[args.dtype], rng=rng)
     if args.out is not None:
-        with open(args.out, "wb") as out:
+        with atomic.opened(args.out) as out:
             np.save(out, values)
     if rng.profile != DEFAULT_PROFILE:
         print(f"profile {rng.profile.name}")
@@ -116,6 +120,11 @@ def _specs(args: argparse.Namespace) -> None:
 
 
 def _net(args: argparse.Namespace) -> None:
+    # Where the results go is checked before anything is filled.
+    if args.out is not None:
+        weights_format(args.out)
+    if args.plot is not None:
+        check_plot(args.plot)
     input_shapes = dict(_input_shape(text) for text in args.input)
     load_plugins(args.plugin)
     load_protos(args.proto, "net")
@@ -182,19 +191,27 @@ def _read_net(args: argparse.Namespace) -> NetFile:
 
 
 def _weights(args: argparse.Namespace) -> None:
-    # A .caffemodel's blobs are mapped, not read, and reduced in chunks: memory stays bounded
-    # by the chunk size however big the file.
-    file = read_weights(args.file, mapped=True)
+    # One open file; a .caffemodel's or .safetensors' values stay in it and are reduced a
+    # chunk at a time: memory stays bounded by the chunk size however big the file.
     rows = []
-    for layer in file.layers:
-        roles = blob_roles(layer.type, len(layer.blobs))
-        for index, blob in enumerate(layer.blobs):
-            if blob is not None:
+    with opened_weights(args.file, stored=True) as file:
+        for layer in file.layers:
+            numbered = layer.numbered()
+            # An HDF5 layer may skip indices (shared blobs): roles by index, positional past a few.
+            count = numbered[-1][0] + 1 if numbered else 0
+            roles = blob_roles(layer.type, count) if count <= _MAX_ROLES else ()
+            for index, blob in numbered:
+                role = roles[index] if roles else f"blob{index}"
                 stats = statistics(blob.values)
-                rows.append(
-                    (layer.name, layer.type, f"{index}:{roles[index]}", _shape_text(blob.shape), *stats)
-                )
+                rows.append((layer.name, layer.type, f"{index}:{role}", _shape_text(blob.shape), *stats))
     _print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
+
+
+def _check_out(path: str, suffixes: Sequence[str]) -> None:
+    """--out names a file of one of `suffixes` that can be written; checked before filling."""
+    if not path.lower().endswith(suffixes):
+        raise FillerError(f"--out: {atomic.shown(path)} must end in {' or '.join(suffixes)}")
+    atomic.check_destination(path)
 
 
 def _read_spec(spec: str) -> FillerParameter:
@@ -248,9 +265,10 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows in left-aligned columns under `header`; floats to six significant digits."""
+    """Rows in left-aligned columns under `header`; floats to six significant digits, text
+    the terminal cannot show (control characters, what its encoding lacks) escaped."""
     cells = [
-        [f"{cell:.6g}" if isinstance(cell, (float, np.floating)) else str(cell) for cell in row]
+        [f"{cell:.6g}" if isinstance(cell, (float, np.floating)) else shown_text(str(cell)) for cell in row]
         for row in rows
     ]
     widths = [max(len(row[column]) for row in [list(header), *cells]) for column in range(len(header))]

@@ -1,21 +1,41 @@
 """`fillers net --plot FILE.png`: a histogram of each blob's values (matplotlib, imported only
-here)."""
+here), checked before anything is filled and written whole or not at all."""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import FillerError
+from ..io import atomic
 
 
-def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
-    """One histogram per blob ("layer/index" over its values) in a grid, written to `path`.
+def check_plot(path: str) -> str:
+    """The image format --plot PATH names by its extension, once PATH is checked as a file
+    that can be written (before anything is filled); else FillerError.
 
     matplotlib is an optional extra: pip install 'fillers[plot]'.
     """
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if not os.path.basename(path) or not suffix or os.path.basename(path).startswith(f".{suffix}"):
+        raise FillerError(f"--plot: {atomic.shown(path)!r} is not an image file name, e.g. hist.png")
+    _pyplot()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise FillerError(
+            f"--plot: {atomic.shown(path)}: unknown image format; use one of .{', .'.join(formats)}"
+        )
+    atomic.check_destination(path)
+    return suffix
+
+
+def _pyplot() -> Any:
     try:
         import matplotlib
 
@@ -23,6 +43,14 @@ def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise FillerError("--plot needs matplotlib: pip install 'fillers[plot]'") from None
+    return plt
+
+
+def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
+    """One histogram per blob ("layer/index" over its values) in a grid, written to `path`
+    (whole or not at all) in the format its extension names (see `check_plot`)."""
+    image_format = check_plot(path)
+    plt = _pyplot()
     if not blobs:
         raise FillerError("--plot: the net has no learnable blobs to draw")
     columns = min(4, len(blobs))
@@ -47,8 +75,9 @@ def plot_histograms(blobs: Sequence[tuple[str, np.ndarray]], path: str) -> None:
         axis.tick_params(labelsize=7)
     figure.tight_layout()
     try:
-        figure.savefig(path, dpi=90)
-    except OSError as error:
-        raise FillerError(f"--plot: cannot write {path}: {error.strerror or error}") from None
+        with atomic.opened(path) as file:
+            figure.savefig(file, dpi=90, format=image_format)
+    except FillerError as error:
+        raise FillerError(f"--plot: {error}") from None
     finally:
         plt.close(figure)

@@ -90,6 +90,10 @@ class GaussianFiller(Filler):
         draws.bernoulli_mask(data, self._keep_probability(shape, data.dtype))
 
 
+_MAX_ROW = 0x7FFFFFFF
+"""Caffe's blob limit (INT_MAX values), for one positive_unitball row."""
+
+
 class PositiveUnitballFiller(Filler):
     """x ~ U[0, 1], then each row (the count / shape[0] elements of one shape[0] index)
     divided by its sum, the sum accumulated left to right in Dtype as Caffe does."""
@@ -100,6 +104,17 @@ class PositiveUnitballFiller(Filler):
         self._check_count(shape, "data_")
         self._check_fan_axes(shape)
         self._check_no_sparse()
+        # Only counter mode's larger count limit lets a row pass Caffe's: its fill_region
+        # draws every touched row whole, so a long row would be unbounded work for a few values.
+        row = math.prod(shape[1:])
+        if row > _MAX_ROW:
+            raise check_failed(
+                f"shape {shape}",
+                "count / num <= INT_MAX",
+                row,
+                _MAX_ROW,
+                "a row of positive_unitball (count / shape[0] values) longer than Caffe's blob limit",
+            )
 
     def generate(self, data: np.ndarray, shape: Shape, draws: Draws) -> None:
         draws.uniform(data, 0, 1)
@@ -107,6 +122,8 @@ class PositiveUnitballFiller(Filler):
         draws.normalize_rows(data.reshape(shape[0] if shape else 1, -1))
 
     def generate_region(self, out: np.ndarray, shape: Shape, bounds: Bounds, rng: CounterRNG) -> None:
+        """Not proportional to the region: every row the region touches is drawn whole (at
+        most INT_MAX values a row, which `check` keeps to) for its sum."""
         # The row sums are a reduction over whole rows: each touched row's uniforms are drawn
         # again (any element is reachable), summed as `generate` sums them.
         for start, run in contiguous_runs(shape, bounds, out):

@@ -171,6 +171,9 @@ class Filler:
         `fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w"))` is rows 10 to 19,
         a (10, 1000) array, computed without rows 0 to 9.
 
+        Cost: proportional to the region, except for positive_unitball, whose row sums draw
+        every row the region touches whole (rows of at most INT_MAX values, its `check`'s limit).
+
         Examples:
             >>> import fillers
             >>> gaussian = fillers.get_filler({"type": "gaussian", "std": 0.01})

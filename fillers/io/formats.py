@@ -20,9 +20,11 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
 from ..errors import FillerError
+from . import atomic
+from .atomic import shown
 from .limits import MAX_FILE_BYTES, MAX_NESTING, check_nesting, echo, nesting_error
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -65,12 +67,6 @@ def format_or_text(path: PathLike, formats: Iterable[str] = FORMAT_BY_SUFFIX.val
     return TEXT if suffix not in FORMAT_BY_SUFFIX else format_of(path, formats)
 
 
-def shown(path: PathLike) -> str:
-    """`path` as an error message shows it: cut short if long, quoted if unprintable."""
-    text = os.fspath(path)
-    return echo(text if text.isprintable() else repr(text))
-
-
 @contextmanager
 def errors_in(where: PathLike) -> Iterator[None]:
     """Prefix the message of a FillerError raised inside the block with the file (or the
@@ -81,38 +77,57 @@ def errors_in(where: PathLike) -> Iterator[None]:
         raise FillerError(f"{shown(where)}: {error}") from error
 
 
-def read_bytes(path: PathLike) -> bytes:
-    """The contents of the regular file `path`, at most MAX_FILE_BYTES, or FillerError.
+def open_regular(path: PathLike) -> BinaryIO:
+    """The regular file `path` opened for binary reading, or FillerError.
 
     A FIFO, a device or a directory is refused before it is opened (a FIFO would block, a
     device like /dev/zero never end); the file is opened without blocking and checked
     again, in case it was swapped in between.
     """
     try:
-        _check_regular(path, os.stat(path))
+        _check_regular(path, os.stat(path), size_limit=False)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb") as file:
-            status = os.fstat(fd)
-            _check_regular(path, status)
-            data = file.read(status.st_size + 1)  # read(n) allocates n bytes up front
-            if len(data) > status.st_size:
-                # The file grew, or reports no size (/proc): read on, up to the limit.
-                data += file.read(MAX_FILE_BYTES + 1 - len(data))
     except FillerError:
         raise
     except (OSError, ValueError) as error:
         # ValueError: a path with a NUL character in it.
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise FillerError(f"cannot read {shown(path)}: {reason}") from error
+        raise FillerError(f"cannot read {shown(path)}: {_reason(error)}") from None
+    file = open(fd, "rb")  # noqa: SIM115 (returned open, for the caller to close)
+    try:
+        _check_regular(path, os.fstat(fd), size_limit=False)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def read_bytes(path: PathLike) -> bytes:
+    """The contents of the regular file `path` (see `open_regular`), at most
+    MAX_FILE_BYTES, or FillerError."""
+    with open_regular(path) as file:
+        try:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _too_large(path)
+            data = file.read(size + 1)  # read(n) allocates n bytes up front
+            if len(data) > size:
+                # The file grew, or reports no size (/proc): read on, up to the limit.
+                data += file.read(MAX_FILE_BYTES + 1 - len(data))
+        except OSError as error:
+            raise FillerError(f"cannot read {shown(path)}: {_reason(error)}") from None
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(path)
     return data
 
 
-def _check_regular(path: PathLike, status: os.stat_result) -> None:
+def _reason(error: BaseException) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
+def _check_regular(path: PathLike, status: os.stat_result, size_limit: bool = True) -> None:
     if not stat.S_ISREG(status.st_mode):
         raise FillerError(f"cannot read {shown(path)}: not a regular file (a FIFO, a device or a directory)")
-    if status.st_size > MAX_FILE_BYTES:
+    if size_limit and status.st_size > MAX_FILE_BYTES:
         raise _too_large(path)
 
 
@@ -130,18 +145,8 @@ def read_text(path: PathLike) -> str:
 
 
 def write_bytes(path: PathLike, data: bytes) -> None:
-    """Write `data` to `path`, or raise FillerError."""
-    try:
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise FillerError(
-                f"cannot write {shown(path)}: not a regular file (a FIFO, a device or a directory)"
-            )
-        Path(path).write_bytes(data)
-    except FillerError:
-        raise
-    except (OSError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise FillerError(f"cannot write {shown(path)}: {reason}") from error
+    """Write `data` to `path` whole (see `atomic`), or raise FillerError and leave it as it was."""
+    atomic.write_bytes(path, data)
 
 
 def write_text(path: PathLike, text: str) -> None:

@@ -324,11 +324,25 @@ def rewound_on_error(stream: Stream) -> Iterator[None]:
     exception go on. The raw outputs are unchanged, so a retry gives the same bits.
 
     Caffe has no such state to keep (it aborts); numpy's `Generator` streams are rewound alike.
+    A CaffeRNG is held for the whole fill (`CaffeRNG.exclusive`): fills from several threads
+    on one CaffeRNG run one at a time, and a rewind never undoes another thread's draws. A
+    numpy Generator is not held so (numpy locks it per call only): share one across threads
+    only for fills that cannot fail.
     """
     if isinstance(stream, CounterRNG):  # no state: a counter stream has nothing to rewind
         yield
         return
-    holder = stream if isinstance(stream, CaffeRNG) else stream.bit_generator
+    if isinstance(stream, CaffeRNG):
+        with stream.exclusive():
+            saved = stream.state
+            try:
+                yield
+            except BaseException:
+                prefetch.settle_background()
+                stream.state = saved
+                raise
+        return
+    holder = stream.bit_generator
     saved = holder.state
     try:
         with _generator_in_use(stream):
@@ -344,10 +358,7 @@ _generators_in_use: dict[int, tuple[int, object]] = {}
 
 
 @contextmanager
-def _generator_in_use(stream: Stream) -> Iterator[None]:
-    if isinstance(stream, CaffeRNG):  # CaffeRNG renews its own engines in a forked child
-        yield
-        return
+def _generator_in_use(stream: np.random.Generator) -> Iterator[None]:
     key, lock = id(stream.bit_generator), stream.bit_generator.lock
     count, _ = _generators_in_use.get(key, (0, lock))
     _generators_in_use[key] = (count + 1, lock)

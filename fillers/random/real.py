@@ -14,11 +14,6 @@ BUCKET_BITS = 8
 """The low bits of a ziggurat draw's first raw output that pick its layer and sign."""
 LOW29 = (1 << 29) - 1
 RAW_RANGE = 1 << 32
-BUCKET_BITS = 8
-LOW29 = (1 << 29) - 1
-BLOCK = 1 << 17
-"""Raw outputs per vectorized block: large enough to amortize numpy's per-call cost over
-the rare-path bookkeeping, small enough for the temporaries to stay in cache."""
 
 
 class Exhausted(Exception):

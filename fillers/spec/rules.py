@@ -14,16 +14,16 @@ that matches a parameter wins. In YAML:
 
 A rule names `match`, or `module` and/or `param`; every condition it names must hold. Globs
 are `fnmatch`'s, case sensitive, and `*` crosses dots; a "re:" pattern must match the whole
-name. Nothing here knows a framework: a bridge gives each parameter's dotted name and its
-owner's class name.
+name, in linear time (see `fillers.spec.patterns`). Nothing here knows a framework: a
+bridge gives each parameter's dotted name and its owner's class name.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -33,6 +33,7 @@ from ..fill.layout import check_layout
 from ..fill.registry import get_filler
 from ..io import formats
 from .parameter import from_dict, parse
+from .patterns import compile_pattern
 
 _FIELDS = ("match", "module", "param", "filler", "layout")
 RuleSource = Union[formats.PathLike, Sequence[Union[Mapping[str, Any], "Rule"]]]  # noqa: UP007
@@ -109,6 +110,8 @@ def _rules_of(document: object) -> list[Rule]:
 def _rule(index: int, entry: object) -> Rule:
     where = f"rule {index}"
     if isinstance(entry, Rule):
+        if entry.match is not None and entry.match.startswith("re:"):
+            compile_pattern(entry.match[3:], f"{where}: match")
         return Rule(index, entry.filler, entry.match, entry.module, entry.param, entry.layout)
     if not isinstance(entry, Mapping):
         raise FillerError(f"{where}: expected a mapping with 'filler' and 'match' or 'module', got {entry!r}")
@@ -123,12 +126,7 @@ def _rule(index: int, entry: object) -> Rule:
     if strings["match"] is None and strings["module"] is None and strings["param"] is None:
         raise FillerError(f"{where}: match: missing; a rule needs 'match', or 'module' and/or 'param'")
     if strings["match"] is not None and strings["match"].startswith("re:"):
-        try:
-            re.compile(strings["match"][3:])
-        except re.error as error:
-            raise FillerError(
-                f"{where}: match: {strings['match']!r} is not a regular expression: {error}"
-            ) from None
+        compile_pattern(strings["match"][3:], f"{where}: match")
     if strings["layout"] is not None:
         try:
             check_layout(strings["layout"])
@@ -161,5 +159,10 @@ def _filler(where: str, value: object) -> FillerParameter:
 
 def _name_matches(pattern: str, name: str) -> bool:
     if pattern.startswith("re:"):
-        return re.fullmatch(pattern[3:], name) is not None
+        return _matcher(pattern[3:])(name)
     return fnmatch.fnmatchcase(name, pattern)
+
+
+@functools.lru_cache(maxsize=1024)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    return compile_pattern(pattern, "match")

@@ -8,8 +8,11 @@ outputs; we drive numpy's generator rather than write a twister.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import weakref
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -55,6 +58,11 @@ class CaffeRNG:
     `profile` names the Caffe build whose bits the fills on this stream reproduce (see
     `fillers.profiles()`); the engine is the same for all of them.
 
+    Threads may share one: each fill (and each net) holds the stream while it draws
+    (`exclusive`), so concurrent fills give what some serial order gives, and a failed fill
+    rewinds only its own draws. Which order is the scheduler's: for repeatable values give
+    each thread its own stream.
+
     Examples:
         >>> rng = CaffeRNG(5489)
         >>> int(rng.random_raw(1)[0])   # the first output of the standard mt19937
@@ -72,7 +80,8 @@ class CaffeRNG:
         _live_streams.add(self)
 
     def _engine(self, state: dict) -> None:
-        """A new numpy engine (with its own lock) at `state`."""
+        """A new numpy engine (with its own lock) at `state`, and a new lock for fills."""
+        self._fills = threading.RLock()
         self._bit_generator = np.random.MT19937()
         self._bit_generator.state = state
         # Generator.integers over the full uint32 range returns the raw outputs unchanged,
@@ -90,9 +99,21 @@ class CaffeRNG:
             raise FillerError(f"n: {n!r} is not a count of raw outputs (an int >= 0)")
         try:
             # numpy allocates the result before it draws: a refusal leaves the stream as it was.
+            # Not under `exclusive`: a fill's own draws come here, from its background thread
+            # too, which would wait forever on the fill that holds the stream.
             return self._generator.integers(0, 1 << 32, size=int(n), dtype=np.uint32)
         except (ValueError, MemoryError) as error:
             raise FillerError(f"n: {n} raw outputs do not fit in memory ({error})") from None
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the stream for one fill (or one net): other threads' fills on it wait, so
+        concurrent fills give what some serial order gives, and a fill that fails rewinds
+        only its own draws. Reentrant: a net holds it across its fills. `random_raw` does
+        not wait (a fill's own draws go through it); hold this around raw draws to order
+        them with other threads' fills."""
+        with self._fills:
+            yield
 
     @property
     def state(self) -> dict:

@@ -15,19 +15,24 @@ import numpy as np
 
 from .._proto.filler_pb2 import LayerParameter
 from ..errors import FillerError
+from ..io import atomic
+from ..io.limits import echo
 from ..net.layers.catalog import LOSS_TYPES
 from ..net.netparam import NetSource, PhaseLike, phase_number
 from ..net.params import NetParams
 from ..net.plan import LayerPlan, NetPlan, plan_net
 from ..net.splits import insert_splits
-from . import arrays
+from . import arrays, hdf5
 from .caffemodel import write_caffemodel
 from .finetune import TargetLayer, planned_copies, read_weights
 from .init import target_layers
+from .source import check_name
 
 PathLike = str | os.PathLike[str]
 
 _CAFFEMODEL, _HDF5, _NPZ, _SAFETENSORS = ".caffemodel", ".caffemodel.h5", ".npz", ".safetensors"
+# A zip member's name field holds at most 65535 bytes (".npy" included).
+_ZIP_NAME_BYTES = 65535 - len("/4294967295.npy")
 _SUFFIXES = {
     ".caffemodel": _CAFFEMODEL,
     ".caffemodel.h5": _HDF5,
@@ -73,18 +78,16 @@ def load_weights(
             targets[layer.name] = (types[layer.name], layer.shapes)
     params = NetParams()
     for layer in file.layers:
-        present = []
-        for blob in layer.blobs:
-            if blob is None:
-                break
-            present.append(blob)
+        present = layer.leading()
         if not present:
             continue
         if layer.name in params:
             raise FillerError(f"{file.path}: two layers named {layer.name!r} have blobs")
         layer_type, shapes = targets.get(layer.name, (layer.type, ()))
         blobs = [
-            blob.values.reshape(shapes[index]) if index < len(shapes) else blob.shaped()
+            blob.shaped()
+            if index >= len(shapes) or shapes[index] == blob.shape
+            else blob.values.reshape(shapes[index])
             for index, blob in enumerate(present)
         ]
         params.add(layer.name, layer_type, blobs)
@@ -129,9 +132,9 @@ def save_weights(
         >>> bool((saved["ip"][0] == params["ip"][0]).all())
         True
     """
-    form = _format_of(path)
+    form = weights_format(path)
     checked = _checked_params(params)
-    types = getattr(params, "types", {})
+    types = _checked_types(getattr(params, "types", {}), checked)
     if net is None:
         name = None
         layers = [
@@ -142,6 +145,25 @@ def save_weights(
         # A NetPlan already made (the CLI's, with its stages, shape rules and plugins) is used as it is.
         plan = net if isinstance(net, NetPlan) else plan_net(net, phase=phase, input_shapes=input_shapes)
         name, layers, shared = plan.name, _net_layer_blobs(plan, checked, phase), _shared_blobs(plan)
+    # Every layer becomes a message (.caffemodel) or a group (HDF5); only those with blobs keys.
+    _check_names(form, [fields.name for fields, blobs in layers if blobs or form in (_CAFFEMODEL, _HDF5)])
+    try:
+        _write(form, path, name, layers, shared)
+    except FillerError:
+        raise
+    except Exception as error:  # a writing library's own error, for what the checks above missed
+        raise FillerError(
+            f"cannot write {atomic.shown(path)}: {type(error).__name__}: {echo(str(error))}"
+        ) from None
+
+
+def _write(
+    form: str,
+    path: PathLike,
+    name: str | None,
+    layers: list[tuple[LayerParameter, list[np.ndarray]]],
+    shared: Mapping[tuple[str, int], bool],
+) -> None:
     if form == _CAFFEMODEL:
         write_caffemodel(path, name, layers)
         return
@@ -157,20 +179,53 @@ def save_weights(
 
 
 _WRITERS = {
-    _HDF5: arrays.write_hdf5,
+    _HDF5: hdf5.write_hdf5,
     _NPZ: arrays.write_npz,
     _SAFETENSORS: arrays.write_safetensors,
 }
 
 
-def _format_of(path: PathLike) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise FillerError(f"save_weights: {path!r} is not a file path")
+def weights_format(path: PathLike) -> str:
+    """The weights format the extension of `path` names, once `path` is checked as a place
+    a file can be written (`fillers.io.atomic.check_destination`); else FillerError. The
+    CLI asks before it fills anything."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise FillerError(f"save_weights: {echo(repr(path))} is not a file path")
     lowered = os.fspath(path).lower()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
-        if lowered.endswith(suffix):
-            return _SUFFIXES[suffix]
-    raise FillerError(f"{os.fspath(path)}: unknown weights format; use one of {', '.join(_SUFFIXES)}")
+    suffix = next(
+        (suffix for suffix in sorted(_SUFFIXES, key=len, reverse=True) if lowered.endswith(suffix)), None
+    )
+    if suffix is None:
+        raise FillerError(f"{atomic.shown(path)}: unknown weights format; use one of {', '.join(_SUFFIXES)}")
+    atomic.check_destination(path)
+    return _SUFFIXES[suffix]
+
+
+def _check_names(form: str, names: Sequence[str]) -> None:
+    """Layer names the format can hold (every name is text without NUL already)."""
+    for name in names:
+        if form == _HDF5 and ("/" in name or name in ("", ".")):
+            raise FillerError(
+                f"layer {echo(repr(name))}: an HDF5 group cannot be named so; use .caffemodel or .npz"
+            )
+        if form == _NPZ and len(name.encode()) > _ZIP_NAME_BYTES:
+            raise FillerError(
+                f"layer {echo(repr(name))}: longer than a zip member's name can be ({_ZIP_NAME_BYTES} bytes)"
+            )
+
+
+def _checked_types(types: object, params: Mapping[str, object]) -> dict[str, str]:
+    """`params.types` where each layer type is text a file can hold, else FillerError."""
+    if not isinstance(types, Mapping):
+        raise FillerError(f"params.types: {type(types).__name__} is not a mapping of layer names to types")
+    for layer in params:
+        layer_type = types.get(layer, "")
+        if not isinstance(layer_type, str):
+            raise FillerError(
+                f"params.types: layer {echo(repr(layer))}: type {echo(repr(layer_type))} is not text"
+            )
+        check_name(layer_type, f"params.types: layer {echo(repr(layer))}")
+    return {layer: types.get(layer, "") for layer in params}
 
 
 def _checked_params(params: Mapping[str, Sequence[np.ndarray]]) -> dict[str, list[np.ndarray]]:
@@ -179,10 +234,15 @@ def _checked_params(params: Mapping[str, Sequence[np.ndarray]]) -> dict[str, lis
         raise FillerError(f"params: {type(params).__name__} is not a mapping of layer names to blobs")
     checked = {}
     for layer, blobs in params.items():
-        if not isinstance(layer, str) or isinstance(blobs, (str, bytes, np.ndarray)):
-            raise FillerError(f"params: {layer!r} must map a layer name to a list of arrays")
+        if (
+            not isinstance(layer, str)
+            or isinstance(blobs, (str, bytes, np.ndarray))
+            or not isinstance(blobs, Sequence)
+        ):
+            raise FillerError(f"params: {echo(repr(layer))} must map a layer name to a list of arrays")
+        check_name(layer, "params")
         checked[layer] = [
-            arrays.float_array(blob, f"params: layer {layer!r} blob {index}")
+            arrays.float_array(blob, f"params: layer {echo(repr(layer))} blob {index}")
             for index, blob in enumerate(blobs)
         ]
     return checked

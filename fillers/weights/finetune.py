@@ -11,18 +11,20 @@ Copying draws nothing from the stream.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Union
+from typing import BinaryIO, Union
 
 import numpy as np
 
 from ..errors import FillerError
 from ..fill.blob import shape_string
-from . import arrays
+from ..io import formats
+from ..io.limits import echo
+from . import arrays, hdf5
 from .caffemodel import read_caffemodel
-from .source import ARRAYS, HDF5, SourceBlob, SourceLayer, WeightFile, checked_blob
+from .source import ARRAYS, HDF5, SourceBlob, SourceLayer, WeightFile, check_name, checked_blob
 
 Shape = tuple[int, ...]
 WeightsSource = Union[str, "os.PathLike[str]", Mapping[str, Sequence[np.ndarray]]]
@@ -79,31 +81,48 @@ def trained_shapes(files: Sequence[WeightFile]) -> dict[str, tuple[Shape, ...]]:
     return shapes
 
 
-def read_weights(source: WeightsSource, *, mapped: bool = False) -> WeightFile:
+def read_weights(source: WeightsSource) -> WeightFile:
     """One weights source: a path (.npz, .safetensors; an HDF5 file by its signature; else a
-    binary NetParameter) or a mapping {layer: [array, ...]} in file order. `mapped`: a
-    binary NetParameter's blobs are memory-mapped, not read."""
+    binary NetParameter) or a mapping {layer: [array, ...]} in file order.
+
+    The file is opened once and read only from itself (see `fillers.weights.hdf5`); memory
+    stays within the arrays returned plus buffers of a few MiB. A file that is not what its
+    header says, or changes while it is read, raises FillerError."""
     if isinstance(source, Mapping):
         return _mapping_file(source)
+    with opened_weights(source) as file:
+        return file
+
+
+@contextmanager
+def opened_weights(source: str | os.PathLike[str], *, stored: bool = False) -> Iterator[WeightFile]:
+    """`read_weights(source)` over one open file, which stays open within the block.
+    `stored`: the values of a .caffemodel or .safetensors stay in the file (StoredValues,
+    read a chunk at a time within the block), so memory stays a few MiB whatever its size."""
     if not isinstance(source, (str, os.PathLike)):
-        raise FillerError(f"weights: {source!r} is not a path or a mapping of layers to arrays")
-    shown = os.fspath(source)
-    path = Path(source)
-    if not path.is_file():
+        raise FillerError(f"weights: {echo(repr(source))} is not a path or a mapping of layers to arrays")
+    shown = formats.shown(source)
+    try:
+        file = formats.open_regular(source)
+    except FillerError:
+        if os.path.lexists(source):
+            raise
         # Caffe asks H5Fis_hdf5 first, which answers -1 (true) for a missing file, and dies
         # opening it as HDF5.
-        raise FillerError(f"Check failed: file_hid >= 0 (-1 vs. 0) Couldn't open {shown}")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npz":
-            return arrays.read_npz(path, shown)
-        if suffix == ".safetensors":
-            return arrays.read_safetensors(path, shown)
-        if _is_hdf5(path):
-            return arrays.read_hdf5(path, shown)
-        return read_caffemodel(path, shown, mapped=mapped)
-    except OSError as error:
-        raise FillerError(f"Couldn't open {shown}: {error.strerror or error}") from None
+        raise FillerError(f"Check failed: file_hid >= 0 (-1 vs. 0) Couldn't open {shown}") from None
+    with file:
+        suffix = os.path.splitext(os.fspath(source))[1].lower()
+        try:
+            if suffix == ".npz":
+                yield arrays.read_npz(file, shown)
+            elif suffix == ".safetensors":
+                yield arrays.read_safetensors(file, shown, stored=stored)
+            elif _is_hdf5(file):
+                yield hdf5.read_hdf5(file, shown)
+            else:
+                yield read_caffemodel(file, shown, stored=stored)
+        except OSError as error:
+            raise FillerError(f"Couldn't read {shown}: {error.strerror or error}") from None
 
 
 def planned_copies(targets: Sequence[TargetLayer], files: Iterable[WeightFile]) -> list[Copy]:
@@ -158,7 +177,6 @@ def _proto_blobs(layer: SourceLayer, target: TargetLayer) -> list[tuple[int, Sou
         )
     pairs = []
     for index, (shape, blob) in enumerate(zip(target.shapes, layer.blobs, strict=True)):
-        assert blob is not None  # only HDF5 snapshots leave blobs out
         if not shape_equals(shape, blob):
             raise FillerError(
                 f"Cannot copy param {index} weights from layer '{layer.name}'; shape mismatch.  "
@@ -171,7 +189,7 @@ def _proto_blobs(layer: SourceLayer, target: TargetLayer) -> list[tuple[int, Sou
 
 
 def _hdf5_blobs(layer: SourceLayer, target: TargetLayer) -> list[tuple[int, SourceBlob]]:
-    present = sum(blob is not None for blob in layer.blobs)
+    present = len(layer.blobs)
     if present > len(target.shapes):
         raise FillerError(
             f"Check failed: num_source_params <= target_blobs.size() ({present} vs. "
@@ -179,7 +197,7 @@ def _hdf5_blobs(layer: SourceLayer, target: TargetLayer) -> list[tuple[int, Sour
         )
     pairs = []
     for index, (shape, shared) in enumerate(zip(target.shapes, target.shared, strict=True)):
-        blob = layer.blobs[index] if index < len(layer.blobs) else None
+        blob = layer.blob(index)
         if blob is None:
             if shared:
                 continue
@@ -193,16 +211,15 @@ def _hdf5_blobs(layer: SourceLayer, target: TargetLayer) -> list[tuple[int, Sour
     return pairs
 
 
-def _is_hdf5(path: Path) -> bool:
+def _is_hdf5(file: BinaryIO) -> bool:
     """H5Fis_hdf5: the HDF5 signature at offset 0, 512, 1024, 2048, ... of the file."""
-    size = path.stat().st_size
-    with open(path, "rb") as file:
-        offset = 0
-        while offset + len(_HDF5_SIGNATURE) <= size:
-            file.seek(offset)
-            if file.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
-                return True
-            offset = 512 if offset == 0 else offset * 2
+    size = os.fstat(file.fileno()).st_size
+    offset = 0
+    while offset + len(_HDF5_SIGNATURE) <= size:
+        file.seek(offset)
+        if file.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
+            return True
+        offset = 512 if offset == 0 else offset * 2
     return False
 
 
@@ -212,7 +229,8 @@ def _mapping_file(mapping: Mapping[str, Sequence[np.ndarray]]) -> WeightFile:
     layers = []
     for name, blobs in mapping.items():
         if not isinstance(name, str) or isinstance(blobs, (str, bytes, np.ndarray)):
-            raise FillerError(f"weights: {name!r} must map a layer name to a list of arrays")
+            raise FillerError(f"weights: {echo(repr(name))} must map a layer name to a list of arrays")
+        check_name(name, "weights")
         checked = []
         for index, blob in enumerate(blobs):
             values = arrays.float_array(blob, f"weights: layer {name!r} blob {index}")

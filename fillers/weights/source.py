@@ -8,15 +8,21 @@ shape as the file states it, and whether that shape is the legacy num/channels/h
 
 from __future__ import annotations
 
-import os
-import tempfile
+import bisect
+import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
 from ..errors import FillerError
+from ..io.limits import check_unicode, echo
+
+MAX_BLOB_AXES = 32
+"""Caffe's kMaxBlobAxes."""
+MAX_BLOB_COUNT = 0x7FFFFFFF
+"""INT_MAX, the most values Caffe's Blob holds."""
 
 # How a file's layers find their net layers and how strictly blobs are counted: a binary
 # NetParameter is Net::CopyTrainedLayersFrom (first net layer of the name, every blob);
@@ -27,28 +33,79 @@ HDF5 = "hdf5"
 ARRAYS = "arrays"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceBlob:
     """One blob of a weights file: its values (flat or shaped, float32 or float64 as
-    stored) and its shape. `legacy`: the shape is a BlobProto's num/channels/height/width."""
+    stored; `StoredValues` where they were left in the file) and its shape. `legacy`: the
+    shape is a BlobProto's num/channels/height/width."""
 
-    values: np.ndarray
+    values: np.ndarray | StoredValues
     shape: tuple[int, ...]
     legacy: bool = False
 
     def shaped(self) -> np.ndarray:
         """The values in the blob's own shape (legacy blobs are 4-D, as Caffe reshapes them)."""
-        return self.values.reshape(self.shape)
+        assert isinstance(self.values, np.ndarray), "values left in the file are read in chunks"
+        return self.values if self.values.shape == self.shape else self.values.reshape(self.shape)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class StoredValues:
+    """A blob's values left in an open file, read a chunk at a time (`fillers weights`
+    reduces them so, through the one file it opened): `runs` are (offset, count) runs of
+    `dtype` values in the file, or arrays already decoded."""
+
+    file: BinaryIO
+    dtype: np.dtype
+    runs: tuple[tuple[int, int] | np.ndarray, ...]
+    size: int
+    shown: str = "the weights file"
+
+    def chunks(self, size: int) -> Iterator[np.ndarray]:
+        """The values in order, at most `size` at a time; FillerError if the file no longer
+        holds them (it was cut short while being read)."""
+        for run in self.runs:
+            if isinstance(run, np.ndarray):
+                for start in range(0, run.size, size):
+                    yield run[start : start + size]
+                continue
+            offset, count = run
+            for start in range(0, count, size):
+                piece = np.empty(min(size, count - start), self.dtype)
+                self.file.seek(offset + start * self.dtype.itemsize)
+                if self.file.readinto(memoryview(piece).cast("B")) != piece.nbytes:
+                    raise FillerError(f"{self.shown}: the file changed while it was read (it is shorter)")
+                yield piece
+
+
+@dataclass(frozen=True, slots=True)
 class SourceLayer:
-    """One layer of a weights file. `blobs[i]` is None where an HDF5 snapshot left out a
-    blob that shares another layer's param (Caffe saves only owners)."""
+    """One layer of a weights file: its blobs, in index order. `indices[i]` is the index of
+    `blobs[i]` where they do not run 0, 1, ...: an HDF5 snapshot leaves out a blob that shares
+    another layer's param (Caffe saves only owners). Empty: the blobs are 0, 1, ..."""
 
     name: str
     type: str
-    blobs: tuple[SourceBlob | None, ...]
+    blobs: tuple[SourceBlob, ...]
+    indices: tuple[int, ...] = ()
+
+    def numbered(self) -> list[tuple[int, SourceBlob]]:
+        """(index, blob) for every blob the file holds."""
+        return list(zip(self.indices or range(len(self.blobs)), self.blobs, strict=True))
+
+    def blob(self, index: int) -> SourceBlob | None:
+        """Blob `index`, or None where the file left it out."""
+        if not self.indices:
+            return self.blobs[index] if index < len(self.blobs) else None
+        place = bisect.bisect_left(self.indices, index)
+        return self.blobs[place] if place < len(self.indices) and self.indices[place] == index else None
+
+    def leading(self) -> tuple[SourceBlob, ...]:
+        """The blobs 0, 1, ... up to the first one left out."""
+        if not self.indices:
+            return self.blobs
+        count = next((place for place, index in enumerate(self.indices) if index != place), len(self.indices))
+        return self.blobs[:count]
 
 
 @dataclass(frozen=True)
@@ -61,12 +118,30 @@ class WeightFile:
     name: str = ""
 
 
-def checked_blob(values: np.ndarray, shape: tuple[int, ...], legacy: bool, where: str) -> SourceBlob:
+def checked_shape(shape: tuple[int, ...], where: str) -> int:
+    """The value count of a blob of `shape`, checked as Caffe's Blob::Reshape checks it (at
+    most kMaxBlobAxes axes, each >= 0, the count at most INT_MAX), in exact integers."""
+    if len(shape) > MAX_BLOB_AXES:
+        raise FillerError(
+            f"{where}: shape of {len(shape)} axes: Check failed: shape.size() <= kMaxBlobAxes "
+            f"({len(shape)} vs. {MAX_BLOB_AXES})"
+        )
+    if any(dim < 0 for dim in shape):
+        raise FillerError(f"{where}: shape {echo(str(list(shape)))}: Check failed: shape[i] >= 0")
+    count = math.prod(shape)
+    if count > MAX_BLOB_COUNT:
+        raise FillerError(
+            f"{where}: shape {list(shape)} holds {count} values: Check failed: blob size exceeds INT_MAX"
+        )
+    return count
+
+
+def checked_blob(
+    values: np.ndarray | StoredValues, shape: tuple[int, ...], legacy: bool, where: str
+) -> SourceBlob:
     """A blob whose value count is its shape's count, as Blob::FromProto's CHECK requires;
     `where` names the layer and blob in the error ("layer 'ip2' blob 0")."""
-    if any(dim < 0 for dim in shape):
-        raise FillerError(f"{where}: shape {list(shape)}: Check failed: shape[i] >= 0")
-    count = int(np.prod(shape, dtype=np.int64))
+    count = checked_shape(shape, where)
     if count != values.size:
         field = "double_data" if values.dtype == np.float64 else "data"
         raise FillerError(
@@ -76,17 +151,12 @@ def checked_blob(values: np.ndarray, shape: tuple[int, ...], legacy: bool, where
     return SourceBlob(values, shape, legacy)
 
 
-@contextmanager
-def written_whole(path: str | os.PathLike[str]) -> Iterator[str]:
-    """A temporary path beside `path` to write to; it replaces `path` only if the block
-    succeeds, so a failed write never leaves a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".fillers-", suffix=".tmp", dir=directory)
-    os.close(handle)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+def check_name(name: object, where: str) -> str:
+    """`name` if it is a layer name every format can hold: text, valid Unicode, without NUL
+    (which C strings, HDF5's and numpy's zip names included, end at). Else FillerError."""
+    if not isinstance(name, str):
+        raise FillerError(f"{where}: the layer name {echo(repr(name))} is not text")
+    check_unicode(name, f"{where}: layer name {echo(repr(name))}")
+    if "\0" in name:
+        raise FillerError(f"{where}: the layer name {echo(repr(name))} holds a NUL character")
+    return name
