@@ -129,3 +129,85 @@ def test_optional_packages_are_skipped_by_one_policy():
         if path.name not in ("optional.py", "test_architecture.py") and "importorskip(" in path.read_text()
     ]
     assert offenders == []
+
+
+# Where a module's tests live when no tests/test_<module>.py is named after it. Modules that
+# only re-export, data tables and generated declarations have no entry.
+TESTED_IN = {
+    "errors.py": ["test_golden_fills.py", "test_robustness.py"],
+    "cli/commands.py": ["test_cli.py", "test_cli_nets.py", "test_cli_weights.py"],
+    "cli/plugins.py": ["test_cli_nets.py"],
+    "cli/progress.py": ["test_cli_nets.py"],
+    "cli/plot.py": ["test_cli_nets.py", "test_atomic.py"],
+    "fill/blob.py": ["test_fillers.py", "test_robustness.py"],
+    "fill/builtin.py": ["test_fillers.py", "test_golden_fills.py"],
+    "fill/filler.py": ["test_fillers.py", "test_interrupts.py", "test_counter.py"],
+    "fill/registry.py": ["test_fillers.py"],
+    "io/formats.py": ["test_parameter.py", "test_robustness.py"],
+    "io/limits.py": ["test_robustness.py"],
+    "io/textformat.py": ["test_schema.py", "test_parameter.py"],
+    "io/texttree.py": ["test_strict_nets.py", "test_fuzz_nets.py"],
+    "net/filler_blocks.py": ["test_strict_nets.py", "test_specs.py"],
+    "net/filler_reader.py": ["test_strict_nets.py"],
+    "net/fill.py": ["test_net.py", "test_golden_nets.py", "test_recurrent.py"],
+    "net/plan.py": ["test_net.py", "test_layers.py"],
+    "net/schema.py": ["test_fields.py", "test_strict_nets.py"],
+    "net/settle.py": ["test_fork_choice.py"],
+    "net/source.py": ["test_strict_nets.py", "test_netparam.py"],
+    "net/splits.py": ["test_caffemodels.py"],
+    "net/strict.py": ["test_strict_nets.py", "test_fuzz_nets.py"],
+    "net/trained.py": ["test_fork_choice.py"],
+    "net/upgrade.py": ["test_netparam.py", "test_golden_nets.py"],
+    "net/layers/blob.py": ["test_layers.py"],
+    "net/layers/catalog.py": ["test_layers.py"],
+    "net/layers/elementwise.py": ["test_layers.py"],
+    "net/layers/learnable.py": ["test_layers.py"],
+    "net/layers/pooling.py": ["test_layers.py"],
+    "net/layers/registry.py": ["test_layers.py", "test_fork_fields.py"],
+    "net/layers/reshaping.py": ["test_layers.py"],
+    "net/layers/sources.py": ["test_layers.py", "test_datasources.py"],
+    # every fork's module: its published nets, blob by blob, and the choice between forks
+    "net/layers/forks/": ["test_forks.py", "test_fork_nets.py", "test_fork_choice.py"],
+    "random/boost_reference.py": ["test_boost.py"],
+    "random/counter_normal.py": ["test_counter.py", "test_compiled_counter.py"],
+    "random/draws.py": ["test_compiled.py", "test_threads.py", "test_statistics.py"],
+    "random/eras.py": ["test_profiles.py"],
+    "random/libm.py": ["test_profiles.py"],
+    "random/prefetch.py": ["test_boost.py", "test_interrupts.py"],
+    "random/real.py": ["test_boost.py"],
+    "random/rowsums.py": ["test_fillers.py", "test_compiled.py"],
+    "random/ziggurat.py": ["test_boost.py"],
+    "spec/resolve.py": ["test_fillers.py", "test_torch.py"],
+    "spec/sets.py": ["test_specs.py"],
+    "stream/caffe.py": ["test_golden_fills.py", "test_threads.py", "test_interrupts.py"],
+    "torch/caffe.py": ["test_torch.py", "test_torch_distributed.py"],
+    "torch/draws.py": ["test_torch_conventions.py"],
+    "torch/init.py": ["test_torch.py", "test_torch_conventions.py", "test_torch_distributed.py"],
+    "torch/tensors.py": ["test_torch_conventions.py", "test_torch_distributed.py"],
+    "weights/arrays.py": ["test_weights.py", "test_hostile_files.py"],
+    "weights/caffemodel.py": ["test_caffemodels.py", "test_hostile_files.py"],
+    "weights/files.py": ["test_weights.py"],
+    "weights/finetune.py": ["test_caffemodels.py", "test_finetune_recipe.py"],
+    "weights/hdf5.py": ["test_hostile_files.py", "test_weights.py"],
+    "weights/init.py": ["test_net.py", "test_caffemodels.py"],
+    "weights/source.py": ["test_hostile_files.py"],
+    "weights/wire.py": ["test_caffemodels.py", "test_hostile_files.py"],
+}
+NO_TESTS_OF_THEIR_OWN = ("__init__.py", "__main__.py", "_core/", "_proto/", "net/layers/declared/")
+
+
+def test_every_module_with_behaviour_has_its_tests_named():
+    """A newcomer finds a module's tests: tests/test_<module>.py, or the files TESTED_IN names."""
+    tests = Path(__file__).resolve().parent
+    missing = []
+    for path in HAND_WRITTEN:
+        relative = str(path.relative_to(PACKAGE))
+        if relative.endswith(NO_TESTS_OF_THEIR_OWN) or relative.startswith(NO_TESTS_OF_THEIR_OWN):
+            continue
+        named = [f"test_{path.stem}.py", f"test_{path.parent.name}_{path.stem}.py"]
+        found = [name for name in named if (tests / name).exists()]
+        entries = [files for module, files in TESTED_IN.items() if relative.startswith(module)]
+        listed = [name for files in entries for name in files if (tests / name).exists()]
+        if not found and not listed:
+            missing.append(relative)
+    assert missing == []
