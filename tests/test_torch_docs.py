@@ -1,4 +1,4 @@
-"""The FSDP2 recipe of docs/distributed.md: at most 8 lines, and, run on a one-process gloo
+"""The FSDP2 recipe of docs/distributed.md and the README: at most 8 lines, and, run on a one-process gloo
 group from torchrun's environment variables, a sharded model that gathers to the unsharded
 init. (tests/test_docs.py runs every other block of the docs; this one needs the process
 group's environment, so it is marked not run there.)"""
@@ -9,6 +9,7 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
 from optional import require
 
 torch = require("torch")
@@ -16,25 +17,28 @@ torch = require("torch")
 import fillers  # noqa: E402
 import fillers.torch as ft  # noqa: E402
 
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "distributed.md"
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "docs" / "distributed.md", ROOT / "README.md"]
 
 
-def _recipe() -> str:
+def _recipe(page: Path) -> str:
     (recipe,) = [
         block
-        for block in re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S)
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
         if "fully_shard(" in block
     ]
     return recipe
 
 
-def test_the_fsdp2_recipe_is_meta_fully_shard_to_empty_init_in_eight_lines():
-    recipe = _recipe()
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_fsdp2_recipe_is_meta_fully_shard_to_empty_init_in_eight_lines(page):
+    recipe = _recipe(page)
     assert len(recipe.strip().splitlines()) <= 8
     assert re.search(r"meta.*fully_shard\(.*to_empty\(.*init_\(", recipe, flags=re.S)
 
 
-def test_the_fsdp2_recipe_gathers_to_the_unsharded_init(monkeypatch):
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_fsdp2_recipe_gathers_to_the_unsharded_init(page, monkeypatch):
     require("torch.distributed.fsdp")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -48,7 +52,7 @@ def test_the_fsdp2_recipe_gathers_to_the_unsharded_init(monkeypatch):
         monkeypatch.setenv(name, value)
     namespace: dict = {}
     try:
-        exec(compile(_recipe(), str(PAGE), "exec"), namespace)
+        exec(compile(_recipe(page), str(page), "exec"), namespace)
         plain = torch.nn.Sequential(torch.nn.Embedding(1000, 64), torch.nn.Linear(64, 1000))
         ft.init_(plain, [{"match": "*", "filler": {"type": "xavier"}}], rng=fillers.CounterRNG(1701))
         for (name, want), got in zip(plain.named_parameters(), namespace["model"].parameters(), strict=True):
