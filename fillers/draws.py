@@ -20,9 +20,10 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import boost, core, counter_core, eras
-from .boxmuller import BoxMuller
+from .boxmuller import bernoulli, bernoulli_threshold, normal_blocks, uniform01
 from .counter import CounterRNG
 from .errors import FillerError
+from .philox import NUMPY
 from .profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
 from .stream import CaffeRNG, global_stream
 
@@ -121,7 +122,7 @@ class CounterDraws:
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
     scaled to [a, b) in the dtype. Its normal comes from the aligned pair of words 2j, 2j + 1
-    holding it (`fillers.boxmuller`, float64, then rounded to the dtype and scaled in it). Its
+    holding it (`fillers.boxmuller`, in the dtype), times sigma plus mean in the dtype. Its
     Bernoulli mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each
     call takes the next elements of its stream: values and mask bits keep separate positions.
     The compiled core, when it is the backend, computes the same bits (fillers/_core/counter.c).
@@ -140,20 +141,16 @@ class CounterDraws:
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
+        start = self._take(len(out))
         if _use_core(out):
-            start, doubled = self._take(len(out)), to_range.scale != 1
-            counter_core.uniform(self.rng.philox_key, start, out, to_range.low, to_range.span, doubled)
+            doubled = to_range.scale != 1
+            counter_core.uniform(self.rng.key_words, start, out, to_range.low, to_range.span, doubled)
             return
-        # float32 keeps 24 bits of the word (exactly representable); float64 keeps all 32.
-        shift, unit = (8, out.dtype.type(2.0**-24)) if out.dtype == np.float32 else (0, 2.0**-32)
-        start = 0
-        for words in self.rng.word_chunks(self._take(len(out)), len(out)):
-            chunk = out[start : start + len(words)]
-            start += len(words)
-            if shift:
-                np.right_shift(words, shift, out=words)
-            chunk[:] = words
-            chunk *= unit
+        done = 0
+        for words in self.rng.word_chunks(start, len(out)):
+            chunk = out[done : done + len(words)]
+            done += len(words)
+            chunk[:] = uniform01(NUMPY, words, out.dtype)
             to_range(chunk)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
@@ -161,17 +158,15 @@ class CounterDraws:
         rt = out.dtype.type
         first = self._take(len(out))
         if _use_core(out):
-            counter_core.normal(self.rng.philox_key, first, out, mean, sigma)
+            counter_core.normal(self.rng.key_words, first, out, mean, sigma)
             return
-        head = first % 2
-        pairs_start, pairs = first // 2, (head + len(out) + 1) // 2
-        transform = BoxMuller(min(pairs, _CHUNK // 2))
-        normals = np.empty((min(pairs, _CHUNK // 2), 2))
+        head = first % 4
         done = 0
-        for words in self.rng.word_chunks(2 * pairs_start, 2 * pairs, _CHUNK):
-            n = len(words) // 2
-            transform.pairs(words[0::2], words[1::2], normals[:n, 0], normals[:n, 1])
-            flat = normals[:n].reshape(-1)[head : head + len(out) - done]
+        for words in self.rng.word_chunks(first - head, head + len(out) + (-(head + len(out)) % 4)):
+            blocks = words.reshape(-1, 4)
+            with np.errstate(all="ignore"):
+                normals = np.stack(normal_blocks(NUMPY, tuple(blocks.T), out.dtype), axis=-1).reshape(-1)
+            flat = normals[head : head + len(out) - done]
             out[done : done + len(flat)] = flat
             done += len(flat)
             head = 0
@@ -180,14 +175,14 @@ class CounterDraws:
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """True with probability p (p taken in `dtype`, as Caffe's mask compares)."""
-        threshold = float(np.dtype(dtype).type(p)) * 2.0**32
         start, self.mask_position = self.mask_position, self.mask_position + len(out)
         if _use_core(out):
-            counter_core.bernoulli(self.mask_rng.philox_key, start, out, threshold)
+            counter_core.bernoulli(self.mask_rng.key_words, start, out, p, dtype)
             return
+        threshold = bernoulli_threshold(p, dtype)
         done = 0
         for words in self.mask_rng.word_chunks(start, len(out)):
-            np.less(words, threshold, out=out[done : done + len(words)])
+            out[done : done + len(words)] = bernoulli(NUMPY, words, threshold)
             done += len(words)
 
     def bernoulli_mask(self, data: np.ndarray, p: float) -> None:

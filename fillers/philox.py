@@ -1,0 +1,86 @@
+"""Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011;
+Random123's constants) over arrays of any array namespace with uint32: numpy here, jax.numpy
+in `fillers.jax`. The compiled core (_core/counter.c) computes the same words.
+
+A counter stream's key words (s0, s1, s2, s3) name it: block b is Philox4x32-10 of the
+counter (b mod 2**32, b // 2**32, s2, s3) under the key (s0, s1), and word i is word i mod 4
+of block i // 4. Only 32-bit integer operations are used (the 32x32 -> 64-bit products by
+16-bit halves where the namespace has no uint64, as JAX without x64), so every namespace
+gives the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+M0, M1 = 0xD2511F53, 0xCD9E8D57
+"""The round multipliers."""
+W0, W1 = 0x9E3779B9, 0xBB67AE85
+"""The key schedule's increments (the golden ratio's and sqrt(3) - 1's bits)."""
+ROUNDS = 10
+WORDS_PER_BLOCK = 4
+_MASK = 0xFFFFFFFF
+
+
+class Ops:
+    """The few operations the counter-mode math needs beyond the array API, for one
+    namespace: bit casts between floats and unsigned ints of their width, and mulhilo."""
+
+    def __init__(self, xp: Any, bitcast: Any, wide_multiply: bool) -> None:
+        self.xp = xp
+        self._bitcast = bitcast
+        self.wide_multiply = wide_multiply
+
+    def bitcast(self, x: Any, dtype: Any) -> Any:
+        """x's bits read as `dtype` (of the same width)."""
+        return self._bitcast(x, dtype)
+
+    def mulhilo(self, a: Any, multiplier: int) -> tuple[Any, Any]:
+        """(high, low) 32-bit halves of the 64-bit product a * multiplier (a uint32)."""
+        xp = self.xp
+        m = xp.uint32(multiplier)
+        low = a * m
+        if self.wide_multiply:
+            return (a.astype(xp.uint64) * xp.uint64(multiplier) >> xp.uint64(32)).astype(xp.uint32), low
+        # By 16-bit halves: every partial sum fits in 32 bits.
+        a_low, a_high = a & xp.uint32(0xFFFF), a >> xp.uint32(16)
+        m_low, m_high = xp.uint32(multiplier & 0xFFFF), xp.uint32(multiplier >> 16)
+        t = a_low * m_low
+        u = a_high * m_low + (t >> xp.uint32(16))
+        v = a_low * m_high + (u & xp.uint32(0xFFFF))
+        high = a_high * m_high + (u >> xp.uint32(16)) + (v >> xp.uint32(16))
+        return high, low
+
+
+NUMPY = Ops(np, lambda x, dtype: x.view(dtype), wide_multiply=True)
+
+
+def blocks(ops: Ops, key_words: tuple[int, int, int, int], low: Any, high: Any) -> tuple[Any, Any, Any, Any]:
+    """The four output words of the blocks whose indices have 32-bit halves low, high
+    (uint32 arrays of one shape), as four uint32 arrays of that shape."""
+    xp = ops.xp
+    s0, s1, s2, s3 = key_words
+    c0, c1 = low, high
+    c2 = xp.full(low.shape, s2, dtype=xp.uint32)
+    c3 = xp.full(low.shape, s3, dtype=xp.uint32)
+    k0, k1 = s0, s1
+    for _ in range(ROUNDS):
+        high0, low0 = ops.mulhilo(c0, M0)
+        high1, low1 = ops.mulhilo(c2, M1)
+        c0, c1, c2, c3 = high1 ^ c1 ^ xp.uint32(k0), low1, high0 ^ c3 ^ xp.uint32(k1), low0
+        k0, k1 = (k0 + W0) & _MASK, (k1 + W1) & _MASK
+    return c0, c1, c2, c3
+
+
+def numpy_words(key_words: tuple[int, int, int, int], start: int, count: int) -> np.ndarray:
+    """Words start .. start + count - 1 of the stream, as a uint32 numpy array."""
+    first, skip = divmod(start, WORDS_PER_BLOCK)
+    n = (skip + count + WORDS_PER_BLOCK - 1) // WORDS_PER_BLOCK
+    index = np.arange(n, dtype=np.uint64) + np.uint64(first)
+    low = (index & np.uint64(_MASK)).astype(np.uint32)
+    high = (index >> np.uint64(32)).astype(np.uint32)
+    with np.errstate(over="ignore"):
+        words = np.stack(blocks(NUMPY, key_words, low, high), axis=-1).reshape(-1)
+    return words[skip : skip + count]
