@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .spec import dump, from_dict, load, parse, to_dict, to_text
     from .specset import dump_all, load_all
     from .stream import CaffeRNG, set_random_seed
+    from .threads import set_num_threads
     from .weights import load_weights, save_weights
 
 # Public name -> the module that defines it.
@@ -59,6 +60,7 @@ _LAZY = {
     "to_text": ".spec",
     "dump_all": ".specset",
     "load_all": ".specset",
+    "set_num_threads": ".threads",
     "CaffeRNG": ".stream",
     "set_random_seed": ".stream",
     "load_weights": ".weights",
@@ -95,6 +97,7 @@ __all__ = [
     "registered",
     "registered_layers",
     "save_weights",
+    "set_num_threads",
     "set_random_seed",
     "to_dict",
     "to_text",
