@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 import fillers
-from fillers.cli import main as cli_main
-from fillers.limits import MAX_FILE_BYTES
+from fillers.cli.commands import main as cli_main
+from fillers.io.limits import MAX_FILE_BYTES
 
 _BATCH = 500
 _FIELDS = ["type", "value", "min", "max", "mean", "std", "sparse", "variance_norm"]

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 
 import fillers
-from fillers.net import init_net, plan_net
+from fillers.net.init import init_net, plan_net
 
 SEED = 1701
 TARGET = 2.0

@@ -5,66 +5,84 @@ first use (PEP 562), so a program that never parses a spec never loads protobuf,
 that only reads prototxt never loads PyYAML.
 """
 
-from __future__ import annotations
-
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-from .errors import FillerError
+# The framework bridges, imported by their users as `fillers.torch` and so on.
+_BRIDGES = frozenset({"dask", "jax", "keras", "torch"})
 
-# Light, and `profiles` is named like its module: bound now, so that no later import of the
-# submodule fillers.profiles can shadow the function.
-from .profiles import Profile, profiles
+
+class _PublicSurface(types.ModuleType):
+    """`fillers` as its users see it: the contract's names and the bridges, nothing else.
+
+    Importing a submodule sets it as an attribute of its package; refusing those attributes
+    here keeps the internal layout (fillers.net, fillers.random, ...) out of `fillers.X`, so it
+    can move without breaking anyone. Imports of submodules still work: Python falls back to
+    sys.modules when the attribute is missing.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and name not in _BRIDGES:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicSurface
+
+from .errors import FillerError  # noqa: E402
+from .stream.profiles import Profile, profiles  # noqa: E402
 
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
-    from .core import backend
-    from .counter import CounterRNG
-    from .fillers import Filler
-    from .layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
-    from .net import init_net
-    from .params import NetParams
-    from .registry import GetFiller, get_filler, register, registered
-    from .rules import Rule, load_rules
-    from .spec import dump, from_dict, load, parse, to_dict, to_text
-    from .specset import dump_all, load_all
-    from .stream import CaffeRNG, set_random_seed
-    from .threads import set_num_threads
-    from .weights import load_weights, save_weights
+    from .fill.filler import Filler
+    from .fill.registry import GetFiller, get_filler, register, registered
+    from .net.init import init_net
+    from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
+    from .net.params import NetParams
+    from .random.compiled import backend
+    from .spec.parameter import dump, from_dict, load, parse, to_dict, to_text
+    from .spec.rules import Rule, load_rules
+    from .spec.sets import dump_all, load_all
+    from .random.threads import set_num_threads
+    from .stream.caffe import CaffeRNG, set_random_seed
+    from .stream.counter import CounterRNG
+    from .weights.files import load_weights, save_weights
 
 # Public name -> the module that defines it.
 _LAZY = {
     "FillerParameter": "._proto.filler_pb2",
-    "backend": ".core",
-    "CounterRNG": ".counter",
-    "BlobSpec": ".layers",
-    "Layer": ".layers",
-    "LayerSetup": ".layers",
-    "register_layer": ".layers",
-    "registered_layers": ".layers",
-    "unregister_layer": ".layers",
-    "Filler": ".fillers",
-    "init_net": ".net",
-    "NetParams": ".params",
-    "GetFiller": ".registry",
-    "get_filler": ".registry",
-    "register": ".registry",
-    "registered": ".registry",
-    "Rule": ".rules",
-    "load_rules": ".rules",
-    "dump": ".spec",
-    "from_dict": ".spec",
-    "load": ".spec",
-    "parse": ".spec",
-    "to_dict": ".spec",
-    "to_text": ".spec",
-    "dump_all": ".specset",
-    "load_all": ".specset",
-    "set_num_threads": ".threads",
-    "CaffeRNG": ".stream",
-    "set_random_seed": ".stream",
-    "load_weights": ".weights",
-    "save_weights": ".weights",
+    "backend": ".random.compiled",
+    "CounterRNG": ".stream.counter",
+    "BlobSpec": ".net.layers",
+    "Layer": ".net.layers",
+    "LayerSetup": ".net.layers",
+    "register_layer": ".net.layers",
+    "registered_layers": ".net.layers",
+    "unregister_layer": ".net.layers",
+    "Filler": ".fill.filler",
+    "init_net": ".net.init",
+    "NetParams": ".net.params",
+    "GetFiller": ".fill.registry",
+    "get_filler": ".fill.registry",
+    "register": ".fill.registry",
+    "registered": ".fill.registry",
+    "Rule": ".spec.rules",
+    "load_rules": ".spec.rules",
+    "dump": ".spec.parameter",
+    "from_dict": ".spec.parameter",
+    "load": ".spec.parameter",
+    "parse": ".spec.parameter",
+    "to_dict": ".spec.parameter",
+    "to_text": ".spec.parameter",
+    "dump_all": ".spec.sets",
+    "load_all": ".spec.sets",
+    "set_num_threads": ".random.threads",
+    "CaffeRNG": ".stream.caffe",
+    "set_random_seed": ".stream.caffe",
+    "load_weights": ".weights.files",
+    "save_weights": ".weights.files",
 }
 
 __all__ = [
@@ -105,47 +123,7 @@ __all__ = [
 ]
 
 
-# The submodules `import fillers` loaded before it became lazy: still reachable as attributes
-# (`fillers.netproto.read_net`). Bridges to frameworks stay out: they load only when imported.
-_SUBMODULES = frozenset(
-    {
-        "arrayfiles",
-        "boost",
-        "boxmuller",
-        "caffemodel",
-        "core",
-        "counter",
-        "counter_core",
-        "draws",
-        "eras",
-        "fillers",
-        "finetune",
-        "formats",
-        "layers",
-        "layout",
-        "libm",
-        "limits",
-        "net",
-        "netfile",
-        "netproto",
-        "params",
-        "prototext",
-        "registry",
-        "rules",
-        "spec",
-        "specset",
-        "splits",
-        "stream",
-        "textproto",
-        "weightfile",
-        "weights",
-    }
-)
-
-
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -155,4 +133,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*__all__, *(name for name in _BRIDGES if name in globals())})

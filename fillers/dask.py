@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .counter import CounterRNG
 from .errors import FillerError
-from .fillers import Filler, counter_mode_limits, shape_of, supported_dtype
-from .layers import ShapeRule
-from .net import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
-from .netproto import NetSource, PhaseLike
-from .params import NetParams
-from .registry import Spec, as_filler
+from .fill.blob import counter_mode_limits, shape_of, supported_dtype
+from .fill.filler import Filler
+from .fill.registry import Spec, as_filler
+from .net.init import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
+from .net.layers import ShapeRule
+from .net.netparam import NetSource, PhaseLike
+from .net.params import NetParams
+from .stream.counter import CounterRNG
 
 if TYPE_CHECKING:
     import dask.array

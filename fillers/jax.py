@@ -33,10 +33,12 @@ import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
-from .fillers import BUILTIN_FILLERS, Filler, fans, shape_of
-from .layout import caffe_shape, channels_last, check_layout, layout_axes
-from .registry import Spec, as_filler
-from .stream import CaffeRNG
+from .fill.blob import fans, shape_of
+from .fill.builtin import BUILTIN_FILLERS
+from .fill.filler import Filler
+from .fill.layout import caffe_shape, channels_last, check_layout, layout_axes
+from .fill.registry import Spec, as_filler
+from .stream.caffe import CaffeRNG
 
 Initializer = Callable[..., jax.Array]
 

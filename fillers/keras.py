@@ -23,11 +23,11 @@ import keras
 import numpy as np
 
 from .errors import FillerError
-from .fillers import shape_of
-from .layout import channels_last, check_layout
-from .registry import Spec, as_filler
-from .spec import to_dict
-from .stream import CaffeRNG, check_seed
+from .fill.blob import shape_of
+from .fill.layout import channels_last, check_layout
+from .fill.registry import Spec, as_filler
+from .spec.parameter import to_dict
+from .stream.caffe import CaffeRNG, check_seed
 
 
 @keras.saving.register_keras_serializable(package="fillers")

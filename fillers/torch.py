@@ -26,11 +26,11 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from .draws import Stream, stream_for
 from .errors import FillerError
-from .layout import caffe_shape
-from .registry import Spec, as_filler
-from .rules import Rule, RuleSource, first_match, load_rules
+from .fill.layout import caffe_shape
+from .fill.registry import Spec, as_filler
+from .random.draws import Stream, stream_for
+from .spec.rules import Rule, RuleSource, first_match, load_rules
 
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
 

@@ -6,7 +6,7 @@ import math
 
 from hypothesis import strategies as st
 
-from fillers.spec import FillerParameter
+from fillers.spec.parameter import FillerParameter
 
 FLOAT_FIELDS = ["value", "min", "max", "mean", "std"]
 

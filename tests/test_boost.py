@@ -1,6 +1,6 @@
 """The vectorized Boost distributions against Boost's algorithm run one draw at a time.
 
-The scalar reference (fillers.boost.reference_normal) follows Boost 1.74's source line by
+The scalar reference (fillers.random.boost.reference_normal) follows Boost 1.74's source line by
 line; the golden tests tie it to real Caffe. Here raw streams are scripted to hit the rare
 paths often (ziggurat tail, exponential restarts and wedges, uniform_01 redraws, rejected
 wedge attempts) and blocks are made tiny so that attempts straddle block boundaries.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fillers import boost
-from fillers.stream import CaffeRNG
+from fillers.random import boost
+from fillers.stream.caffe import CaffeRNG
 
 
 class ScriptedRNG:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.cli import main
+from fillers.cli.commands import main
 
 XAVIER = 'type: "xavier" variance_norm: AVERAGE'
 

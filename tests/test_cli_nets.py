@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.cli import main
-from fillers.cliutil import Progress, moments
+from fillers.cli.commands import main
+from fillers.cli.util import Progress, moments
 
 FORKS = Path(__file__).parent / "data" / "forks"
 NETS = Path(__file__).parent / "data" / "nets"

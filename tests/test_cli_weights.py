@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.cli import main
-from fillers.cliutil import statistics
+from fillers.cli.commands import main
+from fillers.cli.util import statistics
 
 NET = """
 name: "tiny"

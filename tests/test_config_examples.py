@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from strategies import same_message
 
-from fillers.registry import get_filler
-from fillers.rules import load_rules
-from fillers.spec import load, to_dict
-from fillers.specset import load_all
-from fillers.stream import CaffeRNG
+from fillers.fill.registry import get_filler
+from fillers.spec.parameter import load, to_dict
+from fillers.spec.rules import load_rules
+from fillers.spec.sets import load_all
+from fillers.stream.caffe import CaffeRNG
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config_examples"
 

@@ -19,15 +19,16 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import boost, core
 from fillers.errors import FillerError
-from fillers.fillers import _sequential_row_sums
-from fillers.stream import CaffeRNG
+from fillers.random import boost
+from fillers.random import compiled as core
+from fillers.random.rowsums import sequential_row_sums as _sequential_row_sums
+from fillers.stream.caffe import CaffeRNG
 
 needs_core = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
 )
-CORE_SOURCE = Path(core.__file__).parent / "_core" / "core.c"
+CORE_SOURCE = Path(core.__file__).parent.parent / "_core" / "core.c"
 CORE_SOURCES = [CORE_SOURCE, CORE_SOURCE.with_name("counter.c")]
 GOLDEN = Path(__file__).parent / "data" / "golden" / "fills.jsonl"
 

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.boxmuller import normal_pair
-from fillers.philox import NUMPY
+from fillers.random.counter_normal import normal_pair
+from fillers.stream import philox
+from fillers.stream.philox import NUMPY
 
 SPECS = [
     'type: "constant" value: 0.25',
@@ -52,8 +53,6 @@ def test_words_are_philox4x32_blocks_under_a_blake2b_key():
     ).digest()
     s0, s1, s2, s3 = (int.from_bytes(digest[i : i + 4], "little") for i in (0, 4, 8, 12))
     # block b = Philox4x32-10 of counter (b mod 2**32, b >> 32, s2, s3) under key (s0, s1)
-    from fillers import philox
-
     blocks = np.arange(3, dtype=np.uint32)
     words = np.stack(philox.blocks(NUMPY, (s0, s1, s2, s3), blocks, np.zeros(3, np.uint32)), axis=-1)
     assert (rng.words(0, 12) == words.reshape(-1)).all()
@@ -105,9 +104,9 @@ def test_fill_region_equals_the_slice_of_the_whole_fill(spec, dtype, data):
 
 
 def test_long_positive_unitball_rows_split_across_regions(monkeypatch):
-    from fillers import fillers as filler_module
+    from fillers.random import rowsums
 
-    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 16)
+    monkeypatch.setattr(rowsums, "ROW_CHUNK", 16)
     filler = fillers.get_filler({"type": "positive_unitball"})
     rng = fillers.CounterRNG(2, key="w")
     whole = filler.fill((3, 5, 7), rng=rng)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import core
-from fillers import counter_core as core_counter
-from fillers.draws import CounterDraws
+from fillers.random import compiled as core
+from fillers.random import compiled_counter as core_counter
+from fillers.random.draws import CounterDraws
 
 pytestmark = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"
@@ -85,7 +85,7 @@ def test_builds_for_other_instruction_sets_give_the_same_bits(variant, tmp_path,
     # -march=native lets the compiler use every vector unit and FMA this CPU has; the SSE2-only
     # build has no AVX2 variant to pick at load time. With contraction off (the build's flag)
     # the counter draws must not change by a bit.
-    sources = [str(Path(core.__file__).parent / "_core" / name) for name in ("core.c", "counter.c")]
+    sources = [str(Path(core.__file__).parent.parent / "_core" / name) for name in ("core.c", "counter.c")]
     path = tmp_path / "variant.so"
     flags = ["-O3", *variant, "-std=c99", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared"]
     subprocess.run(["cc", *flags, "-o", str(path), *sources, "-lm"], check=True)
@@ -124,7 +124,7 @@ def test_any_thread_count_gives_the_same_bits(kind, start):
 
 
 def test_set_num_threads_and_the_environment(monkeypatch):
-    from fillers import threads
+    from fillers.random import threads
 
     monkeypatch.setattr(threads, "_set", None)
     monkeypatch.setenv("FILLERS_NUM_THREADS", "3")
@@ -142,7 +142,7 @@ def test_set_num_threads_and_the_environment(monkeypatch):
 
 @pytest.mark.parametrize("bad", [0, -1, 257, 1.5, "2", True, None])
 def test_a_bad_thread_count_is_a_filler_error(bad, monkeypatch):
-    from fillers import threads
+    from fillers.random import threads
 
     with pytest.raises(fillers.FillerError, match="set_num_threads: .* is not a thread count"):
         fillers.set_num_threads(bad)
@@ -150,7 +150,7 @@ def test_a_bad_thread_count_is_a_filler_error(bad, monkeypatch):
 
 @pytest.mark.parametrize("bad", ["0", "-1", "257", "1.5", "two"])
 def test_a_bad_thread_environment_is_a_filler_error(bad, monkeypatch):
-    from fillers import threads
+    from fillers.random import threads
 
     monkeypatch.setattr(threads, "_set", None)
     monkeypatch.setenv("FILLERS_NUM_THREADS", bad)

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers import core, counter_core, philox
+from fillers.random import compiled as core
+from fillers.random import compiled_counter as counter_core
+from fillers.stream import philox
 
 PHILOX4X32_10 = [
     # Random123 kat_vectors: counter, key, output

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.cli import main
-from fillers.net import plan_net
+from fillers.cli.commands import main
+from fillers.net.init import plan_net
 
 
 def varint(value: int) -> bytes:

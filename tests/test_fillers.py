@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.fillers import fans
+from fillers.fill.blob import fans
 
 
 def filler(text: str) -> fillers.Filler:
@@ -206,7 +206,7 @@ def test_user_fillers_register_and_replace_only_when_asked():
         with pytest.raises(fillers.FillerError, match="Sparsity not supported"):
             filler('type: "test_arange" sparse: 1').fill((2, 2))
     finally:
-        from fillers.registry import unregister
+        from fillers.fill.registry import unregister
 
         unregister("test_arange")
     assert "test_arange" not in fillers.registered()
@@ -218,9 +218,9 @@ def test_get_filler_accepts_a_dict():
 
 
 def test_positive_unitball_sums_long_rows_left_to_right_across_chunks(monkeypatch):
-    from fillers import fillers as filler_module
+    from fillers.random import rowsums
 
-    monkeypatch.setattr(filler_module, "_ROW_CHUNK", 7)
+    monkeypatch.setattr(rowsums, "ROW_CHUNK", 7)
     rows = np.random.default_rng(0).random((5, 50)).astype(np.float32)
     expected = []
     for row in rows:
@@ -228,4 +228,4 @@ def test_positive_unitball_sums_long_rows_left_to_right_across_chunks(monkeypatc
         for value in row:
             total = np.float32(total + value)
         expected.append(total)
-    np.testing.assert_array_equal(filler_module._sequential_row_sums(rows), expected)
+    np.testing.assert_array_equal(rowsums.sequential_row_sums(rows), expected)

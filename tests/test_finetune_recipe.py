@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.cli import main
+from fillers.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net import plan_net
-from fillers.netfile import read_net_file
+from fillers.net.init import plan_net
+from fillers.net.source import read_net_file
 
 INPUT = (
     'layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 4 dim: 4 } } }\n'

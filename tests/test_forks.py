@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net import plan_net
+from fillers.net.init import plan_net
 
 FORKS = Path(__file__).parent / "data" / "forks"
 
@@ -152,7 +152,7 @@ def test_fork_nets_fill():
 
 
 def test_every_fork_layer_names_its_origin():
-    from fillers.layers import definition_of
+    from fillers.net.layers import definition_of
 
     for name in ("Normalize", "PriorBox", "BN", "Interp", "PSROIPooling", "VideoData", "ReLU6"):
         assert definition_of(name).origin not in ("", "plugin")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.spec import FillerParameter
+from fillers.spec.parameter import FillerParameter
 
 _FIELDS = list(FillerParameter.DESCRIPTOR.fields_by_name)
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))

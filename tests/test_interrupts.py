@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.fillers import BUILTIN_FILLERS
-from fillers.registry import unregister
+from fillers.fill.builtin import BUILTIN_FILLERS
+from fillers.fill.registry import unregister
 
 _BIG = 1 << 26
 

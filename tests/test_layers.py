@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net import init_net, plan_net
+from fillers.net.init import init_net, plan_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 

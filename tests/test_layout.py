@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.layout import caffe_layout, caffe_shape, channels_last, layout_axes
+from fillers.fill.layout import caffe_layout, caffe_shape, channels_last, layout_axes
 
 SPECS = [
     {"type": "xavier"},

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net import fill_net, init_net, plan_net
+from fillers.net.init import fill_net, init_net, plan_net
+from fillers.net.netparam import read_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 
@@ -111,7 +112,7 @@ def test_net_from_path_pathlike_and_message():
     path = NETS / "inner_product.prototxt"
     from_path = init_net(path, seed=1)
     from_str = init_net(os.fspath(path), seed=1)
-    from_message = init_net(fillers.netproto.read_net(path), seed=1)
+    from_message = init_net(read_net(path), seed=1)
     for name in from_path:
         assert_same(from_str[name], from_path[name])
         assert_same(from_message[name], from_path[name])

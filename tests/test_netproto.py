@@ -10,7 +10,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, text_format
 from fillers._proto import filler_pb2
 from fillers._proto.pool import class_builder
 from fillers.errors import FillerError
-from fillers.netproto import (
+from fillers.net.netparam import (
     V1_LAYER_TYPES,
     NetParameter,
     included_layers,

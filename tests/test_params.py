@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.params import NetParams, blob_roles
+from fillers.net.params import NetParams, blob_roles
 
 NET = """
 layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 5 dim: 5 } } }

@@ -19,8 +19,9 @@ import pytest
 from test_core import scripted
 
 import fillers
-from fillers import boost, core, eras, libm
-from fillers.cli import main
+from fillers.cli.commands import main
+from fillers.random import boost, eras, libm
+from fillers.random import compiled as core
 
 needs_core = pytest.mark.skipif(
     not core.available(), reason=f"the compiled core is not in use: {core.why_numpy()}"

@@ -13,7 +13,7 @@ import yaml
 from frameworks import require
 
 import fillers
-from fillers.registry import unregister
+from fillers.fill.registry import unregister
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.spec import from_dict
+from fillers.spec.parameter import from_dict
 
 
 def _fill_in_child(queue) -> None:
@@ -154,7 +154,7 @@ def test_nesting_up_to_the_limit_still_parses(tmp_path):
 
 
 def test_the_cli_reports_deep_nesting_on_one_line(tmp_path, capsys):
-    from fillers.cli import main
+    from fillers.cli.commands import main
 
     path = _deep_yaml(tmp_path / "deep.yaml")
     assert main(["fill", str(path), "--shape", "2"]) == 1
@@ -187,7 +187,7 @@ def test_fifos_and_devices_are_refused_before_reading(tmp_path, suffix):
 def test_fifos_and_devices_are_refused_by_every_reader(tmp_path, capsys):
     from pathlib import Path
 
-    from fillers.cli import main
+    from fillers.cli.commands import main
 
     fifo, zero, _ = _special_files(tmp_path, ".prototxt")
     for path in (fifo, zero):
@@ -205,7 +205,7 @@ def test_fifos_and_devices_are_refused_by_every_reader(tmp_path, capsys):
 def test_files_over_the_limit_are_refused_before_reading(tmp_path):
     import os
 
-    from fillers.limits import MAX_FILE_BYTES
+    from fillers.io.limits import MAX_FILE_BYTES
 
     huge = tmp_path / "huge.pb"
     with open(huge, "wb") as file:

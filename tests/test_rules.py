@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.rules import first_match
+from fillers.spec.rules import first_match
 
 YAML = """
 - match: "features.*.weight"

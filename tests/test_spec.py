@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import filler_parameters, same_message
 
 from fillers.errors import FillerError
-from fillers.spec import FillerParameter, dump, from_dict, load, parse, to_dict, to_text
+from fillers.spec.parameter import FillerParameter, dump, from_dict, load, parse, to_dict, to_text
 
 EXTENSIONS = [".prototxt", ".pbtxt", ".txt", ".yaml", ".yml", ".json", ".pb"]
 

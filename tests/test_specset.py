@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from strategies import filler_parameters, same_message
 
 from fillers.errors import FillerError
-from fillers.netproto import read_net
-from fillers.spec import FillerParameter, to_dict
-from fillers.specset import dump_all, load_all, net_fillers
+from fillers.net.netparam import read_net
+from fillers.spec.parameter import FillerParameter, to_dict
+from fillers.spec.sets import dump_all, load_all, net_fillers
 
 NETS = Path(__file__).parent / "data" / "nets"
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import fillers
 from fillers._proto.filler_pb2 import BlobProto, LayerParameter, NetParameter
-from fillers.params import NetParams
+from fillers.net.params import NetParams
 
 FORMATS = (".caffemodel", ".caffemodel.h5", ".npz", ".safetensors")
 LENET = (Path(__file__).parent / "data" / "nets" / "lenet_train_test.prototxt").read_text()
@@ -322,7 +322,9 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("fillers.caffemodel._write_layer", broken)
+    from fillers.weights import caffemodel
+
+    monkeypatch.setattr(caffemodel, "_write_layer", broken)
     with pytest.raises(OSError):
         fillers.save_weights({"ip": [np.zeros(2)]}, path)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["w.caffemodel"]

@@ -1,12 +1,13 @@
 /* Counter mode in C (stream version 2): Philox4x32-10 words and the draws CounterDraws makes
- * from them, the same bits as fillers/counter_math.py computes with numpy or jax.numpy
+ * from them, the same bits as fillers/random/counter_normal.py and fillers/stream/philox.py
+ * compute with numpy or jax.numpy
  * (tests/test_counter_core.py and tests/test_counter_kat.py check it).
  *
  * Word i of a stream is word (i mod 4) of Philox4x32-10 (Salmon et al. 2011, Random123's
  * constants) at counter (b mod 2**32, b / 2**32, s2, s3), b = i / 4, under the key (s0, s1):
  * (s0, s1, s2, s3) are the stream's four key words (fillers.counter.CounterRNG.key_words).
  *
- * Every floating-point expression repeats, operation for operation, counter_math.py's: only
+ * Every floating-point expression repeats, operation for operation, counter_normal.py's: only
  * IEEE's correctly rounded + - * / and sqrt, conversions of integers below 2**24 (float) or
  * 2**53 (double), which are exact, and selects. The build's -ffp-contract=off keeps a * b + c
  * from becoming one fused, differently rounded operation, so the loops give the same bits
@@ -234,7 +235,7 @@ FC_COUNTER_LOOP static void bernoulli_batch(const job_t *job, uint64_t first, vo
 
 /* ---- Box-Muller from a pair of words (w1, w2): z0 = r cos(theta), z1 = r sin(theta) ---------
  * r = sqrt(-2 ln u), u = (w1 + 1/2) 2**-32; theta = 2 pi (w2 + 1/2) 2**-32, its octant from
- * w2's top 3 bits. See counter_math.py for the derivation; the constants come from there
+ * w2's top 3 bits. See counter_normal.py for the derivation; the constants come from there
  * (fc_counter_set_constants), so there is one copy of them. */
 
 static float F32[32];

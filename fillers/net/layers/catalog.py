@@ -1,0 +1,233 @@
+"""The built-in BVLC Caffe layers as registry definitions, and `setup_layer`: one layer's
+Layer::SetUp, for shapes.
+
+Built-ins, fork layers (`forks`) and plugins are all entries of one registry (`registry`).
+A layer type without a definition is refused by name, unless it has no learnable blobs
+and the caller says how it maps shapes with a shape rule: "same" (every top is shaped like
+bottom 0) or a function `(layer, bottom_shapes) -> top_shapes`. A layer whose parameters
+hold a filler has blobs, so no shape rule can stand in for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from ..._proto.filler_pb2 import FillerParameter, LayerParameter
+from ...errors import FillerError
+from ...fill.blob import count_of, shape_of
+from . import elementwise, learnable, pooling, reshaping, sources
+from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
+from .registry import (
+    UNSUPPORTED,
+    Count,
+    Layer,
+    LayerDefinition,
+    SetupFunction,
+    define,
+    define_hint,
+    definition_of,
+    did_you_mean,
+    registered_layers,
+    rule_flag,
+    ways_forward,
+)
+
+LayerKind = LayerDefinition
+ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
+
+_ANY: Count = (0, None)
+
+
+_NEURONS = ("AbsVal", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "MVN", "Power", "ReLU")
+_NEURONS += ("Sigmoid", "Swish", "TanH", "Threshold")
+# Loss layers: bottoms; any top beyond the loss is optional (SoftmaxWithLoss's
+# probabilities), and Caffe adds the loss top itself when the net names none.
+_LOSSES: dict[str, tuple[Count, Count]] = {
+    "ContrastiveLoss": ((3, 3), (0, 1)),
+    "EuclideanLoss": ((2, 2), (0, 1)),
+    "HingeLoss": ((2, 2), (0, 1)),
+    "InfogainLoss": ((2, 3), (0, 2)),
+    "MultinomialLogisticLoss": ((2, 2), (0, 1)),
+    "SigmoidCrossEntropyLoss": ((2, 2), (0, 1)),
+    "SoftmaxWithLoss": ((2, 2), (0, 2)),
+}
+# Layers with learnable blobs fillers cannot lay out: shape rules cannot stand in for them.
+UNSUPPORTED.update(
+    RNN="its blobs belong to an unrolled inner net that fillers does not build",
+    LSTM="its blobs belong to an unrolled inner net that fillers does not build",
+)
+
+KINDS: dict[str, LayerKind] = {
+    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), tops_follow_bottoms=True),
+    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), tops_follow_bottoms=True),
+    "InnerProduct": LayerKind(learnable.inner_product),
+    "Embed": LayerKind(learnable.embed),
+    "PReLU": LayerKind(learnable.prelu),
+    "Scale": LayerKind(learnable.scale, bottoms=(1, 2)),
+    "Bias": LayerKind(learnable.bias, bottoms=(1, 2)),
+    "BatchNorm": LayerKind(learnable.batch_norm),
+    "Parameter": LayerKind(learnable.parameter, bottoms=(0, 0)),
+    "Pooling": LayerKind(pooling.pooling, tops=(1, 2)),
+    "SPP": LayerKind(pooling.spp),
+    "Concat": LayerKind(reshaping.concat, bottoms=(1, None)),
+    "Slice": LayerKind(reshaping.slice_, tops=(1, None)),
+    "Flatten": LayerKind(reshaping.flatten),
+    "Reshape": LayerKind(reshaping.reshape),
+    "Crop": LayerKind(reshaping.crop, bottoms=(2, 2)),
+    "Tile": LayerKind(reshaping.tile),
+    "Reduction": LayerKind(reshaping.reduction),
+    "ArgMax": LayerKind(reshaping.argmax),
+    "Softmax": LayerKind(elementwise.softmax),
+    "LRN": LayerKind(elementwise.lrn),
+    "Eltwise": LayerKind(elementwise.eltwise, bottoms=(2, None)),
+    "Split": LayerKind(elementwise.same_shape, tops=(1, None)),
+    "Filter": LayerKind(elementwise.filter_, bottoms=(2, None), tops=(1, None)),
+    "BatchReindex": LayerKind(elementwise.batch_reindex, bottoms=(2, 2)),
+    "Accuracy": LayerKind(elementwise.accuracy, (2, 2), (1, 2), shape_free=True),
+    "Silence": LayerKind(elementwise.sink, (1, None), (0, 0), shape_free=True),
+    "HDF5Output": LayerKind(elementwise.sink, (2, 2), (0, 0), shape_free=True),
+    "Input": LayerKind(sources.input_, (0, 0), (1, None)),
+    "DummyData": LayerKind(sources.dummy_data, (0, 0), (1, None)),
+    "MemoryData": LayerKind(sources.memory_data, (0, 0), (2, 2)),
+    "Data": LayerKind(sources.data, (0, 0), (1, 2)),
+    "ImageData": LayerKind(sources.image_data, (0, 0), (2, 2)),
+    "WindowData": LayerKind(sources.window_data, (0, 0), (2, 2)),
+    "HDF5Data": LayerKind(sources.hdf5_data, (0, 0), (1, None)),
+    **{name: LayerKind(elementwise.same_shape) for name in _NEURONS},
+    **{name: LayerKind(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
+}
+
+
+for _type, _definition in KINDS.items():
+    define(_type, _definition)
+
+
+def layer_kind(
+    layer_type: str,
+    shape_rules: Mapping[str, ShapeRule] | None = None,
+    *,
+    tops_given: bool = False,
+    holds_filler: bool = False,
+    has_bottoms: bool = True,
+) -> LayerKind:
+    """The registry's definition of `layer_type`, or one made from the caller's shape rule.
+
+    `tops_given`: the layer has no bottoms and the caller gives every top's shape, which
+    makes a type without a definition acceptable (a Python data layer, say), as long as it
+    has no blobs. `holds_filler`: the layer's parameters hold a FillerParameter, so it has
+    blobs that no rule can lay out: an unknown type is then an error, whatever the rules say.
+    """
+    rule = (shape_rules or {}).get(layer_type)
+    definition = definition_of(layer_type)
+    if definition is not None or layer_type in UNSUPPORTED:
+        if rule is not None:
+            raise FillerError(
+                f"{rule_flag(layer_type)}: {layer_type!r} is a layer type fillers lays out itself; "
+                "rules are for types it does not know"
+            )
+        if definition is None:
+            raise FillerError(f"layer type {layer_type!r} is not supported: {UNSUPPORTED[layer_type]}")
+        return definition
+    if holds_filler and (rule is not None or tops_given):
+        raise FillerError(
+            f"layer type {layer_type!r} has a filler in its parameters, so it has learnable blobs "
+            f"that a shape rule or given top shapes would silently drop; "
+            f"{define_hint(layer_type)}"
+        )
+    if rule is None:
+        if tops_given:
+            return _GIVEN_TOPS
+        raise FillerError(
+            f"Unknown layer type: {layer_type!r}{did_you_mean(layer_type, registered_layers())}; "
+            f"{ways_forward(layer_type, has_bottoms=has_bottoms)}"
+        )
+    if rule == "same":
+        return LayerKind(elementwise.same_shape, (1, None), _ANY, origin="shape rule")
+    if callable(rule):
+        return LayerKind(_ruled(rule), _ANY, _ANY, origin="shape rule")
+    raise FillerError(f'{rule_flag(layer_type)}: {rule!r} is neither "same" nor a function')
+
+
+_GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY, origin="given tops")
+
+
+def _ruled(rule: Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]) -> SetupFunction:
+    """A setup function from a caller's shape rule: its tops, no blobs."""
+
+    def setup(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+        tops = tuple(shape_of(top) for top in rule(layer.message, list(bottoms)))
+        require(len(tops) == num_tops, f"the shape rule gave {len(tops)} top shapes for {num_tops} tops")
+        return LayerSetup(tops=tops)
+
+    return setup
+
+
+def setup_layer(
+    kind: LayerKind, layer: LayerParameter | Layer, bottoms: Sequence[Shape | None]
+) -> LayerSetup:
+    """Layer::SetUp for shapes: the blob counts, the layer's own setup, then Blob::Reshape's
+    checks on every shape it makes. Failures name the layer."""
+    layer = layer if isinstance(layer, Layer) else Layer(layer)
+    try:
+        num_tops = len(layer.top)
+        _check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
+        _check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
+        require(
+            not kind.tops_follow_bottoms or num_tops == len(bottoms),
+            f"{layer.type} Layer produces one top blob as output for each bottom blob input.",
+        )
+        made = kind.setup(layer, bottoms, num_tops)
+        if not isinstance(made, LayerSetup):
+            raise FillerError(f"the setup of {layer.type!r} returned {made!r}, not a fillers.LayerSetup")
+        made = _normalized(made)
+        require(len(made.tops) == num_tops, f"setup gave {len(made.tops)} top shapes for {num_tops} tops")
+        for name, top in zip(layer.top, made.tops, strict=True):
+            if top is not None and None not in top:
+                _check_shape(top, f"top {name!r}")
+        for index, blob in enumerate(made.blobs):
+            _check_shape(blob.shape, f"blob {index}")
+    except FillerError as error:
+        raise FillerError(f"layer {layer.name!r} ({layer.type}): {error}") from None
+    return made
+
+
+def _normalized(made: LayerSetup) -> LayerSetup:
+    """A plugin's LayerSetup with shapes as int tuples and blobs as BlobSpecs (lists accepted)."""
+    tops = tuple(_top_shape(top) for top in made.tops)
+    blobs = []
+    for index, blob in enumerate(made.blobs):
+        if not isinstance(blob, BlobSpec):
+            raise FillerError(f"blob {index}: {blob!r} is not a fillers.BlobSpec")
+        if blob.filler is not None and not isinstance(blob.filler, FillerParameter):
+            raise FillerError(f"blob {index}: filler {blob.filler!r} is not a FillerParameter or None")
+        blobs.append(BlobSpec(shape_of(blob.shape), blob.filler))
+    draws = made.setup_draws
+    require(isinstance(draws, int) and draws >= 0, f"setup_draws: {draws!r} is not a count")
+    return LayerSetup(tops=tops, blobs=tuple(blobs), setup_draws=draws)
+
+
+def _top_shape(top: object) -> Shape | PartialShape | None:
+    """A top's shape: None (unknown), a shape, or a shape with None where data decides."""
+    if top is None:
+        return None
+    if isinstance(top, (tuple, list)) and any(dim is None for dim in top):
+        known = shape_of([0 if dim is None else dim for dim in top])
+        return tuple(None if dim is None else known[i] for i, dim in enumerate(top))
+    return shape_of(top)
+
+
+def _check_shape(shape: Shape, what: str) -> None:
+    """Blob::Reshape's checks on a shape setup made (no negative dims, count <= INT_MAX)."""
+    try:
+        count_of(shape)
+    except FillerError as error:
+        raise FillerError(f"{what}: {error}") from None
+
+
+def _check_count(subject: str, blobs: str, given: int, count: Count) -> None:
+    """Layer::CheckBlobCounts, with its messages ("ReLU Layer takes 1 bottom blob(s) as input.")."""
+    least, most = count
+    if least == most:
+        require(given == least, f"{subject} {least} {blobs}")
+    require(given >= least, f"{subject} at least {least} {blobs}")
+    require(most is None or given <= most, f"{subject} at most {most} {blobs}")

@@ -1,0 +1,232 @@
+"""The layer registry: what each layer type does at setup, built-in or plugged in, one mechanism.
+
+A definition is a setup function and the blob counts Layer::CheckBlobCounts enforces:
+
+    @fillers.register_layer("Normalize", bottoms=1, tops=1)
+    def normalize(layer, bottoms, num_tops):
+        channels = bottoms[0][1]
+        filler = layer.norm_param.get("scale_filler", fillers.FillerParameter(type="constant", value=1))
+        return fillers.LayerSetup(tops=(bottoms[0],), blobs=(fillers.BlobSpec((channels,), filler),))
+
+`layer` is a `Layer`: the LayerParameter's fields (`layer.name`, `layer.convolution_param`)
+and, for parameter blocks our schema does not know, the fork fields as written
+(`layer.norm_param.get("across_spatial", True)`). `bottoms` are shape tuples, `num_tops`
+the number of tops. The LayerSetup returned gives each top's shape, the learnable blobs in
+Caffe's blobs_ order (the order they are filled in, each with its filler, None for a blob
+Caffe zeroes), and `setup_draws`: the raw 32-bit outputs setup takes from Caffe's stream
+before the fills (one per caffe_rng_rand(), as data layers seeding their own generators).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from ..._proto.filler_pb2 import LayerParameter
+from ...errors import FillerError
+from ...io.texttree import Block
+from ..source import Fields
+from .blob import LayerSetup, Shape
+
+Count = tuple[int, int | None]  # (least, most) blobs; most None: no limit
+CountLike = int | tuple[int, int | None] | None
+SetupFunction = Callable[["Layer", Sequence[Shape], int], LayerSetup]
+
+_SCHEMA_FIELDS = frozenset(LayerParameter.DESCRIPTOR.fields_by_name)
+
+
+class Layer:
+    """One layer as a setup function sees it: LayerParameter's fields, then the fork fields.
+
+    `layer.X` is the LayerParameter's field X when our schema has it; else the layer's fork
+    field X as written (a `Fields` for a block), an empty `Fields` for an unset `*_param`.
+    `layer.message` is the LayerParameter, `layer.fields` every field as written,
+    `layer.net_types` the layer types of the whole net.
+    """
+
+    __slots__ = ("fields", "message", "net_types")
+
+    def __init__(
+        self, message: LayerParameter, fields: Fields | None = None, net_types: frozenset[str] = frozenset()
+    ) -> None:
+        self.message = message
+        self.fields = fields if fields is not None else Fields(Block())
+        # The layer types of the whole net: a fork's type name shared by forks (BN) is told
+        # apart by the fork's other layers.
+        self.net_types = net_types
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _SCHEMA_FIELDS or name.startswith(("Has", "Clear", "List")):
+            return getattr(self.message, name)
+        if name in self.fields:
+            return self.fields[name]
+        if name.endswith("_param"):
+            return Fields(Block())
+        raise AttributeError(f"layer {self.message.name!r} ({self.message.type}) has no field {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Layer({self.message.name!r}, {self.message.type!r})"
+
+
+@dataclass(frozen=True)
+class LayerDefinition:
+    """How one layer type sets up.
+
+    `bottoms`/`tops`: the counts Layer::CheckBlobCounts enforces. `tops_follow_bottoms`:
+    one top per bottom (EqualNumBottomTopBlobs). `shape_free`: the layer's tops do not
+    depend on its bottoms' shapes, which may be unknown (a loss on labels from a database).
+    `origin`: the code the definition mirrors ("BVLC Caffe", a fork, "plugin").
+    """
+
+    setup: SetupFunction
+    bottoms: Count = (1, 1)
+    tops: Count = (1, 1)
+    tops_follow_bottoms: bool = False
+    shape_free: bool = False
+    origin: str = "BVLC Caffe"
+
+
+_definitions: dict[str, LayerDefinition] = {}
+# Types Caffe knows but fillers cannot lay out, with the reason.
+UNSUPPORTED: dict[str, str] = {}
+
+# Which syntax error messages suggest: "python" (shape_rules=..., input_shapes=...) or "cli".
+hint_style: ContextVar[str] = ContextVar("hint_style", default="python")
+
+
+@contextmanager
+def cli_hints() -> Iterator[None]:
+    """Within the block, messages suggest command-line flags instead of Python arguments."""
+    token = hint_style.set("cli")
+    try:
+        yield
+    finally:
+        hint_style.reset(token)
+
+
+def _count(value: CountLike, what: str) -> Count:
+    if value is None:
+        return (0, None)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return (value, value)
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and value[0] >= 0
+        and (value[1] is None or (isinstance(value[1], int) and value[1] >= value[0]))
+    ):
+        return value
+    raise FillerError(f"{what}: {value!r} is not a count: an int, (least, most) or (least, None)")
+
+
+def define(layer_type: str, definition: LayerDefinition, *, replace: bool = False) -> None:
+    """Add `definition` for `layer_type` (an existing type only with replace=True)."""
+    if not isinstance(layer_type, str) or not layer_type:
+        raise FillerError(f"layer type: {layer_type!r} is not a non-empty string")
+    if (layer_type in _definitions or layer_type in UNSUPPORTED) and not replace:
+        raise FillerError(f"layer type {layer_type!r} is already registered; pass replace=True")
+    UNSUPPORTED.pop(layer_type, None)
+    _definitions[layer_type] = definition
+
+
+def register_layer(
+    layer_type: str,
+    *,
+    bottoms: CountLike = 1,
+    tops: CountLike = 1,
+    tops_follow_bottoms: bool = False,
+    shape_free: bool = False,
+    replace: bool = False,
+    origin: str = "plugin",
+) -> Callable[[SetupFunction], SetupFunction]:
+    """Decorator: `setup(layer, bottoms, num_tops) -> LayerSetup` defines `layer_type`.
+
+    `bottoms`, `tops`: how many the layer takes: an int, (least, most), or None for any.
+    A type already registered (the built-ins included) is an error unless `replace=True`.
+    """
+    bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
+
+    def add(setup: SetupFunction) -> SetupFunction:
+        if not callable(setup):
+            raise FillerError(f"register_layer({layer_type!r}): {setup!r} is not a function")
+        definition = LayerDefinition(setup, bottom_count, top_count, tops_follow_bottoms, shape_free, origin)
+        define(layer_type, definition, replace=replace)
+        return setup
+
+    return add
+
+
+def unregister_layer(layer_type: str) -> None:
+    """Remove a layer definition (built-in ones included)."""
+    if layer_type not in _definitions:
+        raise FillerError(f"Unknown layer type: {layer_type!r}")
+    del _definitions[layer_type]
+
+
+def registered_layers() -> list[str]:
+    """Every layer type with a definition, built-in, fork or plugin, sorted."""
+    return sorted(_definitions)
+
+
+def definition_of(layer_type: str) -> LayerDefinition | None:
+    """The definition registered for `layer_type`, or None."""
+    return _definitions.get(layer_type)
+
+
+def did_you_mean(name: str, choices: Sequence[str]) -> str:
+    """ "; did you mean 'X'?" for the closest of `choices`, or ""."""
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.7)
+    if not close:
+        lowered = {choice.lower(): choice for choice in choices}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def define_hint(layer_type: str) -> str:
+    """How a user defines a layer type, in the syntax of where they are."""
+    if hint_style.get() == "cli":
+        return f"--plugin FILE.py, a Python file that defines it with @fillers.register_layer({layer_type!r})"
+    return f"define it with @fillers.register_layer({layer_type!r})"
+
+
+def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
+    """How a user gets past a layer type without a definition, in the syntax of where they are."""
+    if hint_style.get() == "cli":
+        ways = [
+            define_hint(layer_type),
+            f"or, if it has no learnable blobs, --shape-rule {layer_type}=same "
+            "(each top shaped like bottom 0)",
+        ]
+        if not has_bottoms:
+            ways.append("or, for a layer without bottoms, --input TOP=DIMS for each of its tops")
+    else:
+        ways = [
+            define_hint(layer_type),
+            f'or, if it has no learnable blobs, shape_rules={{{layer_type!r}: "same"}} or a function '
+            "(layer, bottom_shapes) -> top_shapes",
+        ]
+        if not has_bottoms:
+            ways.append("or, for a layer without bottoms, every top's shape in input_shapes={TOP: (...)}")
+    return "; ".join(ways)
+
+
+def rule_flag(layer_type: str) -> str:
+    """How the user named the shape rule for `layer_type`, in the syntax of where they are."""
+    return f"--shape-rule {layer_type}" if hint_style.get() == "cli" else f"shape_rules[{layer_type!r}]"
+
+
+def input_flag(name: str) -> str:
+    """How the user gives a top's shape, in the syntax of where they are."""
+    return f"--input {name}=DIMS" if hint_style.get() == "cli" else f"input_shapes={{{name!r}: (...)}}"
+
+
+def given_flag(name: str, shape: Sequence[int]) -> str:
+    """How the user gave a top's shape, in the syntax of where they are."""
+    if hint_style.get() == "cli":
+        return f"--input {name}={','.join(map(str, shape))}"
+    return f"input_shapes[{name!r}]={tuple(shape)}"
