@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
     from .random.compiled import backend
+    from .random.threads import set_num_threads
     from .spec.parameter import dump, from_dict, load, parse, to_dict, to_text
     from .spec.rules import Rule, load_rules
     from .spec.sets import dump_all, load_all
-    from .random.threads import set_num_threads
     from .stream.caffe import CaffeRNG, set_random_seed
     from .stream.counter import CounterRNG
     from .weights.files import load_weights, save_weights

@@ -155,7 +155,9 @@ def test_box_muller_extreme_words_stay_finite(dtype):
     z0, z1 = normal_pair(NUMPY, w1, w2, dtype)
     r0, r1 = libm_box_muller(w1, w2, dtype)
     assert np.isfinite(z0).all() and np.isfinite(z1).all()
-    np.testing.assert_allclose(np.hypot(z0, z1), np.hypot(r0, r1), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(
+        np.hypot(z0, z1), np.hypot(r0, r1), rtol=1e-6 if dtype == np.float32 else 1e-14
+    )
     radius = math.sqrt(-2 * math.log(0.5 / 2**32))
     assert float(np.hypot(z0[0], z1[0])) == pytest.approx(radius, rel=1e-6)
 

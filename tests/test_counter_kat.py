@@ -119,7 +119,11 @@ def test_stream_key_and_words():
     digest = hashlib.blake2b(
         SEED.to_bytes(8, "little") + KEY.encode(), digest_size=16, person=b"fillers.counter"
     ).digest()
-    assert rng.key_words == KEY_WORDS == tuple(int.from_bytes(digest[i : i + 4], "little") for i in (0, 4, 8, 12))
+    assert (
+        rng.key_words
+        == KEY_WORDS
+        == tuple(int.from_bytes(digest[i : i + 4], "little") for i in (0, 4, 8, 12))
+    )
     assert tuple(rng.words(0, 8)) == WORDS
     if core.available():
         assert tuple(counter_core.words(rng.key_words, 0, 8)) == WORDS
@@ -128,6 +132,8 @@ def test_stream_key_and_words():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("spec", list(FILLS))
 def test_every_filler_on_every_path(spec, dtype, path):
-    values = fillers.get_filler(fillers.parse(spec)).fill(SHAPE, dtype=dtype, rng=fillers.CounterRNG(SEED, KEY))
+    values = fillers.get_filler(fillers.parse(spec)).fill(
+        SHAPE, dtype=dtype, rng=fillers.CounterRNG(SEED, KEY)
+    )
     digest, first = FILLS[spec][dtype]
     assert kat_summary(values) == (digest, tuple(float.fromhex(x).hex() for x in first))

@@ -63,6 +63,8 @@ _p = ctypes.c_void_p
 _i64 = ctypes.c_int64
 _u64 = ctypes.c_uint64
 _u32 = ctypes.c_uint32
+_COUNTER_HEAD = [_u32, _u32, _u32, _u32, _i64, _i64, _p]
+"""A counter-mode call's first arguments: the stream's key words, first element, count, output."""
 _SIGNATURES = {
     "fc_abi_version": (ctypes.c_int, []),
     "fc_set_tables": (None, [_p, _p, _p, _p]),
@@ -81,17 +83,16 @@ _SIGNATURES = {
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
     # counter mode (issues 14 and 22, _core/counter.c; called by random/compiled_counter.py): the
     # stream's 4 key words, first element, count, output, the draw's parameters, threads
-    "fc_counter_words": (None, [_u32, _u32, _u32, _u32, _i64, _i64, _p, ctypes.c_int]),
+    "fc_counter_words": (None, [*_COUNTER_HEAD, ctypes.c_int]),
     "fc_counter_uniform": (
         None,
-        [_u32, _u32, _u32, _u32, _i64, _i64, _p, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int]
-        + [ctypes.c_int],
+        [*_COUNTER_HEAD, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int, ctypes.c_int],
     ),
     "fc_counter_normal": (
         None,
-        [_u32, _u32, _u32, _u32, _i64, _i64, _p, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int],
+        [*_COUNTER_HEAD, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int],
     ),
-    "fc_counter_bernoulli": (None, [_u32, _u32, _u32, _u32, _i64, _i64, _p, _u64, ctypes.c_int]),
+    "fc_counter_bernoulli": (None, [*_COUNTER_HEAD, _u64, ctypes.c_int]),
     "fc_counter_set_constants": (ctypes.c_int, [_p, ctypes.c_int, _p, ctypes.c_int]),
 }
 

@@ -75,7 +75,9 @@ def uniform(
     function = _library().fc_counter_uniform
     size, low, span = out.itemsize, float(low), float(span)
     _run(
-        lambda first, n, address, t: function(*key_words, first, n, address, size, low, span, int(doubled), t),
+        lambda first, n, address, t: function(
+            *key_words, first, n, address, size, low, span, int(doubled), t
+        ),
         out,
         start,
         threads,
@@ -83,19 +85,39 @@ def uniform(
 
 
 def normal(
-    key_words: tuple[int, ...], start: int, out: np.ndarray, mean: float, sigma: float, threads: int | None = None
+    key_words: tuple[int, ...],
+    start: int,
+    out: np.ndarray,
+    mean: float,
+    sigma: float,
+    threads: int | None = None,
 ) -> None:
     """CounterDraws.gaussian: z * sigma + mean in out's dtype, z from aligned word pairs."""
     function = _library().fc_counter_normal
     rt = out.dtype.type
     size, m, s = out.itemsize, float(rt(mean)), float(rt(sigma))
-    _run(lambda first, n, address, t: function(*key_words, first, n, address, size, m, s, t), out, start, threads)
+    _run(
+        lambda first, n, address, t: function(*key_words, first, n, address, size, m, s, t),
+        out,
+        start,
+        threads,
+    )
 
 
 def bernoulli(
-    key_words: tuple[int, ...], start: int, out: np.ndarray, p: float, dtype: np.dtype, threads: int | None = None
+    key_words: tuple[int, ...],
+    start: int,
+    out: np.ndarray,
+    p: float,
+    dtype: np.dtype,
+    threads: int | None = None,
 ) -> None:
     """CounterDraws.bernoulli: word < p * 2**32 into the bool array `out`."""
     function = _library().fc_counter_bernoulli
     threshold = bernoulli_threshold(p, dtype)
-    _run(lambda first, n, address, t: function(*key_words, first, n, address, threshold, t), out, start, threads)
+    _run(
+        lambda first, n, address, t: function(*key_words, first, n, address, threshold, t),
+        out,
+        start,
+        threads,
+    )

@@ -49,7 +49,9 @@ class Constants(NamedTuple):
     """(-1)**j / (2j)! for j = n .. 1."""
 
 
-def _constants(dtype: type, log_terms: int, sin_terms: int, cos_terms: int, ln2: tuple, bits: int) -> Constants:
+def _constants(
+    dtype: type, log_terms: int, sin_terms: int, cos_terms: int, ln2: tuple, bits: int
+) -> Constants:
     def rounded(value: Fraction) -> Any:
         return dtype(float(value))
 
@@ -77,7 +79,8 @@ def constants(dtype: Any) -> Constants:
 def core_constants() -> tuple[np.ndarray, np.ndarray]:
     """The constants as the compiled core takes them (fc_counter_set_constants)."""
     return tuple(
-        np.array([c.ln2_hi, c.ln2_lo, c.angle_unit, *c.log, *c.sin, *c.cos], dtype=c.dtype) for c in (F32, F64)
+        np.array([c.ln2_hi, c.ln2_lo, c.angle_unit, *c.log, *c.sin, *c.cos], dtype=c.dtype)
+        for c in (F32, F64)
     )
 
 
@@ -149,7 +152,9 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
     swap = ((octant ^ quadrant) & xp.uint32(1)) == xp.uint32(1)
     cos_theta = xp.where(swap, sine, cosine)
     sin_theta = xp.where(swap, cosine, sine)
-    cos_theta = xp.where(((quadrant ^ (quadrant >> xp.uint32(1))) & xp.uint32(1)) == xp.uint32(1), -cos_theta, cos_theta)
+    cos_theta = xp.where(
+        ((quadrant ^ (quadrant >> xp.uint32(1))) & xp.uint32(1)) == xp.uint32(1), -cos_theta, cos_theta
+    )
     sin_theta = xp.where((quadrant >> xp.uint32(1)) == xp.uint32(1), -sin_theta, sin_theta)
     return r * cos_theta, r * sin_theta
 

@@ -22,9 +22,9 @@ import numpy as np
 from ..errors import FillerError, check_failed
 from ..stream.caffe import CaffeRNG, global_stream
 from ..stream.counter import CounterRNG
+from ..stream.philox import NUMPY
 from ..stream.profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
 from . import boost, compiled, compiled_counter, eras, rowsums
-from ..stream.philox import NUMPY
 from .counter_normal import bernoulli, bernoulli_threshold, normal_blocks, uniform01
 
 _CHUNK = 1 << 16
