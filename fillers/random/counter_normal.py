@@ -3,8 +3,8 @@
 Only IEEE's correctly rounded operations (+ - * / and sqrt) in a fixed order, conversions of
 integers small enough to be exact, bit casts and selects: no libm (whose log, sin and cos
 differ between libraries and CPUs) and no fused multiply-add (the core builds with
--ffp-contract=off). float32 fills compute in float32 throughout (so JAX needs no x64),
-float64 fills in float64.
+-ffp-contract=off; under XLA, which fuses, `Ops.rounded` keeps each product from its add).
+float32 fills compute in float32 throughout (so JAX needs no x64), float64 fills in float64.
 
 Uniform [0, 1): float32 (w >> 8) * 2**-24, float64 w * 2**-32 (exact).
 
@@ -84,13 +84,13 @@ def core_constants() -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _horner(x: Any, coefficients: tuple) -> Any:
+def _horner(ops: Ops, x: Any, coefficients: tuple) -> Any:
     """x (c0 + x (c1 + ...)) for coefficients ... c1, c0 (highest power first), as
-    t = x c_n; t = (t + c_(n-1)) x; ... t = (t + c0) x."""
-    t = x * coefficients[0]
+    t = x c_n; t = (t + c_(n-1)) x; ... t = (t + c0) x, each product rounded on its own."""
+    t = ops.rounded(x * coefficients[0])
     for c in coefficients[1:]:
         t = t + c
-        t = t * x
+        t = ops.rounded(t * x)
     return t
 
 
@@ -109,7 +109,7 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
     dt = k.dtype
     one, two = dt(1), dt(2)
     if dt == np.float32:
-        x = (w1 >> xp.uint32(8)).astype(xp.float32) * np.float32(256)
+        x = ops.rounded((w1 >> xp.uint32(8)).astype(xp.float32) * np.float32(256))
         x = x + ((w1 & xp.uint32(255)).astype(xp.float32) + np.float32(0.5))
         t = ops.bitcast(x, xp.uint32) + xp.uint32(0x3F800000 - 0x3F3504F3)
         exponent = t >> xp.uint32(23)
@@ -123,12 +123,12 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
         power = np.float64(32 + 1023) - exponent.astype(xp.float64)
     f = m - one
     s = f / (two + f)
-    p = _horner(s * s, k.log)
-    log1p = s * p
+    p = _horner(ops, s * s, k.log)
+    log1p = ops.rounded(s * p)
     log1p = log1p + s
     log1p = log1p * two
-    a = power * k.ln2_hi
-    b = power * k.ln2_lo
+    a = ops.rounded(power * k.ln2_hi)
+    b = ops.rounded(power * k.ln2_lo)
     b = b - log1p
     a = a + b
     a = a * two
@@ -141,12 +141,12 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
     odd = (octant & xp.uint32(1)) == xp.uint32(1)
     position = xp.where(odd, xp.uint32(full) - position, position)
     x = position.astype(dt) + dt(0.5)
-    x = x * k.angle_unit
-    x2 = x * x
-    sine = _horner(x2, k.sin)
-    sine = sine * x
+    x = ops.rounded(x * k.angle_unit)
+    x2 = ops.rounded(x * x)
+    sine = _horner(ops, x2, k.sin)
+    sine = ops.rounded(sine * x)
     sine = sine + x
-    cosine = _horner(x2, k.cos)
+    cosine = _horner(ops, x2, k.cos)
     cosine = cosine + one
     quadrant = octant >> xp.uint32(1)
     swap = ((octant ^ quadrant) & xp.uint32(1)) == xp.uint32(1)
@@ -156,7 +156,7 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
         ((quadrant ^ (quadrant >> xp.uint32(1))) & xp.uint32(1)) == xp.uint32(1), -cos_theta, cos_theta
     )
     sin_theta = xp.where((quadrant >> xp.uint32(1)) == xp.uint32(1), -sin_theta, sin_theta)
-    return r * cos_theta, r * sin_theta
+    return ops.rounded(r * cos_theta), ops.rounded(r * sin_theta)
 
 
 def normal_blocks(ops: Ops, block_words: tuple[Any, Any, Any, Any], dtype: Any) -> tuple[Any, Any, Any, Any]:

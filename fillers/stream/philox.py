@@ -26,12 +26,39 @@ _MASK = 0xFFFFFFFF
 
 class Ops:
     """The few operations the counter-mode math needs beyond the array API, for one
-    namespace: bit casts between floats and unsigned ints of their width, and mulhilo."""
+    namespace: bit casts between floats and unsigned ints of their width, mulhilo, and
+    `rounded`, which keeps a product out of a fused multiply-add."""
 
-    def __init__(self, xp: Any, bitcast: Any, wide_multiply: bool) -> None:
+    def __init__(
+        self, xp: Any, bitcast: Any, wide_multiply: bool, fuses: bool = False, opaque: Any = None
+    ) -> None:
         self.xp = xp
         self._bitcast = bitcast
         self.wide_multiply = wide_multiply
+        self.fuses = fuses
+        """Whether the namespace's compiler may fuse a * b + c into one FMA (XLA does, on CPU
+        and GPU, whatever the flags a user's jit runs under)."""
+        self.opaque = opaque
+
+    def with_opaque(self, value: Any) -> Ops:
+        """These ops with `rounded`'s opaque operand: a non-zero scalar computed at run time
+        (from the fill's own words), which no compiler can know."""
+        return Ops(self.xp, self._bitcast, self.wide_multiply, self.fuses, value)
+
+    def rounded(self, product: Any) -> Any:
+        """`product`, rounded on its own before the add it feeds.
+
+        Where the compiler fuses, `where(product == o, o, product)` stands between the
+        multiply and the add, o the opaque run-time scalar: it is `product` bit for bit (o is
+        not zero, so equal values have equal bits), a select is no multiply to fuse, and the
+        compiler cannot drop it without knowing o. (A test against a constant does not do:
+        LLVM drops `product == inf` once it knows the product's range.)"""
+        if not self.fuses:
+            return product
+        if self.opaque is None:
+            raise ValueError("Ops.rounded needs an opaque value where the compiler fuses")
+        opaque = self.opaque.astype(product.dtype)
+        return self.xp.where(product == opaque, opaque, product)
 
     def bitcast(self, x: Any, dtype: Any) -> Any:
         """x's bits read as `dtype` (of the same width)."""
