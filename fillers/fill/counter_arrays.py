@@ -79,7 +79,7 @@ def _with_opaque(ops: Ops, block_words: tuple[Any, ...]) -> Ops:
     if not ops.fuses:
         return ops
     xp = ops.xp
-    return ops.with_opaque((xp.max(block_words[0]) | xp.uint32(1)).astype(xp.float32))
+    return ops.with_opaque(ops.astype(xp.max(block_words[0]) | xp.uint32(1), xp.float32))
 
 
 def fill(

@@ -98,8 +98,8 @@ def uniform01(ops: Ops, words: Any, dtype: Any) -> Any:
     """Uniform [0, 1) floats of `dtype` from uint32 words, exactly."""
     xp = ops.xp
     if np.dtype(dtype) == np.float32:
-        return (words >> xp.uint32(8)).astype(xp.float32) * np.float32(2.0**-24)
-    return words.astype(xp.float64) * np.float64(2.0**-32)
+        return ops.astype(words >> xp.uint32(8), xp.float32) * np.float32(2.0**-24)
+    return ops.astype(words, xp.float64) * np.float64(2.0**-32)
 
 
 def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
@@ -109,18 +109,18 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
     dt = k.dtype
     one, two = dt(1), dt(2)
     if dt == np.float32:
-        x = ops.rounded((w1 >> xp.uint32(8)).astype(xp.float32) * np.float32(256))
-        x = x + ((w1 & xp.uint32(255)).astype(xp.float32) + np.float32(0.5))
+        x = ops.rounded(ops.astype(w1 >> xp.uint32(8), xp.float32) * np.float32(256))
+        x = x + (ops.astype(w1 & xp.uint32(255), xp.float32) + np.float32(0.5))
         t = ops.bitcast(x, xp.uint32) + xp.uint32(0x3F800000 - 0x3F3504F3)
         exponent = t >> xp.uint32(23)
         m = ops.bitcast((t & xp.uint32(0x7FFFFF)) + xp.uint32(0x3F3504F3), xp.float32)
-        power = np.float32(32 + 127) - exponent.astype(xp.float32)
+        power = np.float32(32 + 127) - ops.astype(exponent, xp.float32)
     else:
-        x = w1.astype(xp.float64) + np.float64(0.5)
+        x = ops.astype(w1, xp.float64) + np.float64(0.5)
         t = ops.bitcast(x, xp.uint64) + xp.uint64(0x3FF0000000000000 - 0x3FE6A09E667F3BCD)
         exponent = t >> xp.uint64(52)
         m = ops.bitcast((t & xp.uint64(0xFFFFFFFFFFFFF)) + xp.uint64(0x3FE6A09E667F3BCD), xp.float64)
-        power = np.float64(32 + 1023) - exponent.astype(xp.float64)
+        power = np.float64(32 + 1023) - ops.astype(exponent, xp.float64)
     f = m - one
     s = f / (two + f)
     p = _horner(ops, s * s, k.log)
@@ -132,7 +132,7 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
     b = b - log1p
     a = a + b
     a = a * two
-    r = xp.sqrt(a)
+    r = ops.sqrt(a)
     octant = w2 >> xp.uint32(29)
     if dt == np.float32:
         position, full = (w2 >> xp.uint32(6)) & xp.uint32(0x7FFFFF), 0x7FFFFF
@@ -140,7 +140,7 @@ def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
         position, full = w2 & xp.uint32(0x1FFFFFFF), 0x1FFFFFFF
     odd = (octant & xp.uint32(1)) == xp.uint32(1)
     position = xp.where(odd, xp.uint32(full) - position, position)
-    x = position.astype(dt) + dt(0.5)
+    x = ops.astype(position, dt) + dt(0.5)
     x = ops.rounded(x * k.angle_unit)
     x2 = ops.rounded(x * x)
     sine = _horner(ops, x2, k.sin)

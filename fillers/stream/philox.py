@@ -11,6 +11,7 @@ gives the same words.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,9 @@ class Ops:
     def with_opaque(self, value: Any) -> Ops:
         """These ops with `rounded`'s opaque operand: a non-zero scalar computed at run time
         (from the fill's own words), which no compiler can know."""
-        return Ops(self.xp, self._bitcast, self.wide_multiply, self.fuses, value)
+        ops = copy.copy(self)
+        ops.opaque = value
+        return ops
 
     def rounded(self, product: Any) -> Any:
         """`product`, rounded on its own before the add it feeds.
@@ -57,8 +60,16 @@ class Ops:
             return product
         if self.opaque is None:
             raise ValueError("Ops.rounded needs an opaque value where the compiler fuses")
-        opaque = self.opaque.astype(product.dtype)
+        opaque = self.astype(self.opaque, product.dtype)
         return self.xp.where(product == opaque, opaque, product)
+
+    def astype(self, x: Any, dtype: Any) -> Any:
+        """x converted to `dtype` (a namespace's dtype or a numpy scalar type)."""
+        return x.astype(dtype)
+
+    def sqrt(self, x: Any) -> Any:
+        """The correctly rounded square root (IEEE's; numpy's and XLA's are)."""
+        return self.xp.sqrt(x)
 
     def bitcast(self, x: Any, dtype: Any) -> Any:
         """x's bits read as `dtype` (of the same width)."""
@@ -67,17 +78,18 @@ class Ops:
     def mulhilo(self, a: Any, multiplier: int) -> tuple[Any, Any]:
         """(high, low) 32-bit halves of the 64-bit product a * multiplier (a uint32)."""
         xp = self.xp
-        m = xp.uint32(multiplier)
-        low = a * m
         if self.wide_multiply:
-            return (a.astype(xp.uint64) * xp.uint64(multiplier) >> xp.uint64(32)).astype(xp.uint32), low
-        # By 16-bit halves: every partial sum fits in 32 bits.
+            product = a.astype(xp.uint64) * xp.uint64(multiplier)
+            return (product >> xp.uint64(32)).astype(xp.uint32), a * xp.uint32(multiplier)
+        # By 16-bit halves: every partial product and sum stays below 2**32 (so a namespace
+        # may also hold the words in wider signed ints, as torch does).
         a_low, a_high = a & xp.uint32(0xFFFF), a >> xp.uint32(16)
         m_low, m_high = xp.uint32(multiplier & 0xFFFF), xp.uint32(multiplier >> 16)
         t = a_low * m_low
         u = a_high * m_low + (t >> xp.uint32(16))
         v = a_low * m_high + (u & xp.uint32(0xFFFF))
         high = a_high * m_high + (u >> xp.uint32(16)) + (v >> xp.uint32(16))
+        low = ((v & xp.uint32(0xFFFF)) << xp.uint32(16)) | (t & xp.uint32(0xFFFF))
         return high, low
 
 
