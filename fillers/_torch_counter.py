@@ -19,6 +19,7 @@ import torch
 from .errors import FillerError
 from .fill import counter_arrays
 from .fill.filler import Filler
+from .fill.layout import caffe_shape, layout_axes
 from .stream.counter import CounterRNG
 from .stream.philox import Ops
 
@@ -145,6 +146,18 @@ def fill(
     return counter_arrays.fill(
         TorchOps(torch.device(device)), checked, shape, fill_dtype, rng, _sequential_sum
     )
+
+
+def fill_tensor(filler: Filler, shape: Any, layout: str | None, rng: CounterRNG, device: Any) -> torch.Tensor:
+    """A float32 tensor of `shape` in `layout` (None: Caffe's own), filled on `device` with
+    the values `filler.fill(shape, rng=rng, layout=layout)` gives: `fillers.torch.fill_`'s
+    counter mode for tensors off the CPU."""
+    shape = tuple(int(n) for n in shape)
+    blob = caffe_shape(shape, layout)
+    values = fill(filler, blob, torch.float32, rng, device)
+    if layout is None:
+        return values
+    return values.permute(layout_axes(layout, len(shape)))
 
 
 def _sequential_sum(rows: torch.Tensor) -> torch.Tensor:

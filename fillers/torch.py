@@ -26,11 +26,13 @@ from typing import Any, Union
 import numpy as np
 import torch
 
+from . import _torch_counter
 from .errors import FillerError
 from .fill.layout import caffe_shape
 from .fill.registry import Spec, as_filler
 from .random.draws import Stream, stream_for
 from .spec.rules import Rule, RuleSource, first_match, load_rules
+from .stream.counter import CounterRNG
 
 Rename = Union[Mapping[str, Union[str, Callable[[re.Match[str]], str]]], Callable[[str], str], None]  # noqa: UP007
 
@@ -58,6 +60,9 @@ def fill_(
     filler = as_filler(spec)
     _checked_tensor(tensor)
     with torch.no_grad():
+        if _counter_on_device(tensor, rng):
+            tensor.copy_(_torch_counter.fill_tensor(filler, tensor.shape, layout, rng, tensor.device))
+            return tensor
         if _fills_in_place(tensor):
             filler.fill(tensor.detach().numpy(), rng=rng, layout=layout)
             return tensor
@@ -236,6 +241,12 @@ def _renamer(rename: Rename) -> Callable[[str], str]:
         return name
 
     return renamed
+
+
+def _counter_on_device(tensor: torch.Tensor, rng: Stream | None) -> bool:
+    # Issue 22's hook: counter mode off the CPU is computed on the tensor's device, in torch
+    # ops giving the core's bits (fillers/_torch_counter.py; float32 only).
+    return isinstance(rng, CounterRNG) and tensor.device.type != "cpu" and tensor.dtype == torch.float32
 
 
 def _checked_tensor(tensor: object) -> torch.Tensor:

@@ -64,3 +64,25 @@ def test_float64_or_a_bad_spec_is_a_filler_error():
             fillers.CounterRNG(1),
             "cpu",
         )
+
+
+@pytest.mark.parametrize("layout", [None, "HWIO"])
+def test_fill_underscore_computes_counter_mode_on_the_tensors_device(layout, monkeypatch):
+    import fillers.torch as ft
+
+    calls = []
+    real = _torch_counter.fill_tensor
+
+    def spy(*args):
+        calls.append(args[-1])
+        return real(*args)
+
+    # The hook runs for tensors off the CPU; with no GPU here, take it for a CPU tensor.
+    monkeypatch.setattr(ft, "_counter_on_device", lambda tensor, rng: isinstance(rng, fillers.CounterRNG))
+    monkeypatch.setattr(_torch_counter, "fill_tensor", spy)
+    shape = (3, 3, 4, 8) if layout else (8, 4, 3, 3)
+    rng = fillers.CounterRNG(5, key="conv/0")
+    tensor = ft.fill_(torch.empty(shape), 'type: "msra"', rng=rng, layout=layout)
+    assert calls == [tensor.device]
+    expected = fillers.get_filler({"type": "msra"}).fill(shape, rng=rng, layout=layout)
+    assert tensor.numpy().tobytes() == np.ascontiguousarray(expected).tobytes()
