@@ -28,7 +28,8 @@ from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights
 from ..weights.finetune import apply_copies, planned_copies, read_weights, weight_files
-from .util import Progress, load_plugins, moments, plot_histograms, shape_rules, statistics
+from .plot import PlotBlob, plot_blobs
+from .util import Progress, load_plugins, moments, shape_rules, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
@@ -141,10 +142,7 @@ def _net(args: argparse.Namespace) -> None:
     copied = {(copy.layer, copy.index): copy.source for copy in copies}
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
     if args.plot is not None:
-        names = [
-            f"{blob.layer}/{blob.index} {blob.filler.type if blob.filler else 'zeros'}" for blob, _ in blobs
-        ]
-        plot_histograms([(name, values) for name, (_, values) in zip(names, blobs, strict=True)], args.plot)
+        plot_blobs(_plotted(blobs), args.plot, progress=sys.stderr)
     if args.out is not None:
         save_weights(params, args.out, net=plan, phase=args.phase, input_shapes=input_shapes)
     print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}{_profile_note(rng)}")
@@ -169,6 +167,18 @@ def _read_net(args: argparse.Namespace) -> NetFile:
     if net.taken_from:
         print(f"fillers {args.command}: {args.net} is a solver; its net is {net.taken_from}", file=sys.stderr)
     return net
+
+
+def _plotted(blobs: Sequence[tuple[ParamBlob, np.ndarray]]) -> list[PlotBlob]:
+    """Each blob labelled "layer/role" (conv1/weight), with its filler."""
+    per_layer: dict[str, int] = {}
+    for blob, _ in blobs:
+        per_layer[blob.layer] = max(per_layer.get(blob.layer, 0), blob.index + 1)
+    plotted = []
+    for blob, values in blobs:
+        role = blob_roles(blob.layer_type, per_layer[blob.layer])[blob.index]
+        plotted.append(PlotBlob(f"{blob.layer}/{role}", values, blob.filler))
+    return plotted
 
 
 def _weights(args: argparse.Namespace) -> None:
