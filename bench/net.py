@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 
 import fillers
-from fillers.net.init import init_net, plan_net
+from fillers import init_net
+from fillers.net.plan import plan_net
 
 SEED = 1701
 TARGET = 2.0

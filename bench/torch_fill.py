@@ -4,6 +4,9 @@
 
 A contiguous CPU tensor is filled through its own memory, so fill_ should cost what
 Filler.fill(out) costs (ratio ~1); a fill in "HWIO" adds one transposed copy of the blob.
+The last lines are what one of 8 ranks pays for its row shard of a DTensor: with a
+CounterRNG only the shard (fill_region, ~1/8 of a full counter fill), with a CaffeRNG the
+whole tensor's draws (docs/distributed.md).
 Timings are the best of N on a fresh CaffeRNG each time; compare ratios from one run only.
 """
 
@@ -46,6 +49,14 @@ def main() -> None:
     print(f"msra {SHAPE}: numpy in place {baseline * 1e3:.1f} ms")
     print(f"  fill_ on a CPU tensor {in_place * 1e3:.1f} ms (x{in_place / baseline:.2f})")
     print(f"  Filler.fill in HWIO   {layout * 1e3:.1f} ms (x{layout / baseline:.2f})")
+    shard = (slice(0, SHAPE[0] // 8),)
+    counter_full = best(lambda: filler.fill(SHAPE, rng=fillers.CounterRNG(1, key="w")), repeat)
+    counter_shard = best(lambda: filler.fill_region(SHAPE, shard, fillers.CounterRNG(1, key="w")), repeat)
+    print(
+        f"one of 8 row shards: CounterRNG {counter_shard * 1e3:.1f} ms "
+        f"(full tensor {counter_full * 1e3:.1f} ms)"
+    )
+    print(f"  CaffeRNG: every rank draws the full tensor, {baseline * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

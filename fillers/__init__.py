@@ -37,18 +37,20 @@ from .stream.profiles import Profile, profiles  # noqa: E402
 if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .fill.filler import Filler
-    from .fill.registry import GetFiller, get_filler, register, registered
-    from .net.init import init_net
+    from .fill.registry import register, registered
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
+    from .net.specs import load_all
     from .random.compiled import backend
     from .random.threads import set_num_threads
     from .spec.parameter import dump, from_dict, load, parse, to_dict, to_text
+    from .spec.resolve import GetFiller, get_filler
     from .spec.rules import Rule, load_rules
-    from .spec.sets import dump_all, load_all
+    from .spec.sets import dump_all
     from .stream.caffe import CaffeRNG, set_random_seed
     from .stream.counter import CounterRNG
     from .weights.files import load_weights, save_weights
+    from .weights.init import init_net
 
 # Public name -> the module that defines it.
 _LAZY = {
@@ -62,10 +64,10 @@ _LAZY = {
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
     "Filler": ".fill.filler",
-    "init_net": ".net.init",
+    "init_net": ".weights.init",
     "NetParams": ".net.params",
-    "GetFiller": ".fill.registry",
-    "get_filler": ".fill.registry",
+    "GetFiller": ".spec.resolve",
+    "get_filler": ".spec.resolve",
     "register": ".fill.registry",
     "registered": ".fill.registry",
     "Rule": ".spec.rules",
@@ -77,7 +79,7 @@ _LAZY = {
     "to_dict": ".spec.parameter",
     "to_text": ".spec.parameter",
     "dump_all": ".spec.sets",
-    "load_all": ".spec.sets",
+    "load_all": ".net.specs",
     "set_num_threads": ".random.threads",
     "CaffeRNG": ".stream.caffe",
     "set_random_seed": ".stream.caffe",

@@ -8,6 +8,7 @@ Needs the `fillers[dask]` extra (dask; dask.distributed to run on a cluster).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -16,12 +17,13 @@ import numpy as np
 from .errors import FillerError
 from .fill.blob import counter_mode_limits, shape_of, supported_dtype
 from .fill.filler import Filler
-from .fill.registry import Spec, as_filler
-from .net.init import ParamBlob, blob_stream, checked_fillers, plan_net, share_owned_blobs
 from .net.layers import ShapeRule
 from .net.netparam import NetSource, PhaseLike
 from .net.params import NetParams
+from .net.plan import ParamBlob
+from .spec.resolve import Spec, as_filler
 from .stream.counter import CounterRNG
+from .weights.init import prepare_net
 
 if TYPE_CHECKING:
     import dask.array
@@ -46,6 +48,16 @@ def array(
 
     For example `array('type: "msra"', (65536, 65536), chunks=(4096, 65536), seed=1, key="w")`
     is a 16 GiB tensor in 16 blocks of 1 GiB, each computed where dask runs it.
+
+    Examples:
+        >>> import fillers
+        >>> w = array('type: "msra"', (1024, 512), chunks=(256, 512), seed=1, key="w")
+        >>> w.numblocks
+        (4, 1)
+        >>> msra = fillers.get_filler({"type": "msra"})
+        >>> block = msra.fill_region((1024, 512), (slice(256, 512),), fillers.CounterRNG(1, key="w"))
+        >>> bool((w.blocks[1].compute() == block).all())
+        True
     """
     filler = as_filler(spec)
     shape, dtype = shape_of(shape), supported_dtype(dtype)
@@ -75,32 +87,41 @@ def init_net(
     applies to every blob ("auto", a byte size such as "64 MiB", or an int per axis); blobs
     without a filler are zeros; shared blobs are their owner's array. Other arguments as for
     `fillers.init_net`. Every filler is checked against its blob before this returns.
+
+    Examples:
+        >>> import fillers
+        >>> net = '''layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 64 } } }
+        ...          layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
+        ...                  inner_product_param { num_output: 32 weight_filler { type: "msra" } } }'''
+        >>> params = init_net(net, seed=1701, chunks=16)  # 16 per axis, for every blob
+        >>> params["fc"][0].numblocks, params["fc"][1].numblocks
+        ((2, 4), (2,))
+        >>> eager = fillers.init_net(net, rng=fillers.CounterRNG(1701))
+        >>> bool((params["fc"][0].compute() == eager["fc"][0]).all())
+        True
     """
-    dtype = supported_dtype(dtype)
-    with counter_mode_limits():
-        plan = plan_net(
-            net, phase=phase, level=level, stages=stages, input_shapes=input_shapes, shape_rules=shape_rules
-        )
-        built = checked_fillers(plan, dtype)
-    rng = CounterRNG(seed, key)
-    params = NetParams()
-    for layer in plan.layers:
-        if layer.blobs:
-            arrays = [_blob_array(blob, built, chunks, rng, dtype) for blob in layer.blobs]
-            params.add(layer.name, layer.type, arrays)
-    share_owned_blobs(plan, params)
-    return params
+    prepared = prepare_net(
+        net,
+        phase=phase,
+        rng=CounterRNG(seed, key),
+        input_shapes=input_shapes,
+        dtype=dtype,
+        level=level,
+        stages=stages,
+        shape_rules=shape_rules,
+    )
+    return prepared.fill(make_blob=functools.partial(_blob_array, chunks=chunks))
 
 
 def _blob_array(
-    blob: ParamBlob, built: Mapping[tuple[str, int], Filler], chunks: object, rng: CounterRNG, dtype: np.dtype
+    blob: ParamBlob, filler: Filler | None, rng: CounterRNG, dtype: np.dtype, *, chunks: object
 ) -> dask.array.Array:
     """A blob's lazy values: its filler's blocks on the blob's own counter stream, or zeros."""
     import dask.array as da
 
-    if blob.filler is None:
+    if filler is None:
         return da.zeros(blob.shape, chunks=_chunks(chunks, blob.shape, dtype), dtype=dtype)
-    return _blocks(built[blob.layer, blob.index], blob.shape, chunks, blob_stream(rng, blob), dtype)
+    return _blocks(filler, blob.shape, chunks, rng, dtype)
 
 
 def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tuple[int, ...], ...]:

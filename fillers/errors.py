@@ -1,4 +1,10 @@
-"""The one exception every failure of the package raises."""
+"""The one exception every failure of the package raises, and the pieces its messages share:
+Caffe's CHECK text (`check_failed`) and the closest valid name (`did_you_mean`)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 
 class FillerError(ValueError):
@@ -11,12 +17,55 @@ class FillerError(ValueError):
 
 
 def check_failed(
-    subject: str, condition: str, lhs: object, rhs: object, explanation: str = ""
+    subject: str,
+    condition: str,
+    lhs: object = None,
+    rhs: object = None,
+    explanation: str = "",
+    *,
+    caffe: str = "",
 ) -> FillerError:
-    """A FillerError for a failed Caffe CHECK: the field and value first, then Caffe's text.
+    """A FillerError for a failed Caffe CHECK: the field and value first, our `explanation` if
+    any, then, in brackets, the line glog prints, word for word: "Check failed: <condition>
+    (<lhs> vs. <rhs>) <caffe>", the operands printed as C++'s ostream prints them (CHECK_GT and
+    the like; a plain CHECK(condition) has none) and `caffe` the message Caffe streams after it.
 
-    >>> str(check_failed("std: 0.0", "sigma > 0", 0.0, 0, "the standard deviation must be > 0"))
-    'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0.0 vs. 0)]'
+    Examples:
+        >>> str(check_failed("std: 0.0", "sigma > 0", 0.0, 0, "the standard deviation must be > 0"))
+        'std: 0.0: the standard deviation must be > 0 [Check failed: sigma > 0 (0 vs. 0)]'
+        >>> str(check_failed("shape (0,)", "blob->count()", explanation="the blob is empty"))
+        'shape (0,): the blob is empty [Check failed: blob->count()]'
     """
-    caffe = f"Check failed: {condition} ({lhs} vs. {rhs})"
-    return FillerError(f"{subject}: {explanation} [{caffe}]" if explanation else f"{subject} [{caffe}]")
+    operands = "" if lhs is None else f" ({_ostream(lhs)} vs. {_ostream(rhs)})"
+    glog = f"Check failed: {condition}{operands}" + (f" {caffe}" if caffe else "")
+    return FillerError(f"{subject}: {explanation} [{glog}]" if explanation else f"{subject} [{glog}]")
+
+
+def _ostream(value: object) -> str:
+    """`value` as `std::ostream << value` prints it: integers whole, floating point with six
+    significant digits (%g: 0, -1, 2.25, 1e+30, nan, inf)."""
+    if isinstance(value, (int, str)) or value is None:
+        return str(value)
+    number = float(value)  # numpy floats of either width print alike at six digits
+    return "nan" if number != number else f"{number:g}"
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, otherwise: str = "", quoted: bool = True) -> str:
+    """ "; did you mean 'X'?" for the closest of `choices` (difflib's similarity of at least 0.6,
+    or the same name in another case), else `otherwise`. `quoted=False` gives the name as it is
+    typed where a bare word is expected (an enum value in text format: `pool: MAX`).
+
+    Examples:
+        >>> did_you_mean("weight_filer", ["weight_filler", "bias_filler"])
+        "; did you mean 'weight_filler'?"
+        >>> did_you_mean("Xavier", ["xavier", "msra"])
+        "; did you mean 'xavier'?"
+    """
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1)
+    if not close:
+        lowered = {choice.lower(): choice for choice in choices}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    if not close:
+        return otherwise
+    return f"; did you mean {close[0]!r}?" if quoted else f"; did you mean {close[0]}?"

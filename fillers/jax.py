@@ -18,11 +18,12 @@ Two modes:
   jax one) is ignored, the CounterRNG's key names the parameter. float64 needs jax_enable_x64.
 
 Layouts: Flax and JAX kernels are channels-last, so the default layout is "HWIO" for a 4-D
-kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.layout.
+kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.fill.layout.
 channels_last`). An explicit layout must fit the shape.
 
->>> import flax.linen as nn, fillers.jax as fj
->>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
+Examples:
+    >>> import flax.linen as nn, fillers.jax as fj
+    >>> dense = nn.Dense(10, kernel_init=fj.initializer('type: "xavier"'))
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from .fill.blob import fans, shape_of
 from .fill.builtin import BUILTIN_FILLERS
 from .fill.filler import Filler
 from .fill.layout import caffe_shape, channels_last, check_layout, layout_axes
-from .fill.registry import Spec, as_filler
+from .spec.resolve import Spec, as_filler
 from .stream.caffe import CaffeRNG
 from .stream.counter import CounterRNG
 from .stream.philox import Ops
@@ -66,6 +67,16 @@ def initializer(
     Bernoulli(sparse / O) mask when sparse >= 0; positive_unitball: U[0, 1) divided by the
     sum of its O-row; xavier: U[-sqrt(3 / n), sqrt(3 / n)); msra: N(0, 2 / n), with
     n = fan_in, fan_out or their mean (variance_norm); bilinear: Caffe's kernel (no draw).
+
+    Examples:
+        >>> import jax, fillers
+        >>> native = initializer('type: "msra"')  # JAX-native: jit-able, not Caffe's bits
+        >>> jax.jit(native, static_argnums=(1,))(jax.random.key(0), (3, 3, 16, 64)).shape
+        (3, 3, 16, 64)
+        >>> exact = initializer('type: "xavier"', layout="IO", rng=fillers.CaffeRNG(1))  # Caffe's bits
+        >>> caffe = fillers.get_filler({"type": "xavier"}).fill((10, 20), rng=fillers.CaffeRNG(1))
+        >>> bool((jax.device_get(exact(jax.random.key(0), (20, 10))) == caffe.T).all())
+        True
     """
     filler = as_filler(spec)
     if layout is not None:
@@ -108,8 +119,9 @@ def _exact(filler: Filler, layout: str | None, rng: CaffeRNG) -> Initializer:
     def init(key: Any, shape: Any, dtype: Any = jnp.float32) -> jax.Array:
         if isinstance(key, jax.core.Tracer):
             raise FillerError(
-                "rng: Caffe's exact bits are drawn eagerly; call this initializer outside jax.jit "
-                "(or use the JAX-native mode, rng=None)"
+                f"rng: Caffe's exact bits are drawn eagerly, and this call is traced by "
+                f"{_transform_of(key)}; call this initializer outside it (or use the JAX-native "
+                "mode, rng=None)"
             )
         dims = shape_of(shape)
         out_dtype = _dtype_of(dtype)
@@ -158,6 +170,21 @@ def _counter(filler: Filler, layout: str | None, rng: CounterRNG) -> Initializer
         return jnp.transpose(values, axes).astype(out_dtype)
 
     return init
+
+
+# The transform a tracer belongs to, by the tracer's class: jit and eval_shape both stage out
+# a jaxpr through the same tracer, so that one names both.
+_TRANSFORMS = {
+    "BatchTracer": "jax.vmap",
+    "DynamicJaxprTracer": "jax.jit or jax.eval_shape (or another transform that stages out a jaxpr)",
+    "JVPTracer": "jax.jvp or jax.grad",
+    "LinearizeTracer": "jax.grad or jax.linearize",
+}
+
+
+def _transform_of(tracer: Any) -> str:
+    kind = type(tracer).__name__
+    return _TRANSFORMS.get(kind, f"a JAX transform ({kind})")
 
 
 def _native(filler: Filler, kind: str, layout: str | None) -> Initializer:

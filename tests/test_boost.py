@@ -1,6 +1,6 @@
 """The vectorized Boost distributions against Boost's algorithm run one draw at a time.
 
-The scalar reference (fillers.random.boost.reference_normal) follows Boost 1.74's source line by
+The scalar reference (fillers.random.boost_reference.reference_normal) follows Boost 1.74's source line by
 line; the golden tests tie it to real Caffe. Here raw streams are scripted to hit the rare
 paths often (ziggurat tail, exponential restarts and wedges, uniform_01 redraws, rejected
 wedge attempts) and blocks are made tiny so that attempts straddle block boundaries.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fillers.random import boost
+from fillers.random import _tables, boost, boost_reference, prefetch, ziggurat
+from fillers.random.real import LOW29, real_for
 from fillers.stream.caffe import CaffeRNG
 
 
@@ -48,11 +49,11 @@ def _rare_path_stream(seed: int, size: int) -> np.ndarray:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("block", [7, 64, 1 << 17])
 def test_vectorized_normal_matches_reference_on_rare_paths(dtype, block, monkeypatch):
-    monkeypatch.setattr(boost, "_BLOCK", block)
+    monkeypatch.setattr(prefetch, "BLOCK", block)
     raw = _rare_path_stream(block, 40_000)
     count = 4_000
-    expected, used = boost.reference_normal(raw, count, dtype)
-    assert used > count * boost.real_for(dtype).raws_per_pair * 1.3  # many attempts were rejected
+    expected, used = boost_reference.reference_normal(raw, count, dtype)
+    assert used > count * real_for(dtype).raws_per_pair * 1.3  # many attempts were rejected
     out = np.empty(count, dtype=dtype)
     stream = ScriptedRNG(raw)
     boost.normal(stream, out, 0.0, 1.0)
@@ -61,10 +62,10 @@ def test_vectorized_normal_matches_reference_on_rare_paths(dtype, block, monkeyp
 
 
 @pytest.mark.parametrize("kind", ["rare paths", "plain"])
-@pytest.mark.parametrize("rounds", [1, boost._SETTLE_ROUNDS])  # 1: it gives up and hands over
+@pytest.mark.parametrize("rounds", [1, ziggurat.SETTLE_ROUNDS])  # 1: it gives up and hands over
 def test_float_attempt_chain_agrees_with_pointer_doubling(kind, rounds, monkeypatch):
-    monkeypatch.setattr(boost, "_SETTLE_ROUNDS", rounds)
-    real = boost.real_for(np.float32)
+    monkeypatch.setattr(ziggurat, "SETTLE_ROUNDS", rounds)
+    real = real_for(np.float32)
     size = 1 << 15
     if kind == "rare paths":
         raw = _rare_path_stream(5, size)
@@ -72,8 +73,8 @@ def test_float_attempt_chain_agrees_with_pointer_doubling(kind, rounds, monkeypa
         raw = np.random.default_rng(5).integers(0, 1 << 32, size=size, dtype=np.uint32)
     _, events = boost._prepare_normal(real, raw, {})
     for start in (0, 1, 2, 777):
-        chain, used = boost._attempt_chain(events, start, 1, size)
-        single_chain, single_used = boost._attempt_chain_single(events, start, size)
+        chain, used = ziggurat.attempt_chain(events, start, 1, size)
+        single_chain, single_used = ziggurat.attempt_chain_single(events, start, size)
         np.testing.assert_array_equal(single_chain, chain)
         assert single_used == used
 
@@ -82,16 +83,16 @@ def test_double_fast_path_is_exact_where_the_high_bits_tie_with_the_limit():
     # The double fast test compares a pair's 29 high mantissa bits (its second raw output's)
     # with the limit's, and the whole 53-bit mantissa only where they are equal: make them
     # equal often, with the low 24 bits on either side of the limit's.
-    real = boost.real_for(np.float64)
+    real = real_for(np.float64)
     rng = np.random.default_rng(13)
     raw = rng.integers(0, 1 << 32, size=60_000, dtype=np.uint32)
     tie = np.flatnonzero(rng.integers(0, 3, size=len(raw) - 1) == 0)
     limit = real.normal_limit[raw[tie] & np.uint32(0xFF)]
-    raw[tie + 1] = (raw[tie + 1] & np.uint32(~boost._LOW29 & 0xFFFFFFFF)) | (limit >> 24).astype(np.uint32)
+    raw[tie + 1] = (raw[tie + 1] & np.uint32(~LOW29 & 0xFFFFFFFF)) | (limit >> 24).astype(np.uint32)
     near = ((limit & 0xFFFFFF).astype(np.int64) + rng.integers(-2, 2, size=len(tie))).clip(0, 0xFFFFFF)
     raw[tie] = (near.astype(np.uint32) << np.uint32(8)) | (raw[tie] & np.uint32(0xFF))
     count = 20_000
-    unit, used = boost.reference_normal(raw, count, np.float64)
+    unit, used = boost_reference.reference_normal(raw, count, np.float64)
     expected = unit * 1.0 + 0.0  # as normal(0, 1) gives it: a -0.0 at N = 0 becomes +0.0
     out = np.empty(count, dtype=np.float64)
     stream = ScriptedRNG(raw)
@@ -107,7 +108,7 @@ def test_vectorized_normal_matches_reference_on_caffe_stream(dtype):
     rng = CaffeRNG(20260101)
     boost.normal(rng, out, 0.0, 1.0)
     raw = CaffeRNG(20260101).random_raw(count * 3)
-    expected, used = boost.reference_normal(raw, count, dtype)
+    expected, used = boost_reference.reference_normal(raw, count, dtype)
     np.testing.assert_array_equal(out.view(np.uint8), expected.view(np.uint8))
     assert rng.random_raw(1)[0] == raw[used]
 
@@ -136,7 +137,7 @@ def _reference_uniform(raw: np.ndarray, count: int, low: np.floating, high: np.f
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("bounds", [(-1.0, 1.0), (1.0, 1.0), (0.0, 1e-40), (-3.0, -2.999999)])
 def test_uniform_redraws_at_the_upper_bound_like_boost(dtype, bounds, monkeypatch):
-    monkeypatch.setattr(boost, "_BLOCK", 97)
+    monkeypatch.setattr(prefetch, "BLOCK", 97)
     rt = np.dtype(dtype).type
     low, high = rt(bounds[0]), np.nextafter(rt(bounds[1]), np.finfo(dtype).max)
     raw = CaffeRNG(7).random_raw(20_000)
@@ -177,12 +178,12 @@ def test_bernoulli_with_zero_probability_draws_nothing():
 
 def test_ziggurat_fast_path_limits_agree_with_boost_comparisons():
     for dtype in (np.float32, np.float64):
-        real = boost.real_for(dtype)
+        real = real_for(dtype)
         for bucket in (0, 1, 2, 101, 254, 255):
             limit = int(real.normal_limit[bucket])
             layer = bucket >> 1
-            x_below = real.type(limit - 1) * real.type(2.0**-real.digits) * real.type(boost.NORMAL_X[layer])
-            assert float(x_below) < boost.NORMAL_X[layer + 1]
+            x_below = real.type(limit - 1) * real.type(2.0**-real.digits) * real.type(_tables.NORMAL_X[layer])
+            assert float(x_below) < _tables.NORMAL_X[layer + 1]
             if limit < 1 << real.digits:
-                x_at = real.type(limit) * real.type(2.0**-real.digits) * real.type(boost.NORMAL_X[layer])
-                assert not float(x_at) < boost.NORMAL_X[layer + 1]
+                x_at = real.type(limit) * real.type(2.0**-real.digits) * real.type(_tables.NORMAL_X[layer])
+                assert not float(x_at) < _tables.NORMAL_X[layer + 1]

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from optional import require
 
 import fillers
 from fillers.cli.commands import main
-from fillers.cli.util import Progress, moments
+from fillers.cli.progress import Progress
+from fillers.cli.statistics import moments
 
 FORKS = Path(__file__).parent / "data" / "forks"
 NETS = Path(__file__).parent / "data" / "nets"
@@ -184,7 +186,7 @@ def test_chunked_moments_match_numpy():
 
 
 def test_plot_writes_a_png(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     out = tmp_path / "lenet.png"
     argv = ["net", str(NETS / "lenet_train_test.prototxt"), "--seed", "1", "--input", "data=64,1,28,28"]
     assert main([*argv, "--plot", str(out)]) == 0
@@ -193,7 +195,7 @@ def test_plot_writes_a_png(tmp_path, capsys):
 
 
 def test_plot_pages_label_blobs_by_role_and_group_constants(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     from fillers.cli import plot
 
     drawn = []

@@ -7,7 +7,7 @@ import pytest
 
 import fillers
 from fillers.cli.commands import main
-from fillers.cli.util import statistics
+from fillers.cli.statistics import statistics
 
 NET = """
 name: "tiny"

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from strategies import same_message
 
-from fillers.fill.registry import get_filler
+from fillers import get_filler
+from fillers.net.specs import load_all
 from fillers.spec.parameter import load, to_dict
 from fillers.spec.rules import load_rules
-from fillers.spec.sets import load_all
 from fillers.stream.caffe import CaffeRNG
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "config_examples"

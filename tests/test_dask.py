@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import require
 
 import fillers
 
-da = pytest.importorskip("dask.array", reason="the fillers[dask] extra is not installed")
-distributed = pytest.importorskip("distributed", reason="the fillers[dask] extra is not installed")
-fd = pytest.importorskip("fillers.dask")
+da = require("dask.array", reason="the fillers[dask] extra is not installed")
+distributed = require("distributed", reason="the fillers[dask] extra is not installed")
+fd = require("fillers.dask")
 
 NET = """
 layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 8 dim: 8 } } }

@@ -10,10 +10,11 @@ import sys
 
 import numpy as np
 import pytest
+from optional import require
 
 import fillers
 from fillers.cli.commands import main
-from fillers.net.init import plan_net
+from fillers.net.plan import plan_net
 
 
 def varint(value: int) -> bytes:
@@ -41,7 +42,7 @@ def datum(
 
 
 def png(width: int, height: int, mode: str = "RGB") -> bytes:
-    image_module = pytest.importorskip("PIL.Image")
+    image_module = require("PIL.Image")
     buffer = io.BytesIO()
     image_module.new(mode, (width, height)).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -58,7 +59,7 @@ layer {{ name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
 
 
 def test_lmdb_first_datum_gives_the_shape(tmp_path):
-    lmdb = pytest.importorskip("lmdb")
+    lmdb = require("lmdb")
     path = tmp_path / "train_lmdb"
     env = lmdb.open(str(path), map_size=1 << 20)
     with env.begin(write=True) as txn:
@@ -74,7 +75,7 @@ def test_lmdb_first_datum_gives_the_shape(tmp_path):
 
 
 def test_leveldb_encoded_datum_is_decoded_for_its_size(tmp_path):
-    plyvel = pytest.importorskip("plyvel")
+    plyvel = require("plyvel")
     path = tmp_path / "train_leveldb"
     db = plyvel.DB(str(path), create_if_missing=True)
     db.put(b"0", datum(data=png(20, 10), encoded=True))
@@ -97,7 +98,7 @@ layer {{ name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_
 
 
 def test_hdf5_data_datasets(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "a.h5", "w") as data:
         data["data"] = np.zeros((100, 4, 5), np.float32)
         data["label"] = np.zeros((100,), np.float32)
@@ -157,7 +158,7 @@ def test_an_input_shape_that_contradicts_the_prototxt_names_both(layer, fixed):
 
 
 def test_annotated_data_reads_its_first_annotated_datum(tmp_path):
-    lmdb = pytest.importorskip("lmdb")
+    lmdb = require("lmdb")
     from pathlib import Path
 
     path = tmp_path / "trainval_lmdb"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import plan_net
+from fillers.net.plan import plan_net
 from fillers.net.source import read_net_file
 
 INPUT = (

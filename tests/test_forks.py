@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import plan_net
+from fillers.net.plan import plan_net
 
 FORKS = Path(__file__).parent / "data" / "forks"
 
@@ -158,13 +158,13 @@ def test_every_fork_layer_names_its_origin():
         assert definition_of(name).origin not in ("", "plugin")
 
 
-def test_readme_plugin_example_runs(capsys):
+def test_docs_plugin_example_runs(capsys):
     import re
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "register_layer" in b)
+    page = (Path(__file__).resolve().parent.parent / "docs" / "nets.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if "register_layer" in b)
     try:
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "docs/nets.md", "exec"), {})
         assert capsys.readouterr().out.strip() == "True (3,)"
     finally:
         fillers.unregister_layer("ChannelScale")

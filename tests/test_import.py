@@ -62,9 +62,9 @@ def test_every_public_name_loads_on_first_use_without_a_warning():
 def test_public_names_are_the_modules_own_objects():
     from fillers import errors
     from fillers._proto import filler_pb2
-    from fillers.fill import registry
+    from fillers.net import specs as specset
     from fillers.spec import parameter as spec
-    from fillers.spec import sets as specset
+    from fillers.spec import resolve as registry
     from fillers.stream import caffe as stream
 
     assert fillers.FillerParameter is filler_pb2.FillerParameter is spec.FillerParameter

@@ -4,10 +4,11 @@ fans from the layout (statistical tests), traces under jit; the exact mode gives
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
-from frameworks import require
+from optional import require
 
 jax = require("jax")
 flax_linen = require("flax.linen")
@@ -113,8 +114,24 @@ def test_exact_mode_continues_its_stream_and_refuses_jit():
     first, second = init(KEY, (4,)), init(KEY, (4,))
     want = fillers.get_filler({"type": "uniform"}).fill((8,), rng=fillers.CaffeRNG(9))
     np.testing.assert_array_equal(np.concatenate([first, second]), want)
-    with pytest.raises(fillers.FillerError, match=r"outside jax\.jit"):
+    with pytest.raises(fillers.FillerError, match=r"traced by jax\.jit or jax\.eval_shape"):
         jax.jit(init, static_argnums=(1,))(KEY, (4,))
+
+
+@pytest.mark.parametrize(
+    ("transform", "named"),
+    [
+        (lambda init: jax.vmap(lambda key: init(key, (4,)))(jax.random.split(KEY, 2)), "jax.vmap"),
+        (lambda init: jax.eval_shape(lambda key: init(key, (4,)), KEY), "jax.eval_shape"),
+    ],
+)
+def test_exact_mode_under_a_transform_names_it_and_draws_nothing(transform, named):
+    rng = fillers.CaffeRNG(9)
+    with pytest.raises(
+        fillers.FillerError, match=rf"traced by .*{re.escape(named)}.*call this initializer outside"
+    ):
+        transform(fj.initializer({"type": "uniform"}, rng=rng))
+    assert rng.random_raw(1)[0] == fillers.CaffeRNG(9).random_raw(1)[0]
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import textwrap
 
 import numpy as np
 import pytest
-from frameworks import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import require
 from test_counter_kat import FILLS, KEY, SEED, SHAPE, kat_summary
 
 jax = require("jax")

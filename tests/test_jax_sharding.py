@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 
-from frameworks import require
+from optional import require
 
 SCRIPT = textwrap.dedent(
     """

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import init_net, plan_net
+from fillers import init_net
+from fillers.net.plan import plan_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 
@@ -123,6 +124,26 @@ EXPECTED = {
         "dummy_legacy": ([], [(1, 3, 4, 5), (2, 3, 4, 5)]),
         "memory": ([], [(8, 3, 10, 12), (8,)]),
         "parameter": ([(2, 3)], [(2, 3)]),
+    },
+    "recurrent": {
+        # 3 * 3 * 3 channels; (9 + 2 - 3) / 2 + 1 = 5
+        "im2col": ([], [(2, 27, 5, 5)]),
+        # 3 * 3 * 2 channels; H: (9 + 2 - 3) / 1 + 1 = 9; W: (9 - 2) / 2 + 1 = 4
+        "im2col_hw": ([], [(2, 18, 9, 4)]),
+        # the 3-kernel dilated by 2 spans 5: 9 - 5 + 1 = 5
+        "im2col_dilated": ([], [(2, 27, 5, 5)]),
+        # (9 - 12) / 2 truncates to -1 in C++, so 0, where floor division would give -1
+        "im2col_truncated": ([], [(2, 432, 0, 0)]),
+        # 2 * 2 * 2 * 3 channels; D: (6 - 2) / 2 + 1 = 3; H: (7 - 2) / 2 + 1 = 3; W: (8 - 3) / 2 + 1 = 3
+        "im2col_3d": ([], [(1, 24, 3, 3, 3)]),
+        # channels on axis 2 (6 of them) times 3 * 3; 7 - 3 + 1 = 5, 8 - 3 + 1 = 6
+        "im2col_axis": ([], [(1, 2, 54, 5, 6)]),
+        # c_t and h_t are shaped like c_{t-1}
+        "lstm_unit": ([], [(1, 2, 5), (1, 2, 5)]),
+        # W_xc (4 * 3, 3), b_c (12,), W_hc (12, 3); h (T, N, 3)
+        "lstm": ([(12, 3), (12,), (12, 3)], [(4, 2, 3)]),
+        # W_xh, b_h, W_hh, W_ho, b_o; o (T, N, 3)
+        "rnn": ([(3, 3), (3,), (3, 3), (3, 3), (3,)], [(4, 2, 3)]),
     },
     "legacy_input_dim": {
         "input": ([], [(10, 3, 227, 227), (1, 5, 1, 1)]),
@@ -366,6 +387,27 @@ def test_dummy_data_rejects_an_unknown_filler_at_setup():
         ('type: "Tile" tile_param { tiles: 0 }', "Number of tiles must be positive"),
         ('type: "ArgMax" argmax_param { axis: 1 top_k: 5 }', "top_k must be less than or equal"),
         ('type: "ReLU" top: "z"', "ReLU Layer produces 1 top blob\\(s\\) as output"),
+        ('type: "Im2col"', "kernel_size must be specified once"),
+        ('type: "Im2col" convolution_param { kernel_size: 0 }', "Filter dimensions must be nonzero"),
+        (
+            'type: "Im2col" convolution_param { kernel_size: 3 stride: 0 }',
+            "Stride dimensions must be nonzero",
+        ),
+        (
+            'type: "Im2col" convolution_param { kernel_h: 3 kernel_w: 0 stride_h: 0 stride_w: 1 }',
+            "Filter dim",
+        ),
+        (
+            'type: "Im2col" convolution_param { kernel_size: 3 kernel_h: 3 kernel_w: 3 }',
+            "Either kernel_size or kernel_h/w should be specified; not both",
+        ),
+        ('type: "Im2col" convolution_param { kernel_size: 9 }', r"top .y.: shape \(2, 324, -2, -2\)"),
+        (
+            'type: "Im2col" convolution_param { kernel_size: 3 axis: 3 }',
+            "no spatial axis after the channel axis 3",
+        ),
+        ('type: "Im2col" convolution_param { kernel_size: 3 axis: 4 }', "axis 4 out of range for 4-D Blob"),
+        ('type: "LSTMUnit" top: "z"', r"LSTMUnit Layer takes 3 bottom blob\(s\) as input"),
     ],
 )
 def test_layer_checks_raise_naming_the_layer(body, match):
@@ -439,3 +481,41 @@ def test_image_data_needs_both_new_sizes():
         _data_layer('type: "ImageData" image_data_param { new_height: 5 }'),
         "requires new_height and new_width to be set at the same time",
     )
+
+
+LSTM_UNIT = (
+    'layer {{ name: "in" type: "Input" top: "c" top: "g" top: "k" '
+    "input_param {{ shape {{ {} }} shape {{ {} }} shape {{ {} }} }} }}\n"
+    'layer {{ name: "l" type: "LSTMUnit" bottom: "c" bottom: "g" bottom: "k" top: "c1" top: "h1" }}'
+)
+
+
+@pytest.mark.parametrize(
+    ("shapes", "match"),
+    [
+        # LSTMUnitLayer::Reshape reads bottom[0]'s axis 1 first
+        (("dim: 2", "dim: 1 dim: 2 dim: 8", "dim: 1 dim: 2"), "axis 1 out of range for 1-D Blob"),
+        (
+            ("dim: 1 dim: 2 dim: 2 dim: 1", "dim: 1 dim: 2 dim: 8", "dim: 1 dim: 2"),
+            r"bottom\[0\] must have 3 axes",
+        ),
+        (
+            ("dim: 1 dim: 2 dim: 2", "dim: 1 dim: 2 dim: 8", "dim: 1 dim: 2 dim: 1"),
+            r"bottom\[2\] must have 2 axes",
+        ),
+        (
+            ("dim: 2 dim: 2 dim: 2", "dim: 1 dim: 2 dim: 8", "dim: 1 dim: 2"),
+            r"bottom\[0\] must be one timestep",
+        ),
+        (
+            ("dim: 1 dim: 2 dim: 2", "dim: 1 dim: 3 dim: 8", "dim: 1 dim: 2"),
+            r"bottom\[1\] must have bottom\[0\]'s 2",
+        ),
+        (
+            ("dim: 1 dim: 2 dim: 2", "dim: 1 dim: 2 dim: 6", "dim: 1 dim: 2"),
+            r"bottom\[1\] \(the gate inputs\) must have 4 \* 2 = 8 channels",
+        ),
+    ],
+)
+def test_lstm_unit_checks_its_bottoms(shapes, match):
+    _raises(LSTM_UNIT.format(*shapes), "layer 'l' \\(LSTMUnit\\): " + match)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import fillers
-from fillers.net.init import fill_net, init_net, plan_net
+from fillers import init_net
+from fillers.net.fill import fill_net
 from fillers.net.netparam import read_net
+from fillers.net.plan import plan_net
 
 NETS = Path(__file__).parent / "data" / "layer_nets"
 
@@ -375,12 +377,6 @@ def test_shape_rule_must_give_one_shape_per_top():
 def test_shape_rule_for_a_known_type_is_refused():
     with pytest.raises(fillers.FillerError, match="'InnerProduct' is a layer type fillers lays out itself"):
         plan_net(INPUT + ip("fc"), shape_rules={"InnerProduct": "same"})
-
-
-def test_recurrent_layers_are_refused_by_type():
-    text = INPUT + 'layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "x" top: "h" }'
-    with pytest.raises(fillers.FillerError, match="layer type 'LSTM' is not supported"):
-        plan_net(text)
 
 
 # Net wiring.

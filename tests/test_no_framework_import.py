@@ -21,7 +21,7 @@ FRAMEWORKS = [
 
 def test_import_fillers_imports_no_framework():
     code = (
-        "import sys, fillers, fillers.fill.layout, fillers.spec.rules, fillers.net.init, fillers.cli\n"
+        "import sys, fillers, fillers.fill.layout, fillers.spec.rules, fillers.weights.init, fillers.cli\n"
         f"print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_core import scripted
+from optional import require
+from test_compiled import scripted
 
 import fillers
 from fillers.cli.commands import main
-from fillers.random import boost, eras, libm
+from fillers.random import boost, boost_reference, eras, libm
 from fillers.random import compiled as core
 
 needs_core = pytest.mark.skipif(
@@ -236,8 +237,8 @@ def test_inversion_tail_vectorized_matches_the_scalar_reference(dtype):
     # Enough normals that the tail (about 1 in 1750) is drawn dozens of times.
     count = 100_000
     raw = fillers.CaffeRNG(9).random_raw(3 * count)
-    want, used = boost.reference_normal(raw, count, dtype, tail=eras.inversion_tail)
-    default, _ = boost.reference_normal(raw, count, dtype)
+    want, used = boost_reference.reference_normal(raw, count, dtype, tail=eras.inversion_tail)
+    default, _ = boost_reference.reference_normal(raw, count, dtype)
     assert not np.array_equal(want, default)
     rng = _replaying(raw)
     got = np.empty(count, dtype=dtype)
@@ -306,7 +307,7 @@ def test_core_eras_match_the_scalar_references_on_rare_paths(dtype, era):
         if era == "A":
             expected, used = eras.reference_box_muller(raw, count, dtype)
         else:
-            expected, used = boost.reference_normal(raw, count, dtype, tail=eras.inversion_tail)
+            expected, used = boost_reference.reference_normal(raw, count, dtype, tail=eras.inversion_tail)
         np.testing.assert_array_equal(out.view(np.uint8), expected.view(np.uint8))
         assert rng.random_raw(1)[0] == raw[used]
 
@@ -379,7 +380,7 @@ def test_net_planning_checks_fillers_as_the_profiles_caffe_does():
 
 
 def test_torch_init_checks_and_fills_as_the_streams_profile():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     import fillers.torch as ft
 
     model = torch.nn.Linear(3, 4)

@@ -16,7 +16,7 @@ from google.protobuf import descriptor_pool, text_format
 
 from fillers._proto import filler_pb2
 from fillers._proto.pool import is_repeated
-from fillers._proto.text import parse_text
+from fillers.io.textformat import parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 

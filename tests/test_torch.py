@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from frameworks import require
+from optional import require
 
 torch = require("torch")
 

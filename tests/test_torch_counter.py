@@ -1,4 +1,4 @@
-"""Counter mode in torch ops (fillers/_torch_counter.py, for tensors on non-CPU devices):
+"""Counter mode in torch ops (fillers/torch/counter_ops.py, for tensors on non-CPU devices):
 on the CPU, the known answers of tests/test_counter_kat.py and the numpy fill's bits; on a
 GPU, when one is present, the CPU's."""
 
@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from frameworks import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import require
 from test_counter_kat import FILLS, KEY, SEED, SHAPE, kat_summary
 
 torch = require("torch")
 
 import fillers  # noqa: E402
-from fillers import _torch_counter  # noqa: E402
+from fillers.torch import counter_ops as _torch_counter  # noqa: E402
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
@@ -69,6 +69,7 @@ def test_float64_or_a_bad_spec_is_a_filler_error():
 @pytest.mark.parametrize("layout", [None, "HWIO"])
 def test_fill_underscore_computes_counter_mode_on_the_tensors_device(layout, monkeypatch):
     import fillers.torch as ft
+    from fillers.torch import init as torch_init
 
     calls = []
     real = _torch_counter.fill_tensor
@@ -78,7 +79,9 @@ def test_fill_underscore_computes_counter_mode_on_the_tensors_device(layout, mon
         return real(*args)
 
     # The hook runs for tensors off the CPU; with no GPU here, take it for a CPU tensor.
-    monkeypatch.setattr(ft, "_counter_on_device", lambda tensor, rng: isinstance(rng, fillers.CounterRNG))
+    monkeypatch.setattr(
+        torch_init, "_counter_on_device", lambda tensor, rng: isinstance(rng, fillers.CounterRNG)
+    )
     monkeypatch.setattr(_torch_counter, "fill_tensor", spy)
     shape = (3, 3, 4, 8) if layout else (8, 4, 3, 3)
     rng = fillers.CounterRNG(5, key="conv/0")

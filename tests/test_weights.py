@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from optional import require
 
 import fillers
 from fillers._proto.filler_pb2 import BlobProto, LayerParameter, NetParameter
@@ -169,7 +170,7 @@ def test_caffemodel_written_with_its_net_carries_every_layer_as_caffe_does(tmp_p
 
 
 def test_hdf5_snapshot_leaves_shared_blobs_to_their_owner(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     params = fillers.init_net(SMALL, seed=1)
     fillers.save_weights(params, tmp_path / "s.caffemodel.h5", net=SMALL)
     with h5py.File(tmp_path / "s.caffemodel.h5") as file:
@@ -360,7 +361,7 @@ def test_importing_fillers_imports_no_optional_dependency():
     ],
 )
 def test_hdf5_snapshots_are_checked_as_caffe_checks_them(tmp_path, blobs, message):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "w.caffemodel.h5", "w") as file:
         for key, values in blobs.items():
             file.create_dataset(f"data/ip/{key}", data=values)
@@ -369,7 +370,7 @@ def test_hdf5_snapshots_are_checked_as_caffe_checks_them(tmp_path, blobs, messag
 
 
 def test_hdf5_without_data_group_gives_caffes_text(tmp_path):
-    h5py = pytest.importorskip("h5py")
+    h5py = require("h5py")
     with h5py.File(tmp_path / "w.caffemodel.h5", "w") as file:
         file.create_group("other")
     with pytest.raises(fillers.FillerError, match="Error reading weights from"):

@@ -1,7 +1,7 @@
 """A stand-in for torchvision.models.resnet50 (torchvision is not installable here): the
 same modules under the same names, so the same state-dict keys and shapes. It is the model
-the README's ResNet-50 example loads into; tests/test_readme.py installs it as
-`torchvision.models` for that example."""
+the ResNet-50 example of docs/frameworks.md loads into; tests/test_docs.py installs it as
+`torchvision.models` for that example where torchvision is not installed."""
 
 from __future__ import annotations
 
@@ -65,5 +65,5 @@ class ResNet(nn.Module):
 
 
 def resnet50() -> ResNet:
-    """ResNet-50 as torchvision builds it (random init; the README example overwrites it)."""
+    """ResNet-50 as torchvision builds it (random init; the docs example overwrites it)."""
     return ResNet()

@@ -1,1 +1,2 @@
-"""The compiled core's C sources and, once built, its shared library (loaded by fillers.core)."""
+"""The compiled core's C sources and, once built, its shared library (loaded by
+fillers.random.compiled)."""

@@ -18,18 +18,21 @@ import numpy as np
 from ..errors import FillerError
 from ..fill.registry import get_filler, registered
 from ..io.formats import FORMAT_BY_SUFFIX, errors_in, read_text
-from ..net.init import ParamBlob, fill_net, plan_net, target_layers
 from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
+from ..net.plan import ParamBlob
 from ..net.source import NetFile, read_net_file
+from ..net.specs import is_net_file, load_all, net_file_fillers
 from ..spec.parameter import FillerParameter, load, parse, to_text
-from ..spec.sets import is_net_file, load_all, net_file_fillers
 from ..stream.caffe import CaffeRNG
 from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights
-from ..weights.finetune import apply_copies, planned_copies, read_weights, weight_files
+from ..weights.finetune import read_weights
+from ..weights.init import prepare_net
 from .plot import PlotBlob, plot_blobs
-from .util import Progress, load_plugins, moments, shape_rules, statistics
+from .plugins import load_plugins, shape_rules
+from .progress import Progress
+from .statistics import moments, statistics
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 _PHASES = ("TRAIN", "TEST")
@@ -114,18 +117,20 @@ def _net(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
-    rng = CaffeRNG(args.seed, profile=args.profile)
     # init_net in its steps, so that the table can say which filler (or file) made each blob.
-    plan = plan_net(
+    prepared = prepare_net(
         net,
         phase=args.phase,
         level=args.level,
         stages=args.stage,
+        # Unseeded, CaffeRNG draws its seed from the OS as Caffe does (printed below).
+        rng=CaffeRNG(args.seed, profile=args.profile),
+        dtype=_DTYPES[args.dtype],
         input_shapes=input_shapes,
         shape_rules=rules,
-        profile=rng.profile,
+        weights=args.weights,
     )
-    copies = [] if args.weights is None else planned_copies(target_layers(plan), weight_files(args.weights))
+    plan, copies, rng = prepared.plan, prepared.copies, prepared.stream
     no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
     if plan.blobs and no_fillers and args.weights is None:
         print(
@@ -135,10 +140,9 @@ def _net(args: argparse.Namespace) -> None:
         )
     progress = Progress()
     try:
-        params = fill_net(plan, rng=rng, dtype=_DTYPES[args.dtype], progress=progress)
+        params = prepared.fill(progress=progress)
     finally:
         progress.close()
-    apply_copies(params, copies)
     copied = {(copy.layer, copy.index): copy.source for copy in copies}
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
     if args.plot is not None:
@@ -334,7 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="draw one histogram per learnable blob to this image (needs matplotlib: fillers[plot])",
+        help="draw the learnable blobs as histograms, 24 a page: FILE, FILE-2... (matplotlib: fillers[plot])",
     )
 
     weights = _add_command(

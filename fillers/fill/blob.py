@@ -41,6 +41,16 @@ def counter_mode_limits(active: bool = True) -> Iterator[None]:
         _count_limit.reset(token)
 
 
+def shape_string(shape: Sequence[int]) -> str:
+    """Blob::shape_string, as Caffe's messages print a shape: "64 1 28 28 (50176)".
+
+    Examples:
+        >>> shape_string((10, 500))
+        '10 500 (5000)'
+    """
+    return "".join(f"{dim} " for dim in shape) + f"({math.prod(shape)})"
+
+
 def count_of(shape: Shape) -> int:
     """The blob's element count, checked as Caffe's Blob::Reshape checks it.
 
@@ -61,7 +71,9 @@ def count_of(shape: Shape) -> int:
                 f"shape[i] <= {limit:#x} / count_",
                 dim,
                 limit // count,
-                "blob size exceeds INT_MAX" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
+                # Past Caffe's INT_MAX, Caffe's own words; past counter mode's limit, ours.
+                "" if limit == _INT_MAX else "blob size exceeds 2**63 - 1",
+                caffe="blob size exceeds INT_MAX" if limit == _INT_MAX else "",
             )
         count *= dim
     return count
@@ -98,7 +110,7 @@ def check_legacy_axes(shape: Shape) -> None:
             "num_axes() <= 4",
             len(shape),
             4,
-            "Cannot use legacy accessors on Blobs with > 4 axes.",
+            caffe="Cannot use legacy accessors on Blobs with > 4 axes.",
         )
 
 

@@ -203,7 +203,7 @@ class BilinearFiller(Filler):
     def check(self, shape: Shape, dtype: np.dtype) -> None:
         if len(shape) != 4:
             raise check_failed(
-                f"shape {shape}", "blob->num_axes() == 4", len(shape), 4, "Blob must be 4 dim."
+                f"shape {shape}", "blob->num_axes() == 4", len(shape), 4, caffe="Blob must be 4 dim."
             )
         if shape[3] != shape[2]:
             raise check_failed(
@@ -211,7 +211,7 @@ class BilinearFiller(Filler):
                 "blob->width() == blob->height()",
                 shape[3],
                 shape[2],
-                "Filter must be square",
+                caffe="Filter must be square",
             )
         self._check_count(shape, "data_")
         self._check_no_sparse()

@@ -82,11 +82,23 @@ class Filler:
         target it must match the array. rng: a CaffeRNG (Caffe's bits), a numpy Generator
         (numpy's speed and bits) or None (the global stream, see `set_random_seed`).
         layout: how the array's axes map onto Caffe's blob axes ("HWIO", "IO", ...; see
-        `fillers.layout`); the result is Caffe's blob, filled in Caffe's shape, transposed
+        `fillers.fill.layout`); the result is Caffe's blob, filled in Caffe's shape, transposed
         into the layout. None: the array is in Caffe's own layout.
         Every check runs before the output or the stream is touched. If the fill fails
         anyway (an interrupt, a failing custom filler), the stream is rewound to where it
         stood and the contents of `out` are unspecified.
+
+        Examples:
+            >>> import numpy as np, fillers
+            >>> uniform = fillers.get_filler({"type": "uniform", "min": -1, "max": 1})
+            >>> uniform.fill((2, 3), rng=fillers.CaffeRNG(1701))  # Caffe's first six draws for seed 1701
+            array([[-0.82113355,  0.03747821, -0.7692446 ],
+                   [ 0.61336017,  0.03748786,  0.06374049]], dtype=float32)
+            >>> out = np.zeros((4, 5, 3, 3), dtype=np.float64)  # Caffe's double, filled in place
+            >>> uniform.fill(out, rng=fillers.CaffeRNG(1701)) is out
+            True
+            >>> uniform.fill((3, 3, 5, 4), rng=fillers.CaffeRNG(1), layout="HWIO").shape  # Caffe's (4,5,3,3)
+            (3, 3, 5, 4)
         """
         if layout is not None:
             return self._fill_in_layout(target, dtype, rng, layout)
@@ -158,6 +170,14 @@ class Filler:
         draws for position i. rng must be a `fillers.CounterRNG`. For example
         `fill_region((1000, 1000), (slice(10, 20),), CounterRNG(1, key="w"))` is rows 10 to 19,
         a (10, 1000) array, computed without rows 0 to 9.
+
+        Examples:
+            >>> import fillers
+            >>> gaussian = fillers.get_filler({"type": "gaussian", "std": 0.01})
+            >>> rng = fillers.CounterRNG(1, key="w")
+            >>> rows = gaussian.fill_region((1000, 100), (slice(10, 20),), rng)
+            >>> rows.shape, bool((rows == gaussian.fill((1000, 100), rng=rng)[10:20]).all())
+            ((10, 100), True)
         """
         if not isinstance(rng, CounterRNG):
             raise FillerError(
@@ -198,7 +218,7 @@ class Filler:
         # Caffe checks an empty blob either by CHECK(count) or, for fillers that ask for the
         # data pointer first, inside mutable_cpu_data(): which text it prints depends on that.
         if count_of(shape) == 0:
-            raise check_failed(f"shape {shape}", check_text, 0, 0, "the blob is empty")
+            raise check_failed(f"shape {shape}", check_text, explanation="the blob is empty")
 
     def _check_no_sparse(self) -> None:
         sparse = self.param.sparse
@@ -208,7 +228,7 @@ class Filler:
                 "this->filler_param_.sparse() == -1",
                 sparse,
                 -1,
-                "Sparsity not supported by this Filler.",
+                caffe="Sparsity not supported by this Filler.",
             )
 
     def _check_fan_axes(self, shape: Shape) -> None:
@@ -218,7 +238,11 @@ class Filler:
             check_legacy_axes(shape)
         elif len(shape) == 0:
             raise check_failed(
-                "shape ()", "axis_index < num_axes()", 0, 0, "axis 0 out of range for 0-D Blob with shape (1)"
+                "shape ()",
+                "axis_index < num_axes()",
+                0,
+                0,
+                caffe="axis 0 out of range for 0-D Blob with shape (1)",
             )
 
     def __repr__(self) -> str:

@@ -11,10 +11,11 @@ Filling in a layout gives exactly Caffe's blob (same seed, same bits) transposed
 layout: fans, unit-ball rows, sparsity and the bilinear kernel all follow Caffe's axes,
 never the array's.
 
->>> caffe_shape((7, 7, 3, 64), "HWIO")
-(64, 3, 7, 7)
->>> layout_axes("HWIO", 4)
-(2, 3, 1, 0)
+Examples:
+    >>> caffe_shape((7, 7, 3, 64), "HWIO")
+    (64, 3, 7, 7)
+    >>> layout_axes("HWIO", 4)
+    (2, 3, 1, 0)
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def is_caffe_order(axes: Sequence[int]) -> bool:
 def caffe_layout(ndim: int) -> str:
     """Caffe's (and torch's) own layout of a rank: "O", "OI", "OIW", "OIHW", "OIDHW", ...
 
-    >>> caffe_layout(4), caffe_layout(2)
-    ('OIHW', 'OI')
+    Examples:
+        >>> caffe_layout(4), caffe_layout(2)
+        ('OIHW', 'OI')
     """
     return "OI"[: min(ndim, 2)] + _spatial_letters(ndim - 2)
 
@@ -88,8 +90,9 @@ def channels_last(ndim: int) -> str:
     """The channels-last layout of a rank, Flax's and Keras's convention: "O", "IO", "WIO",
     "HWIO", "DHWIO", ...
 
-    >>> channels_last(4), channels_last(2), channels_last(1)
-    ('HWIO', 'IO', 'O')
+    Examples:
+        >>> channels_last(4), channels_last(2), channels_last(1)
+        ('HWIO', 'IO', 'O')
     """
     if ndim <= 1:
         return "O" * ndim

@@ -61,9 +61,10 @@ _CLOSERS = {"{": "}", "<": ">"}
 def parse_tree(text: str) -> Block:
     """The field tree of protobuf text `text`, or FillerError with line:column.
 
-    >>> tree = parse_tree('layer { name: "bn" bn_param { scale_filler { type: "constant" } } }')
-    >>> tree.fields[0].value.fields[1].value.fields[0].name
-    'scale_filler'
+    Examples:
+        >>> tree = parse_tree('layer { name: "bn" bn_param { scale_filler { type: "constant" } } }')
+        >>> tree.fields[0].value.fields[1].value.fields[0].name
+        'scale_filler'
     """
     check_unicode(text, "cannot parse net")
     tokenizer = text_format.Tokenizer(text.split("\n"))

@@ -89,8 +89,9 @@ def read_net(source: NetSource) -> NetParameter:
     format is the same; copied, then upgraded), a path (str or os.PathLike) of an existing
     file, or else the prototxt text itself. Fields our schema does not carry are skipped.
 
-    >>> [layer.type for layer in read_net('layers { name: "ip" type: INNER_PRODUCT }').layer]
-    ['InnerProduct']
+    Examples:
+        >>> [layer.type for layer in read_net('layers { name: "ip" type: INNER_PRODUCT }').layer]
+        ['InnerProduct']
     """
     if isinstance(source, Message) and source.DESCRIPTOR.name == "NetParameter":
         return upgrade_net_as_needed(NetParameter.FromString(source.SerializeToString()))
@@ -186,9 +187,10 @@ def layer_fillers(layer: LayerParameter) -> list[tuple[str, FillerParameter]]:
     In field-number order; a repeated field gives "data_filler.0", "data_filler.1", ...
     Only fillers written in the net are listed, not the defaults a layer falls back on.
 
-    >>> net = read_net('layer { convolution_param { weight_filler { type: "xavier" } } }')
-    >>> [(name, p.type) for name, p in layer_fillers(net.layer[0])]
-    [('weight_filler', 'xavier')]
+    Examples:
+        >>> net = read_net('layer { convolution_param { weight_filler { type: "xavier" } } }')
+        >>> [(name, p.type) for name, p in layer_fillers(net.layer[0])]
+        [('weight_filler', 'xavier')]
     """
     found = []
     for param_field, param in layer.ListFields():

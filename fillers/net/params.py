@@ -13,31 +13,23 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-# The blobs each layer type creates at setup, in its blobs_ order. A layer with fewer blobs
-# than listed has dropped the trailing ones (bias_term: false).
-BLOB_ROLES: dict[str, tuple[str, ...]] = {
-    "Convolution": ("weight", "bias"),
-    "Deconvolution": ("weight", "bias"),
-    "InnerProduct": ("weight", "bias"),
-    "Embed": ("weight", "bias"),
-    "BatchNorm": ("mean", "variance", "scale_factor"),
-    "Scale": ("scale", "bias"),
-    "Bias": ("bias",),
-    "PReLU": ("slope",),
-}
+from .layers import definition_of
 
 
 def blob_roles(layer_type: str, blob_count: int) -> tuple[str, ...]:
     """The role of each of a layer's `blob_count` blobs.
 
-    A known type gives its roles ("weight", "bias"; BatchNorm's "mean", "variance",
-    "scale_factor"; ...), cut to the blobs the layer has. Any other type, or a count the type
-    cannot have, gives positional names: "blob0", "blob1", ...
+    A type whose layer definition names its blobs (see `fillers.register_layer(roles=...)`)
+    gives those roles ("weight", "bias"; BatchNorm's "mean", "variance", "scale_factor"; ...),
+    cut to the blobs the layer has. Any other type, or a count the type cannot have, gives
+    positional names: "blob0", "blob1", ...
 
-    >>> blob_roles("Scale", 1), blob_roles("MyLayer", 2)
-    (('scale',), ('blob0', 'blob1'))
+    Examples:
+        >>> blob_roles("Scale", 1), blob_roles("MyLayer", 2)
+        (('scale',), ('blob0', 'blob1'))
     """
-    known = BLOB_ROLES.get(layer_type, ())
+    definition = definition_of(layer_type)
+    known = definition.roles if definition is not None else ()
     if 0 < blob_count <= len(known):
         return known[:blob_count]
     return tuple(f"blob{index}" for index in range(blob_count))
@@ -49,9 +41,10 @@ class NetParams(dict[str, list[np.ndarray]]):
     `types[layer]`: the layer's Caffe type, e.g. "Convolution" ("" when unknown).
     `roles[layer]`: one role per blob, e.g. ("weight", "bias"); see `blob_roles`.
 
-    >>> params = NetParams.of({"ip": [np.zeros((4, 3)), np.zeros(4)]}, {"ip": "InnerProduct"})
-    >>> params.types["ip"], params.roles["ip"]
-    ('InnerProduct', ('weight', 'bias'))
+    Examples:
+        >>> params = NetParams.of({"ip": [np.zeros((4, 3)), np.zeros(4)]}, {"ip": "InnerProduct"})
+        >>> params.types["ip"], params.roles["ip"]
+        ('InnerProduct', ('weight', 'bias'))
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:

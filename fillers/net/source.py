@@ -15,7 +15,6 @@ error, as Caffe built from that fork would make it.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +25,9 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from .._proto import filler_pb2
 from .._proto.pool import is_repeated
-from .._proto.text import float32_as_stored, parse_text
-from ..errors import FillerError
+from ..errors import FillerError, did_you_mean
 from ..io import formats
+from ..io.textformat import float32_as_stored, parse_text
 from ..io.texttree import Block, Enum, Field, parse_tree
 
 NetParameter = filler_pb2.NetParameter
@@ -55,10 +54,11 @@ class Fields:
     Values: str, int, float, bool, an enum's name (str), a nested `Fields`, or a
     FillerParameter for a filler block.
 
-    >>> from fillers.textproto import parse_tree
-    >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: true'))
-    >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("clip", False)
-    (30, [2, 3], [30], False)
+    Examples:
+        >>> from fillers.io.texttree import parse_tree
+        >>> f = Fields(parse_tree('min_size: 30 aspect_ratio: 2 aspect_ratio: 3 flip: true'))
+        >>> f["min_size"], f["aspect_ratio"], f.all("min_size"), f.get("clip", False)
+        (30, [2, 3], [30], False)
     """
 
     def __init__(self, block: Block, path: str = "") -> None:
@@ -298,12 +298,8 @@ def _scalar_for(field: FieldDescriptor, item: Field, where: str, label: str) -> 
             return value
         if isinstance(value, Enum) and item.name not in _DECISIVE_ENUMS:
             return _SKIP  # a value a fork added to this enum; it stays in the tree
-        close = difflib.get_close_matches(str(value), list(values), n=1)
-        hint = (
-            f"; did you mean {close[0]}?"
-            if close
-            else f"; {field.enum_type.name} values: {', '.join(values)}"
-        )
+        listed = f"; {field.enum_type.name} values: {', '.join(values)}"
+        hint = did_you_mean(str(value), values, otherwise=listed, quoted=False)
         raise _tree_error(where, item, label, f"{item.name}: {value!r} is not a {field.enum_type.name}{hint}")
     if kind in (FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -404,11 +400,10 @@ def filler_from_block(block: Block) -> FillerParameter:
     field is an error (with the closest field name), values as protobuf's parser takes them."""
     for item in block:
         if item.name not in _FILLER.fields_by_name:
-            close = difflib.get_close_matches(item.name, _FILLER_FIELDS, n=1)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else f"; FillerParameter fields are: {', '.join(_FILLER_FIELDS)}"
+            hint = did_you_mean(
+                item.name,
+                _FILLER_FIELDS,
+                otherwise=f"; FillerParameter fields are: {', '.join(_FILLER_FIELDS)}",
             )
             raise _FieldError(
                 item.line, item.column, f'FillerParameter has no field named "{item.name}"{hint}'

@@ -165,6 +165,10 @@ def backend() -> str:
     """The backend Caffe-exact fills use: "core" (the compiled core) or "numpy" (the fallback).
 
     Set FILLERS_BACKEND=numpy before the first fill to force the fallback.
+
+    Examples:
+        >>> backend() in ("core", "numpy")
+        True
     """
     return "core" if _resolve() is not None else "numpy"
 

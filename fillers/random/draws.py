@@ -24,7 +24,7 @@ from ..stream.caffe import CaffeRNG, global_stream
 from ..stream.counter import CounterRNG
 from ..stream.philox import NUMPY
 from ..stream.profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
-from . import boost, compiled, compiled_counter, eras, rowsums
+from . import boost, compiled, compiled_counter, eras, prefetch, rowsums
 from .counter_normal import bernoulli, bernoulli_threshold, normal_blocks, uniform01
 
 _CHUNK = 1 << 16
@@ -330,7 +330,7 @@ def rewound_on_error(stream: Stream) -> Iterator[None]:
         with _generator_in_use(stream):
             yield
     except BaseException:
-        boost.settle_background()
+        prefetch.settle_background()
         holder.state = saved
         raise
 

@@ -24,7 +24,8 @@ import numpy as np
 from ..errors import FillerError
 from ..stream.caffe import CaffeRNG
 from . import boost, libm
-from .boost import Real, _Cursor, _uniform01, real_for
+from .boost_reference import tail_from, uniform01
+from .real import Cursor, Real, real_for
 
 _RAW_RANGE = 1 << 32
 _PAIRS_PER_CHUNK = 1 << 15
@@ -51,11 +52,11 @@ def reference_box_muller(raw: np.ndarray, count: int, dtype: np.dtype) -> tuple[
     `raw`, as one distribution object draws them. Returns the samples and how many raw
     outputs they consumed. Slow: the reference the tests check the vectorized code against."""
     real = real_for(dtype)
-    draw = _Cursor(np.asarray(raw, dtype=np.uint32))
+    draw = Cursor(np.asarray(raw, dtype=np.uint32))
     out = np.empty(count, dtype=real.dtype)
     for n in range(0, count, 2):
-        r1 = _uniform01(real, draw)
-        r2 = _uniform01(real, draw)
+        r1 = uniform01(real, draw)
+        r2 = uniform01(real, draw)
         pair = _box_muller_pair(real, r1, r2)
         out[n : n + 2] = pair[: count - n]
     return out, draw.pos
@@ -122,9 +123,9 @@ def check_uniform_span(low: np.floating, high: np.floating, subject: str) -> Non
 # Era B: the ziggurat's tail by inversion exponentials.
 
 
-def _inversion_exponential(real: Real, draw: _Cursor) -> np.floating:
+def _inversion_exponential(real: Real, draw: Cursor) -> np.floating:
     # -1 / lambda * log(1 - u) with lambda = 1: the negated libm log, exactly.
-    u = _uniform01(real, draw)
+    u = uniform01(real, draw)
     return -real.type(libm.function("log", real.dtype)(float(real.type(1) - u)))
 
 
@@ -135,5 +136,5 @@ def inversion_normal(rng: CaffeRNG, out: np.ndarray, mean: float, sigma: float) 
     boost.normal(rng, out, mean, sigma, tail=inversion_tail)
 
 
-inversion_tail = boost.tail_from(_inversion_exponential)
+inversion_tail = tail_from(_inversion_exponential)
 """Boost 1.56-1.63's normal tail: Boost's tail algorithm over inversion exponentials."""

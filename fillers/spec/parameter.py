@@ -6,11 +6,12 @@ written. Numbers are float32, as Caffe stores them; we write each as the shortes
 that reads back to the same float32 (`std: 0.01`, not 0.009999999776482582), and nan and
 the infinities as each format spells them. A NaN keeps being NaN, not its sign or payload.
 
->>> p = from_dict({"type": "xavier", "variance_norm": "AVERAGE"})
->>> to_text(p)
-'type: "xavier"\\nvariance_norm: AVERAGE\\n'
->>> to_dict(parse("type: 'gaussian' std: 0.01"))
-{'type': 'gaussian', 'std': 0.01}
+Examples:
+    >>> p = from_dict({"type": "xavier", "variance_norm": "AVERAGE"})
+    >>> to_text(p)
+    'type: "xavier"\\nvariance_norm: AVERAGE\\n'
+    >>> to_dict(parse("type: 'gaussian' std: 0.01"))
+    {'type': 'gaussian', 'std': 0.01}
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def parse(text: str) -> FillerParameter:
 
     A finite number too large for float32 reads as an infinity, as in Caffe's parser.
 
-    >>> parse('type: "msra" variance_norm: FAN_OUT').variance_norm == FillerParameter.FAN_OUT
-    True
+    Examples:
+        >>> parse('type: "msra" variance_norm: FAN_OUT').variance_norm == FillerParameter.FAN_OUT
+        True
     """
     if not isinstance(text, str):
         raise FillerError(f"text: {_brief(text)} is not protobuf text format")
@@ -75,8 +77,9 @@ def from_dict(spec: Mapping[str, Any]) -> FillerParameter:
     ("AVERAGE") or a number, `type` a string. Anything else, an unknown key, a value out of
     range for float32 or int32, raises FillerError naming the key, the value and what is allowed.
 
-    >>> from_dict({"type": "uniform", "min": -1, "max": 1}).max
-    1.0
+    Examples:
+        >>> from_dict({"type": "uniform", "min": -1, "max": 1}).max
+        1.0
     """
     if not isinstance(spec, Mapping):
         raise FillerError(f"a filler spec must be a mapping of field names to values, not {_brief(spec)}")
@@ -97,15 +100,23 @@ def to_dict(param: FillerParameter) -> dict[str, Any]:
 
     Floats are the shortest decimal that reads back as the same float32; the enum is its name.
 
-    >>> to_dict(FillerParameter(type="constant", value=0.1))
-    {'type': 'constant', 'value': 0.1}
+    Examples:
+        >>> to_dict(FillerParameter(type="constant", value=0.1))
+        {'type': 'constant', 'value': 0.1}
     """
     as_filler_parameter(param)
     return {field.name: _plain_value(field, value) for field, value in param.ListFields()}
 
 
 def to_text(param: FillerParameter) -> str:
-    """`param` in protobuf text format, one set field per line, floats written shortest."""
+    """`param` in protobuf text format, one set field per line, floats written shortest.
+
+    Examples:
+        >>> print(to_text(from_dict({"type": "gaussian", "std": 0.01, "sparse": 15})), end="")
+        type: "gaussian"
+        std: 0.01
+        sparse: 15
+    """
     return message_to_text(as_filler_parameter(param))
 
 
@@ -113,6 +124,16 @@ def load(path: formats.PathLike) -> FillerParameter:
     """Read one spec from a file, in the format its extension names.
 
     .prototxt/.pbtxt/.txt: text format; .yaml/.yml: YAML; .json: JSON; .pb: binary.
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "msra.yaml")
+        >>> dump(from_dict({"type": "msra", "variance_norm": "FAN_OUT"}), path)
+        >>> print(open(path).read(), end="")
+        type: msra
+        variance_norm: FAN_OUT
+        >>> load(path) == parse('type: "msra" variance_norm: FAN_OUT')
+        True
     """
     fmt = formats.format_of(path)
     if fmt == formats.BINARY:
@@ -137,7 +158,18 @@ def load(path: formats.PathLike) -> FillerParameter:
 
 
 def dump(param: FillerParameter, path: formats.PathLike) -> None:
-    """Write `param` to a file in the format its extension names (the set that `load` reads)."""
+    """Write `param` to a file in the format its extension names (the set that `load` reads).
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "gaussian.json")
+        >>> dump(from_dict({"type": "gaussian", "std": 0.01}), path)
+        >>> print(open(path).read(), end="")
+        {
+          "type": "gaussian",
+          "std": 0.01
+        }
+    """
     as_filler_parameter(param)
     fmt = formats.format_of(path)
     if fmt == formats.BINARY:

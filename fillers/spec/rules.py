@@ -80,8 +80,9 @@ def load_rules(source: RuleSource) -> list[Rule]:
     them, or protobuf text), optional `layout`, and `match`, or `module` and/or `param`.
     A bad rule raises FillerError naming its index and field.
 
-    >>> [rule.match for rule in load_rules([{"match": "*.bias", "filler": {"type": "constant"}}])]
-    ['*.bias']
+    Examples:
+        >>> [rule.match for rule in load_rules([{"match": "*.bias", "filler": {"type": "constant"}}])]
+        ['*.bias']
     """
     if isinstance(source, (str, os.PathLike)):
         path = source

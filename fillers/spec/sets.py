@@ -1,4 +1,4 @@
-"""Named sets of specs: every spec of a YAML/JSON mapping, a named-set prototxt or a Caffe net.
+"""Named sets of specs: every spec of a YAML/JSON mapping or a named-set prototxt.
 
 A named set is a mapping from a name to a spec, in file order:
 
@@ -8,49 +8,35 @@ A named set is a mapping from a name to a spec, in file order:
     conv1/bias_filler:                    param { type: "xavier" }
       type: constant                    }
 
-A Caffe net prototxt (`name`, `layer` or `layers` at the top) gives every filler its layers
-write, named "<layer>/<field>" ("conv1/weight_filler", "data/data_filler.0"), in net order.
+`fillers.load_all` reads Caffe nets too (`fillers.net.specs`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
-
-from google.protobuf import text_format
+from collections.abc import Mapping
 
 from .._proto import filler_pb2
 from ..errors import FillerError
 from ..io import formats
 from ..io.limits import echo
 from ..io.textformat import parse_into
-from ..net.netparam import NetParameter, PhaseLike, included_layers, layer_fillers, layer_included, net_state
-from ..net.source import SOLVER_FIELDS, NetFile, read_net_text
 from .parameter import FillerParameter, as_filler_parameter, from_dict, message_to_text, to_dict
 
 FillerSet = filler_pb2.FillerSet
 
-_SET_FORMATS = (formats.TEXT, formats.YAML, formats.JSON)
-_NET_FIELDS = frozenset(NetParameter.DESCRIPTOR.fields_by_name) | SOLVER_FIELDS
+SET_FORMATS = (formats.TEXT, formats.YAML, formats.JSON)
 
 
-def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[str, FillerParameter]:
-    """Every named spec in a file, in file order.
+def load_set(path: formats.PathLike) -> dict[str, FillerParameter]:
+    """Every spec of a named set, in file order: a YAML/JSON mapping of name -> spec, or a
+    prototxt `FillerSet` (`filler { name: ... param { ... } }`). `fillers.load_all` also
+    reads Caffe nets."""
+    fmt = formats.format_or_text(path, SET_FORMATS)
+    return read_set_text(formats.read_text(path), fmt, path)
 
-    .yaml/.yml/.json: a mapping of name -> spec. .prototxt/.pbtxt/.txt: a named set
-    (`filler { name: ... param { ... } }`) or a Caffe net, told apart by the first field.
-    `phase` ("TRAIN" or "TEST") keeps only the net layers Caffe includes in that phase; a
-    net that defines a layer for each phase needs it, since the names would repeat.
-    """
-    fmt = formats.format_or_text(path, _SET_FORMATS)
-    text = formats.read_text(path)
-    if fmt == formats.TEXT and _first_field(text) in _NET_FIELDS:
-        return net_file_fillers(read_net_text(text, os.fspath(path)), phase=phase)
-    if phase is not None:
-        raise FillerError(
-            f"{formats.shown(path)}: phase={echo(repr(phase))} applies to Caffe nets; "
-            "this file is a named set"
-        )
+
+def read_set_text(text: str, fmt: str, path: formats.PathLike) -> dict[str, FillerParameter]:
+    """`load_set` of a file's `text`, already read, in the format `fmt`."""
     if fmt == formats.TEXT:
         with formats.errors_in(path):
             return _from_filler_set(_parse_filler_set(text))
@@ -63,46 +49,24 @@ def load_all(path: formats.PathLike, *, phase: PhaseLike | None = None) -> dict[
     return specs
 
 
-def net_fillers(net: NetParameter, *, phase: PhaseLike | None = None) -> dict[str, FillerParameter]:
-    """Every filler the layers of `net` write, as "<layer>/<field>" -> copy of the spec.
-
-    With `phase`, only the layers Caffe's Net(net, phase) keeps (level 0, the net's stages).
-    """
-    layers = net.layer if phase is None else included_layers(net, net_state(net, phase))
-    specs: dict[str, FillerParameter] = {}
-    for layer in layers:
-        for field_name, filler in layer_fillers(layer):
-            name = f"{layer.name}/{field_name}"
-            if name in specs:
-                raise FillerError(_repeated_layer_message(name, layer.name, phase))
-            specs[name] = FillerParameter()
-            specs[name].CopyFrom(filler)
-    return specs
-
-
-def net_file_fillers(
-    net: NetFile, *, phase: PhaseLike | None = None, level: int = 0, stages: Sequence[str] = ()
-) -> dict[str, FillerParameter]:
-    """As `net_fillers`, for a net read with its fields: fork fields' fillers included.
-    With `phase`, only the layers Caffe keeps for (phase, level, stages)."""
-    param = net.param
-    state = None if phase is None else net_state(param, phase, level, stages)
-    specs: dict[str, FillerParameter] = {}
-    for index, layer in enumerate(param.layer):
-        if state is not None and not layer_included(layer, state):
-            continue
-        found = net.fillers(index) if net.layers[index].line else layer_fillers(layer)
-        for field_name, filler in found:
-            name = f"{layer.name}/{field_name}"
-            if name in specs:
-                raise FillerError(_repeated_layer_message(name, layer.name, phase))
-            specs[name] = filler
-    return specs
-
-
 def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> None:
-    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension."""
-    fmt = formats.format_of(path, _SET_FORMATS)
+    """Write named specs as YAML/JSON (a mapping) or as a named-set prototxt, by extension.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from fillers import from_dict, load_all
+        >>> path = os.path.join(tempfile.mkdtemp(), "set.yaml")
+        >>> specs = {"fc/weight": from_dict({"type": "xavier"}), "fc/bias": from_dict({"type": "constant"})}
+        >>> dump_all(specs, path)
+        >>> print(open(path).read(), end="")
+        fc/weight:
+          type: xavier
+        fc/bias:
+          type: constant
+        >>> list(load_all(path))
+        ['fc/weight', 'fc/bias']
+    """
+    fmt = formats.format_of(path, SET_FORMATS)
     if fmt == formats.TEXT:
         named_set = FillerSet()
         for name, param in specs.items():
@@ -111,27 +75,6 @@ def dump_all(specs: Mapping[str, FillerParameter], path: formats.PathLike) -> No
     else:
         mapping = {_checked_name(name): to_dict(param) for name, param in specs.items()}
         formats.write_text(path, formats.dump_mapping(mapping, fmt))
-
-
-def _repeated_layer_message(name: str, layer_name: str, phase: PhaseLike | None) -> str:
-    if phase is None:
-        where = " (nets often define a layer once per phase): pass phase='TRAIN' or phase='TEST'"
-    else:
-        where = f" in phase {phase!r}"
-    return f"filler name {name!r} repeats: layer {layer_name!r} is defined twice{where}"
-
-
-def is_net_file(path: formats.PathLike) -> bool:
-    """Whether `path` holds a Caffe net or solver in text format (not a named set)."""
-    if formats.format_or_text(path) != formats.TEXT:
-        return False
-    return _first_field(formats.read_text(path)) in _NET_FIELDS
-
-
-def _first_field(text: str) -> str | None:
-    """The name of the first top-level field of a text-format message (comments skipped)."""
-    tokenizer = text_format.Tokenizer(text.splitlines())
-    return None if tokenizer.AtEnd() else tokenizer.token
 
 
 def _parse_filler_set(text: str) -> FillerSet:

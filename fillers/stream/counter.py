@@ -41,12 +41,14 @@ def check_counter_seed(seed: object) -> int:
 class CounterRNG:
     """A counter-based stream: word i of (seed, key) computed directly from i.
 
-    key names the parameter (`init_net` uses "<layer>/<index>"); two keys give independent
+    key names the parameter (`init_net` uses "<layer>/<index>", `fillers.torch.init_` the
+    parameter's fully qualified name, "features.0.weight"); two keys give independent
     streams from one seed. `child(name)` is the stream keyed "<key>/<name>".
 
-    >>> rng = CounterRNG(1, key="conv1/0")
-    >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
-    True
+    Examples:
+        >>> rng = CounterRNG(1, key="conv1/0")
+        >>> bool((rng.words(5, 3) == rng.words(0, 8)[5:]).all())
+        True
     """
 
     def __init__(self, seed: int, key: str | None = None) -> None:
@@ -65,7 +67,12 @@ class CounterRNG:
         """(s0, s1, s2, s3): Philox's key (s0, s1) and its counter's upper words (s2, s3)."""
 
     def child(self, name: str) -> CounterRNG:
-        """The stream of the same seed keyed "<key>/<name>" (just `name` if the key is empty)."""
+        """The stream of the same seed keyed "<key>/<name>" (just `name` if the key is empty).
+
+        Examples:
+            >>> CounterRNG(1, key="fc6/0").child("mask").key
+            'fc6/0/mask'
+        """
         return CounterRNG(self.seed, f"{self.key}/{name}" if self.key else name)
 
     def words(self, start: int, count: int) -> np.ndarray:

@@ -105,10 +105,11 @@ DEFAULT_PROFILE = PROFILES["caffe-master_boost-1.74"]
 def profiles() -> dict[str, Profile]:
     """Every profile by name, the default first.
 
-    >>> list(profiles())[:2]
-    ['caffe-master_boost-1.74', 'caffe-1.0_boost-1.54']
-    >>> profiles()["caffe-1.0_boost-1.58"].boost_era
-    'B'
+    Examples:
+        >>> list(profiles())[:2]
+        ['caffe-master_boost-1.74', 'caffe-1.0_boost-1.54']
+        >>> profiles()["caffe-1.0_boost-1.58"].boost_era
+        'B'
     """
     return dict(PROFILES)
 

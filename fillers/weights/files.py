@@ -15,29 +15,19 @@ import numpy as np
 
 from .._proto.filler_pb2 import LayerParameter
 from ..errors import FillerError
-from ..net.init import LayerPlan, NetPlan, plan_net, target_layers
+from ..net.layers.catalog import LOSS_TYPES
 from ..net.netparam import NetSource, PhaseLike, phase_number
 from ..net.params import NetParams
+from ..net.plan import LayerPlan, NetPlan, plan_net
 from ..net.splits import insert_splits
 from . import arrays
 from .caffemodel import write_caffemodel
 from .finetune import TargetLayer, planned_copies, read_weights
+from .init import target_layers
 
 PathLike = str | os.PathLike[str]
 
 _CAFFEMODEL, _HDF5, _NPZ, _SAFETENSORS = ".caffemodel", ".caffemodel.h5", ".npz", ".safetensors"
-# Caffe's LossLayer subclasses: their setup adds the default loss weight to their parameter.
-_LOSS_LAYERS = frozenset(
-    (
-        "ContrastiveLoss",
-        "EuclideanLoss",
-        "HingeLoss",
-        "InfogainLoss",
-        "MultinomialLogisticLoss",
-        "SigmoidCrossEntropyLoss",
-        "SoftmaxWithLoss",
-    )
-)
 _SUFFIXES = {
     ".caffemodel": _CAFFEMODEL,
     ".caffemodel.h5": _HDF5,
@@ -123,6 +113,21 @@ def save_weights(
     shared blob only with its owner.
 
     The file appears whole or not at all; bad input raises FillerError before writing.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from fillers import init_net
+        >>> net = '''layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 } } }
+        ...          layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+        ...                  inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }'''
+        >>> params = init_net(net, seed=1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "init.caffemodel")
+        >>> save_weights(params, path, net=net)
+        >>> saved = load_weights(path)
+        >>> saved.types["ip"], saved.roles["ip"], [blob.shape for blob in saved["ip"]]
+        ('InnerProduct', ('weight', 'bias'), [(2, 3), (2,)])
+        >>> bool((saved["ip"][0] == params["ip"][0]).all())
+        True
     """
     form = _format_of(path)
     checked = _checked_params(params)
@@ -231,7 +236,7 @@ def _as_set_up(fields: LayerParameter, layer: LayerPlan) -> LayerParameter:
     """The layer's LayerParameter as Caffe holds it after setup, which Layer::ToProto writes:
     a loss layer without loss_weight gains `loss_weight: 1` (LossLayer::LayerSetUp), a
     BatchNorm gains `param { lr_mult: 0 }` for each statistic it has none for."""
-    if layer.type in _LOSS_LAYERS and not fields.loss_weight:
+    if layer.type in LOSS_TYPES and not fields.loss_weight:
         fields.loss_weight.append(1.0)
     if layer.type == "BatchNorm":
         while len(fields.param) < len(layer.blobs):

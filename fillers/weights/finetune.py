@@ -19,9 +19,10 @@ from typing import Union
 import numpy as np
 
 from ..errors import FillerError
+from ..fill.blob import shape_string
 from . import arrays
 from .caffemodel import read_caffemodel
-from .source import ARRAYS, HDF5, SourceBlob, SourceLayer, WeightFile, checked_blob, shape_string
+from .source import ARRAYS, HDF5, SourceBlob, SourceLayer, WeightFile, checked_blob
 
 Shape = tuple[int, ...]
 WeightsSource = Union[str, "os.PathLike[str]", Mapping[str, Sequence[np.ndarray]]]

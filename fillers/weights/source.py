@@ -61,11 +61,6 @@ class WeightFile:
     name: str = ""
 
 
-def shape_string(shape: tuple[int, ...]) -> str:
-    """Blob::shape_string: "10 500 (5000)"."""
-    return "".join(f"{dim} " for dim in shape) + f"({int(np.prod(shape, dtype=np.int64))})"
-
-
 def checked_blob(values: np.ndarray, shape: tuple[int, ...], legacy: bool, where: str) -> SourceBlob:
     """A blob whose value count is its shape's count, as Blob::FromProto's CHECK requires;
     `where` names the layer and blob in the error ("layer 'ip2' blob 0")."""

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..._proto.filler_pb2 import FillerParameter
+from ..._proto.filler_pb2 import FillerParameter, NetParameter
 from ...errors import FillerError
+from ...fill.blob import shape_string
 
 Shape = tuple[int, ...]
 PartialShape = tuple[int | None, ...]
@@ -42,22 +43,24 @@ class LayerSetup:
     layer's images). `blobs`: in Caffe's blobs_ order, which is also the order setup fills
     them in. `setup_draws`: raw 32-bit outputs setup takes from the stream besides the fills
     (data layers seeding their own generators with caffe_rng_rand()).
+
+    `inner_net`: a net the layer builds and sets up inside its own setup, as RecurrentLayer
+    builds its unrolled net. Net::Init's steps plan it (its layers' shapes, blobs, shared
+    params) and fill it, every layer's blobs in order, from the same stream, after
+    `setup_draws`; the layer's own blobs are then the inner net's params that own themselves,
+    in the inner net's order, so `blobs` stays empty.
     """
 
     tops: tuple[Shape | None, ...]
     blobs: tuple[BlobSpec, ...] = ()
     setup_draws: int = 0
+    inner_net: NetParameter | None = None
 
 
 def require(condition: bool, message: str) -> None:
     """Caffe's CHECK: raise FillerError with Caffe's text unless `condition` holds."""
     if not condition:
         raise FillerError(message)
-
-
-def shape_string(shape: Shape) -> str:
-    """Blob::shape_string: "64 1 28 28 (50176)"."""
-    return "".join(f"{dim} " for dim in shape) + f"({count(shape)})"
 
 
 def count(shape: Shape, start: int = 0, end: int | None = None) -> int:

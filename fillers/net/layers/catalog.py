@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from ..._proto.filler_pb2 import FillerParameter, LayerParameter
-from ...errors import FillerError
+from ..._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter
+from ...errors import FillerError, did_you_mean
 from ...fill.blob import count_of, shape_of
-from . import elementwise, learnable, pooling, reshaping, sources
+from . import elementwise, learnable, pooling, recurrent, reshaping, sources
 from .blob import BlobSpec, LayerSetup, PartialShape, Shape, require
 from .registry import (
     UNSUPPORTED,
@@ -26,7 +26,6 @@ from .registry import (
     define,
     define_hint,
     definition_of,
-    did_you_mean,
     registered_layers,
     rule_flag,
     ways_forward,
@@ -36,6 +35,7 @@ LayerKind = LayerDefinition
 ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
 
 _ANY: Count = (0, None)
+_WEIGHT_BIAS = ("weight", "bias")
 
 
 _NEURONS = ("AbsVal", "BNLL", "Clip", "Dropout", "ELU", "Exp", "Log", "MVN", "Power", "ReLU")
@@ -51,22 +51,24 @@ _LOSSES: dict[str, tuple[Count, Count]] = {
     "SigmoidCrossEntropyLoss": ((2, 2), (0, 1)),
     "SoftmaxWithLoss": ((2, 2), (0, 2)),
 }
-# Layers with learnable blobs fillers cannot lay out: shape rules cannot stand in for them.
-UNSUPPORTED.update(
-    RNN="its blobs belong to an unrolled inner net that fillers does not build",
-    LSTM="its blobs belong to an unrolled inner net that fillers does not build",
-)
+LOSS_TYPES = frozenset(_LOSSES)
+"""Caffe's LossLayer subclasses: their setup gives a loss top the default loss_weight 1."""
 
 KINDS: dict[str, LayerKind] = {
-    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), tops_follow_bottoms=True),
-    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), tops_follow_bottoms=True),
-    "InnerProduct": LayerKind(learnable.inner_product),
-    "Embed": LayerKind(learnable.embed),
-    "PReLU": LayerKind(learnable.prelu),
-    "Scale": LayerKind(learnable.scale, bottoms=(1, 2)),
-    "Bias": LayerKind(learnable.bias, bottoms=(1, 2)),
-    "BatchNorm": LayerKind(learnable.batch_norm),
+    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "InnerProduct": LayerKind(learnable.inner_product, roles=_WEIGHT_BIAS),
+    "Embed": LayerKind(learnable.embed, roles=_WEIGHT_BIAS),
+    "PReLU": LayerKind(learnable.prelu, roles=("slope",)),
+    "Scale": LayerKind(learnable.scale, bottoms=(1, 2), roles=("scale", "bias")),
+    "Bias": LayerKind(learnable.bias, bottoms=(1, 2), roles=("bias",)),
+    "BatchNorm": LayerKind(learnable.batch_norm, roles=("mean", "variance", "scale_factor")),
     "Parameter": LayerKind(learnable.parameter, bottoms=(0, 0)),
+    # The bottom and top counts depend on expose_hidden: the setup checks them.
+    "LSTM": LayerKind(recurrent.lstm, bottoms=(2, None), tops=(1, None)),
+    "RNN": LayerKind(recurrent.rnn, bottoms=(2, None), tops=(1, None)),
+    "LSTMUnit": LayerKind(recurrent.lstm_unit, bottoms=(3, 3), tops=(2, 2)),
+    "Im2col": LayerKind(reshaping.im2col),
     "Pooling": LayerKind(pooling.pooling, tops=(1, 2)),
     "SPP": LayerKind(pooling.spp),
     "Concat": LayerKind(reshaping.concat, bottoms=(1, None)),
@@ -203,7 +205,11 @@ def _normalized(made: LayerSetup) -> LayerSetup:
         blobs.append(BlobSpec(shape_of(blob.shape), blob.filler))
     draws = made.setup_draws
     require(isinstance(draws, int) and draws >= 0, f"setup_draws: {draws!r} is not a count")
-    return LayerSetup(tops=tops, blobs=tuple(blobs), setup_draws=draws)
+    inner = made.inner_net
+    if inner is not None:
+        require(isinstance(inner, NetParameter), f"inner_net: {type(inner).__name__} is not a NetParameter")
+        require(not blobs, "give blobs or inner_net, not both: an inner net's params are the layer's blobs")
+    return LayerSetup(tops=tops, blobs=tuple(blobs), setup_draws=draws, inner_net=inner)
 
 
 def _top_shape(top: object) -> Shape | PartialShape | None:

@@ -19,7 +19,6 @@ before the fills (one per caffe_rng_rand(), as data layers seeding their own gen
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,7 +78,9 @@ class LayerDefinition:
     `bottoms`/`tops`: the counts Layer::CheckBlobCounts enforces. `tops_follow_bottoms`:
     one top per bottom (EqualNumBottomTopBlobs). `shape_free`: the layer's tops do not
     depend on its bottoms' shapes, which may be unknown (a loss on labels from a database).
-    `origin`: the code the definition mirrors ("BVLC Caffe", a fork, "plugin").
+    `origin`: the code the definition mirrors ("BVLC Caffe", a fork, "plugin"). `roles`: what
+    each blob the setup creates means, in its blobs_ order ("weight", "bias"); a layer with
+    fewer blobs has dropped the trailing ones (bias_term: false).
     """
 
     setup: SetupFunction
@@ -88,6 +89,7 @@ class LayerDefinition:
     tops_follow_bottoms: bool = False
     shape_free: bool = False
     origin: str = "BVLC Caffe"
+    roles: tuple[str, ...] = ()
 
 
 _definitions: dict[str, LayerDefinition] = {}
@@ -124,6 +126,12 @@ def _count(value: CountLike, what: str) -> Count:
     raise FillerError(f"{what}: {value!r} is not a count: an int, (least, most) or (least, None)")
 
 
+def _roles(roles: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(roles, str) or not all(isinstance(role, str) and role for role in roles):
+        raise FillerError(f"roles: {roles!r} is not a sequence of blob names such as ('weight', 'bias')")
+    return tuple(roles)
+
+
 def define(layer_type: str, definition: LayerDefinition, *, replace: bool = False) -> None:
     """Add `definition` for `layer_type` (an existing type only with replace=True)."""
     if not isinstance(layer_type, str) or not layer_type:
@@ -143,18 +151,33 @@ def register_layer(
     shape_free: bool = False,
     replace: bool = False,
     origin: str = "plugin",
+    roles: Sequence[str] = (),
 ) -> Callable[[SetupFunction], SetupFunction]:
     """Decorator: `setup(layer, bottoms, num_tops) -> LayerSetup` defines `layer_type`.
 
     `bottoms`, `tops`: how many the layer takes: an int, (least, most), or None for any.
+    `roles`: a name for each blob the setup creates, in order ("weight", "bias"), which
+    `NetParams.roles` and the framework bridges read; unnamed blobs are "blob0", "blob1", ...
     A type already registered (the built-ins included) is an error unless `replace=True`.
+
+    Examples:
+        >>> from fillers import BlobSpec, LayerSetup, from_dict
+        >>> @register_layer("ChannelBias")
+        ... def channel_bias(layer, bottoms, num_tops):
+        ...     bias = BlobSpec((bottoms[0][1],), from_dict({"type": "constant", "value": 0.1}))
+        ...     return LayerSetup(tops=(bottoms[0],), blobs=(bias,))
+        >>> "ChannelBias" in registered_layers()
+        True
+        >>> unregister_layer("ChannelBias")
     """
     bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
 
     def add(setup: SetupFunction) -> SetupFunction:
         if not callable(setup):
             raise FillerError(f"register_layer({layer_type!r}): {setup!r} is not a function")
-        definition = LayerDefinition(setup, bottom_count, top_count, tops_follow_bottoms, shape_free, origin)
+        definition = LayerDefinition(
+            setup, bottom_count, top_count, tops_follow_bottoms, shape_free, origin, _roles(roles)
+        )
         define(layer_type, definition, replace=replace)
         return setup
 
@@ -176,15 +199,6 @@ def registered_layers() -> list[str]:
 def definition_of(layer_type: str) -> LayerDefinition | None:
     """The definition registered for `layer_type`, or None."""
     return _definitions.get(layer_type)
-
-
-def did_you_mean(name: str, choices: Sequence[str]) -> str:
-    """ "; did you mean 'X'?" for the closest of `choices`, or ""."""
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.7)
-    if not close:
-        lowered = {choice.lower(): choice for choice in choices}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def define_hint(layer_type: str) -> str:

@@ -1,4 +1,4 @@
-"""Layers that rearrange shapes: Concat, Slice, Flatten, Reshape, Crop, Tile, Reduction, ArgMax."""
+"""Layers that rearrange shapes: Concat, Slice, Flatten, Reshape, Crop, Tile, Reduction, ArgMax, Im2col."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import itertools
 from collections.abc import Sequence
 
 from ..._proto.filler_pb2 import LayerParameter
-from .blob import LayerSetup, Shape, canonical_axis, count, require
+from .blob import LayerSetup, Shape, c_div, canonical_axis, count, require, shape_string
+from .learnable import _per_axis
 
 
 def _joint_axis(layer: LayerParameter, param_name: str, legacy_field: str, bottom: Shape) -> int:
@@ -173,4 +174,42 @@ def argmax(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> La
     top[0] = bottom[canonical_axis(bottom, 0)]
     top[1] = 2 if param.out_max_val else 1
     top[2] = param.top_k
+    return LayerSetup(tops=(tuple(top),))
+
+
+def im2col(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+    """Im2colLayer: each kernel window becomes a column, as a convolution sees its input.
+
+    The channel axis grows to C * prod(kernel); each spatial axis becomes the convolution's
+    output size (size + 2 * pad - (dilation * (kernel - 1) + 1)) / stride + 1 (C++ division).
+    kernel, stride, pad and dilation are read from convolution_param as Convolution reads them.
+
+    >>> from fillers._proto.filler_pb2 import LayerParameter
+    >>> layer = LayerParameter(type="Im2col")
+    >>> layer.convolution_param.kernel_size.append(3)
+    >>> layer.convolution_param.stride.append(2)
+    >>> im2col(layer, [(2, 3, 9, 9)], 1).tops
+    ((2, 27, 4, 4),)
+    """
+    param = layer.convolution_param
+    bottom = bottoms[0]
+    channel_axis = canonical_axis(bottom, param.axis)
+    num_spatial = len(bottom) - channel_axis - 1
+    require(
+        num_spatial >= 1,
+        f"no spatial axis after the channel axis {channel_axis} of bottom {shape_string(bottom)} "
+        "[Check failed: num_spatial_axes_ >= 1]",
+    )
+    kernel = _per_axis(param, "kernel_size", "kernel", num_spatial, default=None)
+    require(all(k > 0 for k in kernel), "Filter dimensions must be nonzero.")
+    # Caffe checks a stride given as stride_h/stride_w only by dividing by it.
+    stride = _per_axis(param, "stride", "stride", num_spatial, default=1)
+    require(all(s > 0 for s in stride), "Stride dimensions must be nonzero.")
+    pad = _per_axis(param, "pad", "pad", num_spatial, default=0)
+    dilation = _per_axis(param, "dilation", None, num_spatial, default=1)
+    top = list(bottom)
+    for i, (k, s, p, d) in enumerate(zip(kernel, stride, pad, dilation, strict=True)):
+        top[channel_axis] *= k
+        size = bottom[channel_axis + 1 + i]
+        top[channel_axis + 1 + i] = c_div(size + 2 * p - (d * (k - 1) + 1), s) + 1
     return LayerSetup(tops=(tuple(top),))

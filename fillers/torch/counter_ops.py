@@ -1,6 +1,6 @@
 """Counter mode in torch ops, on any device: the bits of `Filler.fill(shape, dtype,
 CounterRNG)` and of the compiled core, computed where a tensor lives (a GPU shard is filled
-on its GPU). Internal: `fillers.torch` calls `fill` (see docs/counter.md).
+on its GPU). Internal: `fillers.torch.init` calls `fill_tensor` (see docs/counter.md).
 
 torch has too few uint32 operations, so the words are int64 tensors holding values below
 2**32; the shared math (`stream.philox`, `random.counter_normal`, `fill.counter_arrays`)
@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import FillerError
-from .fill import counter_arrays
-from .fill.filler import Filler
-from .fill.layout import caffe_shape, layout_axes
-from .stream.counter import CounterRNG
-from .stream.philox import Ops
+from ..errors import FillerError
+from ..fill import counter_arrays
+from ..fill.filler import Filler
+from ..fill.layout import caffe_shape, layout_axes
+from ..stream.counter import CounterRNG
+from ..stream.philox import Ops
 
 
 class _Unsigned:

@@ -1,36 +1,27 @@
-"""Caffe's Net::Init, for parameters: which layers a net keeps, the blobs each one creates with
-their fillers, and their values on Caffe's stream.
-
-Two steps, as Caffe's own: `plan_net` walks the net (filtering, shape inference, shared
-params) without drawing anything, so a bad net fails before the stream moves; `fill_net`
-then runs the setups' draws and fills in net order. `init_net` does both.
+"""Caffe's Net::Init, for parameters, without drawing: which layers a net keeps, the blobs each
+one creates with their shapes and fillers, shared params, and the draws each layer's setup
+makes. A bad net fails here, before the stream moves; `fill.fill_net` then draws.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._proto.filler_pb2 import FillerParameter, LayerParameter, NetParameter, ParamSpec
 from ..errors import FillerError
-from ..fill.blob import allocate, count_of, counter_mode_limits, shape_of, supported_dtype
-from ..fill.filler import Filler
+from ..fill.blob import count_of, shape_of
 from ..fill.registry import get_filler
 from ..io.limits import echo
 from ..io.texttree import Block
-from ..random.draws import Stream, profile_of, rewound_on_error, stream_for
-from ..stream.caffe import CaffeRNG
-from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
-from ..weights.finetune import TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
-from .params import NetParams
 from .source import Fields, LayerSource, block_holds_filler, read_net_file
 
 
@@ -56,7 +47,9 @@ class ParamBlob:
 class LayerPlan:
     """One layer of the net as set up: its tops' shapes (None where data we lack decides),
     its blobs, the raw outputs its setup draws before filling them, and its LayerParameter
-    as Net::Init holds it (phase set), which a .caffemodel writes back."""
+    as Net::Init holds it (phase set), which a .caffemodel writes back. `inner`: the net the
+    layer builds in its setup (RecurrentLayer's unrolled net), whose params that own
+    themselves are `blobs`; on a sequential stream every blob of it is filled, in order."""
 
     name: str
     type: str
@@ -64,6 +57,7 @@ class LayerPlan:
     blobs: tuple[ParamBlob, ...]
     setup_draws: int
     param: LayerParameter | None = None
+    inner: NetPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -161,100 +155,6 @@ def _pattern(shape: tuple[int | None, ...]) -> str:
     return ",".join("?" if dim is None else str(dim) for dim in shape)
 
 
-def init_net(
-    net: NetSource,
-    *,
-    phase: PhaseLike = "TRAIN",
-    seed: int | None = None,
-    rng: Stream | None = None,
-    input_shapes: Mapping[str, Sequence[int]] | None = None,
-    dtype: object = np.float32,
-    level: int = 0,
-    stages: Iterable[str] = (),
-    shape_rules: Mapping[str, ShapeRule] | None = None,
-    weights: WeightsLike | None = None,
-    profile: str | Profile | None = None,
-) -> NetParams:
-    """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
-    then, with `weights`, the trained blobs `caffe train --weights` copies over them.
-
-    Args:
-      net: a NetParameter, a path (str or os.PathLike) of a prototxt file, or prototxt text.
-      phase, level, stages: the NetState that include/exclude rules are checked against.
-      seed: fill on a fresh stream, the one Caffe::set_random_seed(seed) installs; the global
-        stream is left alone. rng: a CaffeRNG to continue, or a numpy Generator (numpy's
-        bits and speed; data layers' setup draws are then skipped), or a CounterRNG (each
-        blob from its own counter stream keyed "<layer>/<index>", `rng.child`, so every
-        blob, and every block of one, can be computed alone: see `fillers.dask.init_net`).
-        Neither: the global stream (see `fillers.set_random_seed`).
-      input_shapes: shapes for the tops of layers without bottoms, by top name, e.g.
-        {"data": (64, 1, 28, 28)}. Required for data that Caffe reads from files (a Data
-        layer's images, an HDF5Data layer's tops) where a layer needs its shape and the
-        source is not on disk. A shape that contradicts a dimension the prototxt fixes
-        (batch_size, crop_size, an Input or MemoryData shape) is an error naming both, and
-        so is a name no such top has.
-      dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
-      shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
-        top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
-        with the LayerParameter and a list of shape tuples. Only for types without learnable
-        blobs, and refused for a layer whose parameters hold a filler. A layer of an unknown
-        type without bottoms needs no rule when input_shapes gives all its tops (a Python data
-        layer, say). Layer types of forks and plugins: `fillers.register_layer`.
-      weights: trained blobs to start from, as `caffe train --weights` gives them: a path
-        (.caffemodel, .caffemodel.h5, .npz, .safetensors), a mapping {layer: [array, ...]},
-        a list of these, or comma-separated paths, copied in order. Every layer is filled
-        first (the stream moves exactly as without weights); then each layer of a weights
-        file whose name the net has takes the file's blobs (Net::CopyTrainedLayersFrom:
-        the first net layer of that name, whatever its type; layers the net lacks are
-        ignored; blob counts and shapes must match, else Caffe's error text). Every file is
-        read and checked before the first draw. A shared blob takes the value last copied
-        into it.
-      profile: the Caffe build to reproduce (see `fillers.profiles()`): the fresh stream's
-        for `seed`; with `rng` or the global stream it must be theirs (else FillerError).
-
-    Returns:
-      {layer name: [blob, ...]} in net order, for each layer that has blobs, in Caffe's blobs
-      order (weight, bias, ...). A blob that shares a named param is a view of its owner's.
-      The mapping is a `NetParams`: `.types[layer]` is the layer's type ("Convolution") and
-      `.roles[layer]` names its blobs (("weight", "bias"); see `fillers.params.blob_roles`).
-
-    >>> params = init_net('''
-    ...     layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 } } }
-    ...     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-    ...             inner_product_param { num_output: 4 weight_filler { type: "xavier" } } }''', seed=1)
-    >>> [blob.shape for blob in params["ip"]], params.types["ip"], params.roles["ip"]
-    ([(4, 3), (4,)], 'InnerProduct', ('weight', 'bias'))
-    """
-    stream = _stream(seed, rng, profile)
-    build = profile_of(stream, profile)
-    with counter_mode_limits(isinstance(rng, CounterRNG)):
-        plan = plan_net(
-            net,
-            phase=phase,
-            level=level,
-            stages=stages,
-            input_shapes=input_shapes,
-            shape_rules=shape_rules,
-            profile=build,
-        )
-    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
-    params = fill_net(plan, rng=stream, dtype=dtype, profile=build)
-    apply_copies(params, copies)
-    return params
-
-
-def target_layers(plan: NetPlan) -> list[TargetLayer]:
-    """The net's layers as weights files see them: name, blob shapes, shared blobs."""
-    return [
-        TargetLayer(
-            layer.name,
-            tuple(blob.shape for blob in layer.blobs),
-            tuple(blob.owner is not None for blob in layer.blobs),
-        )
-        for layer in plan.layers
-    ]
-
-
 def plan_net(
     net: NetSource,
     *,
@@ -336,6 +236,7 @@ def _plan_layer(
             "Caffe would use them instead of filling: not supported"
         )
     made = setup_layer(kind, Layer(layer, at.fields, net_types), blobs.bottoms(layer, kind))
+    inner = None if made.inner_net is None else _plan_inner_net(layer, made.inner_net, build)
     for index, spec in enumerate(made.blobs):
         if spec.filler is not None:
             try:
@@ -344,8 +245,32 @@ def _plan_layer(
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
     tops = blobs.add_tops(layer, made.tops)
-    params = _append_params(layer, made.blobs, named)
-    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer)
+    specs = made.blobs if inner is None else _owned_params(inner)
+    params = _append_params(layer, specs, named)
+    return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer, inner)
+
+
+def _plan_inner_net(layer: LayerParameter, net: NetParameter, build: Profile) -> NetPlan:
+    """The net a layer builds in its setup, planned as Net::Init plans any net: no include
+    rules or shape rules apply, its phase is its own NetState's (TEST unless set), and its
+    blobs and named params are its own. Errors name the layer that builds it."""
+    blobs = _NetBlobs({})
+    named: dict[str, _NamedParam] = {}
+    at = LayerSource("", 0, 0, Fields(Block()))
+    net_types = frozenset(inner.type for inner in net.layer)
+    plans = []
+    try:
+        for inner in net.layer:
+            plans.append(_plan_layer(inner, at, net.state.phase, blobs, named, None, net_types, build))
+        _check_unique_names(plans)
+    except FillerError as error:
+        raise FillerError(f"layer {layer.name!r} ({layer.type}): its inner net: {error}") from None
+    return NetPlan(net.name, tuple(plans))
+
+
+def _owned_params(inner: NetPlan) -> tuple[BlobSpec, ...]:
+    """RecurrentLayer::LayerSetUp's blobs: the inner net's params whose owner is themselves."""
+    return tuple(BlobSpec(blob.shape, blob.filler) for blob in inner.blobs if blob.owner is None)
 
 
 def _definition_type(layer: LayerParameter) -> str:
@@ -366,96 +291,6 @@ def _located(message: str, layer: LayerParameter, at: LayerSource) -> str:
         message = f"layer {layer.name!r} ({layer.type}): {message}"
     where = at.where
     return f"{where}: {message}" if where and not message.startswith(where) else message
-
-
-def fill_net(
-    plan: NetPlan,
-    *,
-    seed: int | None = None,
-    rng: Stream | None = None,
-    dtype: object = np.float32,
-    progress: Callable[[int, int, str], None] | None = None,
-    profile: str | Profile | None = None,
-) -> NetParams:
-    """Fill a planned net: each layer's setup draws, then its blobs, in net order; shared
-    blobs then take their owners' values. `seed`, `rng`, `dtype` and `profile` as for `init_net`;
-    `progress(done, total, layer_name)` is called before each layer with blobs.
-
-    Every filler is built and checked against its blob before the first draw, so a failure
-    leaves the stream as it was. A failure after that (an interrupt) rewinds the stream to
-    where it stood before the net, as a failed fill does.
-    """
-    stream = _stream(seed, rng, profile)
-    build = profile_of(stream, profile)
-    dtype = supported_dtype(dtype)
-    with counter_mode_limits(isinstance(stream, CounterRNG)):
-        built = checked_fillers(plan, dtype, build)
-    params = NetParams()
-    total = sum(1 for layer in plan.layers if layer.blobs)
-    done = 0
-    with rewound_on_error(stream):
-        for layer in plan.layers:
-            if layer.setup_draws and isinstance(stream, CaffeRNG):
-                stream.random_raw(layer.setup_draws)
-            if layer.blobs:
-                if progress is not None:
-                    progress(done, total, layer.name)
-                done += 1
-                params.add(
-                    layer.name,
-                    layer.type,
-                    [
-                        allocate(blob.shape, dtype, zeroed=True)
-                        if blob.filler is None
-                        else built[blob.layer, blob.index].fill(
-                            blob.shape, dtype=dtype, rng=blob_stream(stream, blob)
-                        )
-                        for blob in layer.blobs
-                    ],
-                )
-    share_owned_blobs(plan, params)
-    return params
-
-
-def share_owned_blobs(plan: NetPlan, params: NetParams) -> None:
-    """Point each shared blob (a named `param` another layer owns) at its owner's values,
-    reshaped to its own shape, as Net::ShareWeights does; `params` holds the owners' values."""
-    for blob in plan.blobs:
-        if blob.owner is not None:
-            owner_layer, owner_index = blob.owner
-            params[blob.layer][blob.index] = params[owner_layer][owner_index].reshape(blob.shape)
-
-
-def checked_fillers(
-    plan: NetPlan, dtype: np.dtype, build: Profile = DEFAULT_PROFILE
-) -> dict[tuple[str, int], Filler]:
-    """The filler of every blob that has one, by (layer, index), as the build `build` runs it,
-    each checked against its blob (a failure names the layer and blob)."""
-    built = {}
-    for blob in plan.blobs:
-        if blob.filler is not None:
-            filler = built[blob.layer, blob.index] = get_filler(blob.filler).for_profile(build)
-            try:
-                filler.check(blob.shape, dtype)
-            except FillerError as error:
-                raise FillerError(
-                    f"layer {blob.layer!r} ({blob.layer_type}) blob {blob.index}: {error}"
-                ) from None
-    return built
-
-
-def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
-    """The stream a blob fills from: a counter stream keyed "<layer>/<index>" under a
-    CounterRNG's key, else the net's one sequential stream."""
-    return stream.child(f"{blob.layer}/{blob.index}") if isinstance(stream, CounterRNG) else stream
-
-
-def _stream(seed: int | None, rng: Stream | None, profile: str | Profile | None = None) -> Stream:
-    """The stream a net fills from: a fresh one for `seed` (of `profile`), `rng`, or the
-    global stream."""
-    if seed is not None and rng is not None:
-        raise FillerError("give seed or rng, not both")
-    return CaffeRNG(seed, profile) if seed is not None else stream_for(rng)
 
 
 def _checked_input_shapes(input_shapes: Mapping[str, Sequence[int]] | None) -> dict[str, Shape]:

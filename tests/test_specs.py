@@ -11,8 +11,9 @@ from strategies import filler_parameters, same_message
 
 from fillers.errors import FillerError
 from fillers.net.netparam import read_net
+from fillers.net.specs import load_all, net_fillers
 from fillers.spec.parameter import FillerParameter, to_dict
-from fillers.spec.sets import dump_all, load_all, net_fillers
+from fillers.spec.sets import dump_all
 
 NETS = Path(__file__).parent / "data" / "nets"
 

@@ -20,8 +20,9 @@ import pytest
 
 import fillers
 from fillers.errors import FillerError
-from fillers.random import boost
+from fillers.random import boost, boost_reference
 from fillers.random import compiled as core
+from fillers.random.real import real_for
 from fillers.random.rowsums import sequential_row_sums as _sequential_row_sums
 from fillers.stream.caffe import CaffeRNG
 
@@ -101,10 +102,10 @@ def test_core_normal_matches_boost_reference_on_rare_paths(dtype):
         rng = scripted(_rare_words(seed))
         core.normal(rng, out, 0.0, 1.0)
         raw = scripted(_rare_words(seed)).random_raw(4000)
-        expected, used = boost.reference_normal(raw, count, dtype)
+        expected, used = boost_reference.reference_normal(raw, count, dtype)
         _same_bits(out, expected)
         assert rng.random_raw(1)[0] == raw[used]
-        rejected += used - count * boost.real_for(dtype).raws_per_pair
+        rejected += used - count * real_for(dtype).raws_per_pair
     assert rejected > 40 * 150 * 0.2  # the rare paths were really taken
 
 
