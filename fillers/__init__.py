@@ -38,8 +38,10 @@ if TYPE_CHECKING:
     from ._proto.filler_pb2 import FillerParameter
     from .fill.filler import Filler
     from .fill.registry import register, registered
+    from .net.fields import declare_fields, field
     from .net.layers import BlobSpec, Layer, LayerSetup, register_layer, registered_layers, unregister_layer
     from .net.params import NetParams
+    from .net.proto_schema import declare_proto
     from .net.specs import load_all
     from .random.compiled import backend
     from .random.threads import set_num_threads
@@ -63,6 +65,9 @@ _LAZY = {
     "register_layer": ".net.layers",
     "registered_layers": ".net.layers",
     "unregister_layer": ".net.layers",
+    "declare_fields": ".net.fields",
+    "declare_proto": ".net.proto_schema",
+    "field": ".net.fields",
     "Filler": ".fill.filler",
     "init_net": ".weights.init",
     "NetParams": ".net.params",
@@ -101,8 +106,11 @@ __all__ = [
     "Profile",
     "Rule",
     "backend",
+    "declare_fields",
+    "declare_proto",
     "dump",
     "dump_all",
+    "field",
     "from_dict",
     "get_filler",
     "init_net",

@@ -50,22 +50,38 @@ def _ostream(value: object) -> str:
     return "nan" if number != number else f"{number:g}"
 
 
-def did_you_mean(name: str, choices: Iterable[str], *, otherwise: str = "", quoted: bool = True) -> str:
+def did_you_mean(
+    name: str, choices: Iterable[str], *, otherwise: str = "", quoted: bool = True, ignore_suffix: str = ""
+) -> str:
     """ "; did you mean 'X'?" for the closest of `choices` (difflib's similarity of at least 0.6,
     or the same name in another case), else `otherwise`. `quoted=False` gives the name as it is
     typed where a bare word is expected (an enum value in text format: `pool: MAX`).
+    `ignore_suffix`: a suffix names share, compared without it (Caffe's parameter blocks all
+    end in "_param", which would make any two look alike).
 
     Examples:
         >>> did_you_mean("weight_filer", ["weight_filler", "bias_filler"])
         "; did you mean 'weight_filler'?"
         >>> did_you_mean("Xavier", ["xavier", "msra"])
         "; did you mean 'xavier'?"
+        >>> did_you_mean("convolutoin_param", ["convolution_param", "pooling_param"], ignore_suffix="_param")
+        "; did you mean 'convolution_param'?"
     """
     choices = list(choices)
-    close = difflib.get_close_matches(name, choices, n=1)
-    if not close:
-        lowered = {choice.lower(): choice for choice in choices}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    if not close:
+    if ignore_suffix and name.endswith(ignore_suffix):
+        cut = len(ignore_suffix)
+        stems = {choice[:-cut]: choice for choice in choices if choice.endswith(ignore_suffix)}
+        stem = _closest(name[:-cut], list(stems))
+        close = None if stem is None else stems[stem]
+    else:
+        close = _closest(name, choices)
+    if close is None:
         return otherwise
-    return f"; did you mean {close[0]!r}?" if quoted else f"; did you mean {close[0]}?"
+    return f"; did you mean {close!r}?" if quoted else f"; did you mean {close}?"
+
+
+def _closest(name: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, choices, n=1)
+    if close:
+        return close[0]
+    return {choice.lower(): choice for choice in choices}.get(name.lower())

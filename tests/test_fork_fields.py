@@ -1,5 +1,6 @@
-"""Fork fields kept as a tree, strict fillers everywhere, positions and suggestions in errors,
-layer plugins and the rule that no layer holding a filler is dropped silently."""
+"""Fork fields read as their declarations say (undeclared ones refused), strict fillers
+everywhere, positions and suggestions in errors, layer plugins and the rule that no layer
+holding a filler is dropped silently."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 import fillers
+from fillers.net.fields import undeclare_fields
 from fillers.net.plan import plan_net
 from fillers.net.source import read_net_file
 
@@ -30,7 +32,42 @@ NORMALIZE = (
 )
 
 
-def test_fork_fields_are_kept_as_a_tree():
+@pytest.fixture
+def my_normalize():
+    fillers.declare_fields(
+        "MyNormalize",
+        {
+            "norm_param": {
+                "across_spatial": True,
+                "eps": 1e-10,
+                "mode": ("L2", "L1"),
+                "sizes": [int],
+                "scale_filler": fillers.FillerParameter,
+            }
+        },
+    )
+    yield
+    undeclare_fields("MyNormalize")
+
+
+@pytest.fixture
+def foo_fields():
+    fillers.declare_fields(
+        "Foo",
+        {
+            "foo_param": {
+                "k": 0,
+                "weight_filler": fillers.FillerParameter,
+                "inner": {"bias_filler": fillers.FillerParameter},
+                "filler": fillers.FillerParameter,
+            }
+        },
+    )
+    yield
+    undeclare_fields("Foo")
+
+
+def test_fork_fields_are_read_as_declared(my_normalize):
     net = read_net_file(NORMALIZE)
     norm = net.layers[1].fields["norm_param"]
     assert norm["across_spatial"] is False
@@ -41,23 +78,38 @@ def test_fork_fields_are_kept_as_a_tree():
     assert net.layers[1].line == 2
 
 
-def test_specs_list_fillers_in_fork_fields(tmp_path):
+def test_undeclared_fork_fields_are_refused_with_the_way_to_declare_them():
+    with pytest.raises(
+        fillers.FillerError,
+        match=r"^line 4:3: layer 'norm': LayerParameter has no field named \"norm_param\".*"
+        r"register_layer\('MyNormalize', fields=\{'norm_param': \.\.\.\}\)",
+    ):
+        read_net_file(NORMALIZE)
+
+
+def test_specs_list_fillers_in_fork_fields(tmp_path, my_normalize):
     path = tmp_path / "net.prototxt"
     path.write_text(NORMALIZE)
     specs = fillers.load_all(path)
     assert specs == {"norm/scale_filler": fillers.FillerParameter(type="constant", value=20)}
 
 
-def test_misspelled_filler_field_after_an_unknown_fork_field_is_an_error():
+def test_misspelled_filler_field_in_a_fork_block_is_an_error():
     net = (
         INPUT
         + 'layer { name: "n" type: "X" bottom: "data" top: "n"\n  x_param { foo: 1\n'
         + '    scale_filler { type: "constant" vaule: 2 } } }'
     )
-    with pytest.raises(
-        fillers.FillerError, match=r"line 4:37: layer 'n': scale_filler: .*\"vaule\".*'value'"
-    ):
+    with pytest.raises(fillers.FillerError, match=r"line 3:3: layer 'n': LayerParameter .* \"x_param\""):
         read_net_file(net)
+    fillers.declare_fields("X", {"x_param": {"foo": 0, "scale_filler": fillers.FillerParameter}})
+    try:
+        with pytest.raises(
+            fillers.FillerError, match=r"line 4:37: layer 'n': scale_filler: .*\"vaule\".*'value'"
+        ):
+            read_net_file(net)
+    finally:
+        undeclare_fields("X")
 
 
 def test_missing_brace_names_the_block_left_open(tmp_path):
@@ -101,7 +153,9 @@ PLUGIN_NET = INPUT + (
 
 @pytest.fixture
 def channel_scale():
-    @fillers.register_layer("ChannelScale")
+    @fillers.register_layer(
+        "ChannelScale", fields={"channel_scale_param": {"scale_filler": fillers.FillerParameter}}
+    )
     def setup(layer, bottoms, num_tops):
         filler = layer.channel_scale_param.get(
             "scale_filler", fillers.FillerParameter(type="constant", value=1)
@@ -130,11 +184,15 @@ def test_builtin_layers_are_registry_entries():
 
 
 def test_a_shape_rule_cannot_declare_a_layer_with_a_filler_blob_free():
+    fillers.declare_fields("ChannelScale", {"channel_scale_param": {"scale_filler": fillers.FillerParameter}})
     with pytest.raises(fillers.FillerError, match=r"'ChannelScale' has a filler.*silently drop"):
-        plan_net(PLUGIN_NET, shape_rules={"ChannelScale": "same"})
+        try:
+            plan_net(PLUGIN_NET, shape_rules={"ChannelScale": "same"})
+        finally:
+            undeclare_fields("ChannelScale")
 
 
-def test_no_layer_holding_a_filler_is_dropped_silently():
+def test_no_layer_holding_a_filler_is_dropped_silently(foo_fields):
     """Every way past an unknown type (a rule, a function, given tops) refuses a layer whose
     parameters hold a filler, wherever the filler sits."""
     holders = [
@@ -153,9 +211,15 @@ def test_no_layer_holding_a_filler_is_dropped_silently():
             plan_net(without_bottom, input_shapes={"f": (1, 2)})
 
 
-def test_an_unknown_blob_free_layer_the_user_mapped_passes():
+def test_an_unknown_blob_free_layer_the_user_mapped_passes_once_its_fields_are_declared():
     net = INPUT + 'layer { name: "f" type: "Foo" bottom: "data" top: "f" foo_param { k: 2 } }'
-    plan = plan_net(net, shape_rules={"Foo": "same"})
+    with pytest.raises(fillers.FillerError, match=r"\"foo_param\".*register_layer\('Foo', fields="):
+        plan_net(net, shape_rules={"Foo": "same"})
+    fillers.declare_fields("Foo", {"foo_param": {"k": 0}})
+    try:
+        plan = plan_net(net, shape_rules={"Foo": "same"})
+    finally:
+        undeclare_fields("Foo")
     assert plan.layers[1].tops == (("f", (2, 3, 4, 4)),)
 
 
@@ -167,13 +231,25 @@ def test_python_hints_in_python():
         plan_net(net)
 
 
-def test_a_forks_value_in_a_known_enum_is_passed_over_and_kept():
+def test_a_forks_value_in_a_known_enum_is_refused_unless_declared():
     net = INPUT + (
         'layer { name: "r" type: "ReLU" bottom: "data" top: "r"\n'
         "  loss_param { normalization: PRE_FIXED } }\n"
     )
-    plan = plan_net(net)
-    assert read_net_file(net).layers[1].fields["loss_param"]["normalization"] == "PRE_FIXED"
+    with pytest.raises(
+        fillers.FillerError, match=r"line 3:16: layer 'r': normalization: 'PRE_FIXED' is not a"
+    ):
+        plan_net(net)
+    fillers.declare_fields(
+        "ReLU", {"loss_param": {"normalization": ("FULL", "VALID", "BATCH_SIZE", "NONE", "PRE_FIXED")}}
+    )
+    try:
+        plan = plan_net(net)
+        source = read_net_file(net)
+    finally:
+        undeclare_fields("ReLU")
+    assert source.layers[1].fields["loss_param"]["normalization"] == "PRE_FIXED"
+    assert not source.param.layer[1].loss_param.HasField("normalization")  # caffe.proto has no PRE_FIXED
     assert plan.layers[1].tops == (("r", (2, 3, 4, 4)),)
 
 

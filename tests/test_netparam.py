@@ -64,18 +64,23 @@ def test_another_packages_net_parameter_is_read_through_the_wire_format():
     assert net.layer[0].inner_product_param.num_output == 3
 
 
-def test_fields_outside_the_schema_are_skipped():
+def test_a_field_outside_the_schema_is_refused_as_caffe_does():
+    with pytest.raises(FillerError, match=r'^line 1:13: NetParameter has no field named "some_future_field"'):
+        read_net('name: "ssd" some_future_field: 3')
+
+
+def test_a_fork_field_its_layer_type_declares_is_read():
     net = read_net(
-        'name: "ssd" some_future_field: 3 '
+        'name: "ssd" '
         'layer { name: "conv4_3_norm" type: "Normalize" norm_param { scale_filler { value: 20 } } }'
     )
     assert net.name == "ssd"
     assert net.layer[0].type == "Normalize"
-    assert layer_fillers(net.layer[0]) == []
+    assert layer_fillers(net.layer[0]) == []  # a fork's filler: not in the LayerParameter
 
 
-def test_parse_errors_raise_filler_error_with_the_parser_message():
-    with pytest.raises(FillerError, match=r"cannot parse net: 1:\d+ : .*layer"):
+def test_parse_errors_raise_filler_error_with_line_and_column():
+    with pytest.raises(FillerError, match=r"^line 1:15: expected a value, found '\}'"):
         read_net("layer { name: }")
 
 

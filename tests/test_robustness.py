@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fillers
+from fillers.net.fields import undeclare_fields
 from fillers.spec.parameter import from_dict
 
 
@@ -64,18 +65,26 @@ def test_misspelled_filler_field_in_a_net_is_an_error_as_in_caffe():
         fillers.init_net(net, seed=1)
 
 
-def test_fields_of_caffe_forks_outside_fillers_are_skipped():
+def test_fields_of_caffe_forks_are_refused_unless_declared():
     net = """
     input: "data" input_dim: 1 input_dim: 3 input_dim: 1 input_dim: 1
     layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" fork_only_param { x: 1 }
       inner_product_param { num_output: 2 weight_filler { type: "gaussian" std: 0.5 } } }
     """
-    assert fillers.init_net(net, seed=1)["ip"][0].shape == (2, 3)
+    with pytest.raises(fillers.FillerError, match=r'line 3:70: .*no field named "fork_only_param"'):
+        fillers.init_net(net, seed=1)
+    fillers.declare_fields("InnerProduct", {"fork_only_param": {"x": 0}}, origin="a fork")
+    try:
+        assert fillers.init_net(net, seed=1)["ip"][0].shape == (2, 3)
+    finally:
+        undeclare_fields("InnerProduct")
 
 
 def test_a_filler_spec_is_not_a_net():
-    with pytest.raises(fillers.FillerError, match="no layers"):
+    with pytest.raises(fillers.FillerError, match='"type"; is this a filler spec rather than a net'):
         fillers.init_net('type: "xavier"', seed=1)
+    with pytest.raises(fillers.FillerError, match="no layers"):
+        fillers.init_net('name: "empty"', seed=1)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from ..weights.files import save_weights
 from ..weights.finetune import read_weights
 from ..weights.init import prepare_net
 from .plot import PlotBlob, plot_blobs
-from .plugins import load_plugins, shape_rules
+from .plugins import load_plugins, load_protos, shape_rules
 from .progress import Progress
 from .statistics import moments, statistics
 
@@ -94,6 +94,7 @@ def _list(args: argparse.Namespace) -> None:
 
 def _specs(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
+    load_protos(args.proto, "specs")
     shape_rules(args.shape_rule)  # checked, as `net` would; listing fillers needs no shapes
     filtered = args.phase is not None or args.stage or args.level
     if is_net_file(args.net):
@@ -115,6 +116,7 @@ def _specs(args: argparse.Namespace) -> None:
 def _net(args: argparse.Namespace) -> None:
     input_shapes = dict(_input_shape(text) for text in args.input)
     load_plugins(args.plugin)
+    load_protos(args.proto, "net")
     rules = shape_rules(args.shape_rule)
     net = _read_net(args)
     # init_net in its steps, so that the table can say which filler (or file) made each blob.
@@ -371,6 +373,14 @@ def _add_net_state_and_plugins(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE.py",
         help="a Python file that defines layers with @fillers.register_layer (repeat for each)",
+    )
+    command.add_argument(
+        "--proto",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the net's fork's caffe.proto (or its protoc --descriptor_set_out): its fields are "
+        "read strictly on every layer",
     )
 
 

@@ -1,10 +1,12 @@
-"""What `--plugin FILE.py` and `--shape-rule TYPE=same` give the library: the plugin files
-run (they register fillers and layer types), and shape rules by layer type."""
+"""What `--plugin FILE.py`, `--proto FILE` and `--shape-rule TYPE=same` give the library: the
+plugin files run (they register fillers and layer types), a fork's caffe.proto declared, and
+shape rules by layer type."""
 
 from __future__ import annotations
 
 import os
 import runpy
+import sys
 from collections.abc import Sequence
 
 from ..errors import FillerError
@@ -21,6 +23,23 @@ def load_plugins(paths: Sequence[str]) -> None:
             raise FillerError(f"--plugin {path}: {error}") from None
         except Exception as error:  # a plugin is user code: any failure is reported, not raised
             raise FillerError(f"--plugin {path}: {type(error).__name__}: {error}") from None
+
+
+def load_protos(paths: Sequence[str], command: str) -> None:
+    """Declare each --proto file's fields (a fork's caffe.proto) for every layer type."""
+    from ..net.proto_schema import declare_proto
+
+    for path in paths:
+        try:
+            kept = declare_proto(path, origin=f"--proto {path}")
+        except FillerError as error:
+            message = str(error)
+            raise FillerError(message if message.startswith(path) else f"--proto {path}: {message}") from None
+        for line in kept:
+            print(
+                f"fillers {command}: note: --proto {path}: kept caffe.proto's rules for {line}",
+                file=sys.stderr,
+            )
 
 
 def shape_rules(texts: Sequence[str]) -> dict[str, str]:

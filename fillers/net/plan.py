@@ -19,10 +19,12 @@ from ..fill.registry import get_filler
 from ..io.limits import echo
 from ..io.texttree import Block
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
+from .fields import Fields
+from .filler_blocks import block_holds_filler
 from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
 from .layers.registry import Layer, definition_of, given_flag, input_flag
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
-from .source import Fields, LayerSource, block_holds_filler, read_net_file
+from .source import LayerSource, read_net_file
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ def _plan_layer(
 ) -> LayerPlan:
     """One layer of Net::Init: its definition, its setup, its params appended."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
-    holds_filler = block_holds_filler(at.fields.block) or bool(layer_fillers(layer))
+    holds_filler = block_holds_filler(at.fields.block, at.schema) or bool(layer_fillers(layer))
     try:
         kind = layer_kind(
             _definition_type(layer),

@@ -4,6 +4,7 @@ One registry (`registry`) holds every definition: the BVLC layers (`catalog`), t
 layers of the most-used published nets (`forks`) and the user's plugins.
 """
 
+from . import declared as declared
 from . import forks as forks
 from .blob import BlobSpec, LayerSetup, Shape
 from .catalog import KINDS, LayerKind, ShapeRule, layer_kind, setup_layer

@@ -19,7 +19,7 @@ import numpy as np
 from ..._proto.filler_pb2 import TRAIN, DataParameter, FillerParameter
 from ...errors import FillerError
 from ...io.texttree import Block
-from ..source import Fields
+from ..fields import Fields
 from . import datasources, learnable
 from .blob import BlobSpec, LayerSetup, Shape, c_div, legacy_dim, require
 from .registry import Layer, register_layer

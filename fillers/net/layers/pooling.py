@@ -49,8 +49,22 @@ def pooling(layer: LayerParameter, bottoms: Sequence[Shape], num_tops: int) -> L
     if param.global_pooling:
         require(pad == (0, 0) and stride == (1, 1), "With Global_pooling: true; only pad = 0 and stride = 1")
     require(len(bottom) == 4, "Input must have 4 axes, corresponding to (num, channels, height, width)")
-    top = (*bottom[:2], *pooled_size(bottom[2:], kernel, pad, stride, param.round_mode))
+    top = (*bottom[:2], *pooled_size(bottom[2:], kernel, pad, stride, _round_mode(layer)))
     return LayerSetup(tops=(top,) * num_tops)
+
+
+def _round_mode(layer: LayerParameter) -> int:
+    """round_mode, or a fork's `ceil_mode` (BVLC pull request 3057, as DenseNet's nets set it:
+    false rounds down), where a declaration lets the net set it."""
+    fields = getattr(layer, "fields", None)
+    block = fields.get("pooling_param") if fields is not None else None
+    if block is None or "ceil_mode" not in block:
+        return layer.pooling_param.round_mode
+    require(
+        not layer.pooling_param.HasField("round_mode"),
+        "pooling_param sets both round_mode and a fork's ceil_mode; set one",
+    )
+    return PoolingParameter.CEIL if block.get("ceil_mode") else PoolingParameter.FLOOR
 
 
 def check_window(kernel: Shape, pad: Shape, stride: Shape, pool: int) -> None:

@@ -28,7 +28,15 @@ from typing import Any
 from ..._proto.filler_pb2 import LayerParameter
 from ...errors import FillerError
 from ...io.texttree import Block
-from ..source import Fields
+from ..fields import (
+    Fields,
+    FieldsLike,
+    FieldSpec,
+    declare_fields,
+    declared_fields,
+    restore_fields,
+    undeclare_fields,
+)
 from .blob import LayerSetup, Shape
 
 Count = tuple[int, int | None]  # (least, most) blobs; most None: no limit
@@ -36,6 +44,7 @@ CountLike = int | tuple[int, int | None] | None
 SetupFunction = Callable[["Layer", Sequence[Shape], int], LayerSetup]
 
 _SCHEMA_FIELDS = frozenset(LayerParameter.DESCRIPTOR.fields_by_name)
+_NO_SPEC = FieldSpec("block")
 
 
 class Layer:
@@ -64,7 +73,7 @@ class Layer:
         if name in self.fields:
             return self.fields[name]
         if name.endswith("_param"):
-            return Fields(Block())
+            return Fields(Block(), self.fields.declared.get(name, _NO_SPEC).fields)
         raise AttributeError(f"layer {self.message.name!r} ({self.message.type}) has no field {name!r}")
 
     def __repr__(self) -> str:
@@ -152,6 +161,7 @@ def register_layer(
     replace: bool = False,
     origin: str = "plugin",
     roles: Sequence[str] = (),
+    fields: FieldsLike | None = None,
 ) -> Callable[[SetupFunction], SetupFunction]:
     """Decorator: `setup(layer, bottoms, num_tops) -> LayerSetup` defines `layer_type`.
 
@@ -159,6 +169,9 @@ def register_layer(
     `roles`: a name for each blob the setup creates, in order ("weight", "bias"), which
     `NetParams.roles` and the framework bridges read; unnamed blobs are "blob0", "blob1", ...
     A type already registered (the built-ins included) is an error unless `replace=True`.
+    `fields`: the fields the layer's fork adds to caffe.proto, with their kinds and defaults
+    (see `fillers.net.fields`): `{"norm_param": {"eps": 1e-10, "scale_filler": FillerParameter}}`.
+    A net that sets a field nobody declared is refused when it is read.
 
     Examples:
         >>> from fillers import BlobSpec, LayerSetup, from_dict
@@ -178,7 +191,16 @@ def register_layer(
         definition = LayerDefinition(
             setup, bottom_count, top_count, tops_follow_bottoms, shape_free, origin, _roles(roles)
         )
-        define(layer_type, definition, replace=replace)
+        previous = dict(declared_fields(layer_type))
+        try:
+            if fields is not None:
+                if replace:
+                    undeclare_fields(layer_type)  # a replaced definition brings its own fields
+                declare_fields(layer_type, fields, origin=origin)
+            define(layer_type, definition, replace=replace)
+        except FillerError:
+            restore_fields(layer_type, previous)  # a refused registration changes nothing
+            raise
         return setup
 
     return add
@@ -189,6 +211,7 @@ def unregister_layer(layer_type: str) -> None:
     if layer_type not in _definitions:
         raise FillerError(f"Unknown layer type: {layer_type!r}")
     del _definitions[layer_type]
+    undeclare_fields(layer_type)
 
 
 def registered_layers() -> list[str]:
@@ -206,6 +229,25 @@ def define_hint(layer_type: str) -> str:
     if hint_style.get() == "cli":
         return f"--plugin FILE.py, a Python file that defines it with @fillers.register_layer({layer_type!r})"
     return f"define it with @fillers.register_layer({layer_type!r})"
+
+
+def declare_fields_hint(layer_type: str, nested: str) -> str:
+    """How a user declares a field a fork adds, in the syntax of where they are."""
+    declare = f"fillers.declare_fields({layer_type!r}, {nested})"
+    if layer_type in _definitions:
+        how = declare
+    else:
+        rule = f"--shape-rule {layer_type}=..." if hint_style.get() == "cli" else "a shape rule"
+        how = (
+            f"@fillers.register_layer({layer_type!r}, fields={nested}) with its setup "
+            f"(or {declare} and {rule}, for a layer without learnable blobs)"
+        )
+    if hint_style.get() == "cli":
+        return (
+            "if a Caffe fork adds it, pass the fork's caffe.proto with --proto FILE, "
+            f"or declare it in a --plugin FILE.py: {how}"
+        )
+    return f"if a Caffe fork adds it, fillers.declare_proto('its caffe.proto'), or declare it: {how}"
 
 
 def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
