@@ -1,6 +1,7 @@
 """Regenerate fillers/net/layers/declared/ (one module per fork) from the forks' caffe.proto files:
 `python proto/fork_fields.py DIR`, DIR holding each fork's src/caffe/proto/caffe.proto saved
-as <key>.proto (keys and commits in FORKS below; `git show COMMIT:src/caffe/proto/caffe.proto`).
+as <key>.proto (keys and commits in FORKS below; `git show COMMIT:src/caffe/proto/caffe.proto`,
+under caffe/ for CTPN and tools/caffe-sphereface/ for SphereFace).
 
 Each fork's caffe.proto is compiled with grpcio-tools' protoc (a test dependency) and compared
 with ours (BVLC's): a parameter block the fork adds is declared whole, with its types and
@@ -14,6 +15,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -36,19 +38,57 @@ FORKS = {
     "yjxiong": ("yjxiong/caffe", "action_recog", "9831a2b4d67e3f99418b6f2f99b6dde716853672"),
     "rfcn": ("daijifeng001/caffe-rfcn", "r-fcn", "543f8f6a4b7c88256ea1445ae951a12d1ad9cffd"),
     "frcnn": ("rbgirshick/caffe-fast-rcnn", "faster-rcnn", "4115385deb3b907fcd428ac0ab53b694d741a3c4"),
+    "refinedet": ("sfzhang15/RefineDet", "master", "52b6fe23dc1a160fe710b7734576dca509bf4fae"),
+    "ctpn": ("tianzhi0549/CTPN (caffe/)", "master", "f77ec9e7c4c010c8834cf0f87111370b14a00f33"),
+    "hed": ("s9xie/hed", "master", "912632b986acc6dd6cc33b95603b2f279d7bd9f2"),
+    "caffe_face": ("ydwen/caffe-face", "caffe-face", "48ff38e30dd303511ac6b5f9455474453fef2644"),
+    "sphereface": (
+        "wy1iu/sphereface (tools/caffe-sphereface)",
+        "master",
+        "f20b130a6e080bb51d2e46a9e157686df622bef3",
+    ),
+    "caffe_windows": ("happynear/caffe-windows", "ms", "967eedf25009e334b7f6f933bb5e17aaaff5bef6"),
+    "textboxes": ("MhLiao/TextBoxes", "master", "fd4d7a96dce686938a8485ea5c2e895df592610a"),
+    "textboxes_pp": ("MhLiao/TextBoxes_plusplus", "master", "39d4898de1504c53a2ed3d67966a57b3595836d0"),
+    "openpose": (
+        "CMU-Perceptual-Computing-Lab/caffe_train",
+        "master",
+        "76dd9563fb24cb1702d0245cda7cc36ec2aed43b",
+    ),
+    "enet": ("TimoSaemann/caffe-enet", "master", "22d356c956cdc5e752e6d40612e4f6c60fc8f471"),
+    "microsoft": ("Microsoft/caffe", "master", "1a2be8ecf9ba318d516d79187845e90ac6e73197"),
+    "yolo": ("eric612/MobileNet-YOLO", "master", "69b4441cb3ec8d553fbdef788ad033e246f901bd"),
 }
 
 # Layer type -> [(fork key, layer field)]: the blocks each built fork layer reads, and the
 # BVLC blocks a fork widened that the fork's published nets set on BVLC layer types.
 LAYERS = {
-    "Normalize": [("ssd", "norm_param")],
-    "PriorBox": [("ssd", "prior_box_param")],
+    "Normalize": [("ssd", "norm_param"), ("caffe_windows", "normalize_param")],
+    "PriorBox": [("ssd", "prior_box_param"), ("textboxes_pp", "prior_box_param")],
     "Permute": [("ssd", "permute_param")],
-    "DetectionOutput": [("ssd", "detection_output_param")],
-    "MultiBoxLoss": [("ssd", "multibox_loss_param")],
-    "AnnotatedData": [("ssd", "annotated_data_param"), ("ssd", "transform_param")],
-    "BN": [("segnet", "bn_param"), ("pspnet", "bn_param"), ("yjxiong", "bn_param")],
-    "DenseImageData": [("segnet", "dense_image_data_param")],
+    "DetectionOutput": [
+        ("ssd", "detection_output_param"),
+        ("refinedet", "detection_output_param"),
+        ("textboxes_pp", "detection_output_param"),
+    ],
+    "MultiBoxLoss": [
+        ("ssd", "multibox_loss_param"),
+        ("refinedet", "multibox_loss_param"),
+        ("textboxes_pp", "multibox_loss_param"),
+    ],
+    "AnnotatedData": [
+        ("ssd", "annotated_data_param"),
+        ("ssd", "transform_param"),
+        ("yolo", "annotated_data_param"),
+        ("yolo", "transform_param"),
+    ],
+    "BN": [
+        ("segnet", "bn_param"),
+        ("pspnet", "bn_param"),
+        ("yjxiong", "bn_param"),
+        ("caffe_windows", "bn_param"),
+    ],
+    "DenseImageData": [("segnet", "dense_image_data_param"), ("enet", "dense_image_data_param")],
     "Upsample": [("segnet", "upsample_param")],
     "SoftmaxWithLoss": [("segnet", "loss_param")],
     "Dropout": [("segnet", "dropout_param"), ("frcnn", "dropout_param")],
@@ -58,6 +98,27 @@ LAYERS = {
     "SmoothL1LossOHEM": [("rfcn", "loss_param"), ("rfcn", "smooth_l1_loss_param")],
     "ROIPooling": [("frcnn", "roi_pooling_param")],
     "SmoothL1Loss": [("frcnn", "smooth_l1_loss_param")],
+    "ImageSegData": [("pspnet", "image_data_param"), ("pspnet", "transform_param")],
+    "DetectionEvaluate": [("ssd", "detection_evaluate_param")],
+    "LargeMarginInnerProduct": [("caffe_windows", "largemargin_inner_product_param")],
+    "SegAccuracy": [("pspnet", "seg_accuracy_param")],
+    "BoxAnnotatorOHEM": [("rfcn", "box_annotator_ohem_param")],
+    "CPMData": [("openpose", "cpm_transform_param")],
+    "Lstm": [("ctpn", "lstm_param")],
+    "Reverse": [("ctpn", "reverse_param")],
+    "Transpose": [("ctpn", "transpose_param")],
+    "ImageLabelmapData": [("hed", "image_data_param")],
+    "CenterLoss": [("caffe_face", "center_loss_param"), ("caffe_windows", "center_loss_param")],
+    "MarginInnerProduct": [("sphereface", "margin_inner_product_param")],
+    "LabelSpecificAdd": [("caffe_windows", "label_specific_add_param")],
+    "ChannelScale": [("caffe_windows", "channel_scale_param")],
+    "Flip": [("caffe_windows", "flip_param")],
+    "InnerDistance": [("caffe_windows", "inner_distance_param")],
+    "InnerProduct": [("caffe_windows", "inner_product_param")],
+    "Reorg": [("yolo", "reorg_param")],
+    "Yolov3": [("yolo", "yolov3_param")],
+    "RegionLoss": [("yolo", "region_loss_param")],
+    "Yolov3DetectionOutput": [("yolo", "yolov3_detection_output_param")],
 }
 
 _KINDS = {
@@ -127,7 +188,7 @@ def widened(fork: Descriptor, ours: Descriptor) -> list[str]:
 
 def header(summary: str, origin: str) -> list[str]:
     return [
-        f'"""{summary}',
+        '"""' + textwrap.fill(summary, 96),
         "",
         "Generated by proto/fork_fields.py; regenerate rather than edit.",
         '"""',
@@ -153,26 +214,26 @@ def main(proto_dir: str) -> None:
     ours = filler_pb2.LayerParameter.DESCRIPTOR
     OUT.mkdir(exist_ok=True)
     written = []
+    # Per layer type, a later fork declares only the fields an earlier one did not: a fork built
+    # on another (MobileNet-YOLO on SSD) may widen an enum the first declared; the first stays.
+    declarations: dict[str, list[str]] = {key: [] for key in FORKS}
+    for layer_type, blocks in LAYERS.items():
+        taken: dict[str, set[str]] = {}
+        for key, name in blocks:
+            message = layers[key].fields_by_name[name].message_type
+            known = ours.fields_by_name.get(name)
+            names = (
+                [f.name for f in message.fields] if known is None else widened(message, known.message_type)
+            )
+            seen = taken.setdefault(name, set())
+            names = [item for item in names if item not in seen]
+            seen.update(names)
+            body = block_text(message, names, 1)
+            declarations[key] += ["", f"declare_fields({layer_type!r}, {{{name!r}: {body}}}, origin=ORIGIN)"]
     for key, (repo, branch, commit) in FORKS.items():
         origin = f"{repo}, branch {branch} @ {commit[:8]}"
-        out = header(
-            f"The fields {repo}'s layers declare beyond caffe.proto, read from its caffe.proto.", origin
-        )
-        for layer_type, blocks in LAYERS.items():
-            for fork, name in blocks:
-                if fork != key:
-                    continue
-                message = layers[key].fields_by_name[name].message_type
-                known = ours.fields_by_name.get(name)
-                names = (
-                    [f.name for f in message.fields]
-                    if known is None
-                    else widened(message, known.message_type)
-                )
-                out.append("")
-                body = block_text(message, names, 1)
-                out.append(f"declare_fields({layer_type!r}, {{{name!r}: {body}}}, origin=ORIGIN)")
-        written.append(write(key, out))
+        summary = f"The fields {repo}'s layers declare beyond caffe.proto, read from its caffe.proto."
+        written.append(write(key, header(summary, origin) + declarations[key]))
     # ShuffleNet ships no caffe.proto: its README gives the message to add.
     out = header(
         "ShuffleNet's ShuffleChannelParameter, from its README (it ships no caffe.proto).",

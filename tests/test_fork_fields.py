@@ -146,28 +146,28 @@ def test_layer_type_typo_suggests_the_registered_type():
 
 
 PLUGIN_NET = INPUT + (
-    'layer { name: "sc" type: "ChannelScale" bottom: "data" top: "sc"\n'
-    '  channel_scale_param { scale_filler { type: "gaussian" std: 0.5 } } }\n'
+    'layer { name: "sc" type: "ChannelGain" bottom: "data" top: "sc"\n'
+    '  channel_gain_param { scale_filler { type: "gaussian" std: 0.5 } } }\n'
 )
 
 
 @pytest.fixture
 def channel_scale():
     @fillers.register_layer(
-        "ChannelScale", fields={"channel_scale_param": {"scale_filler": fillers.FillerParameter}}
+        "ChannelGain", fields={"channel_gain_param": {"scale_filler": fillers.FillerParameter}}
     )
     def setup(layer, bottoms, num_tops):
-        filler = layer.channel_scale_param.get(
+        filler = layer.channel_gain_param.get(
             "scale_filler", fillers.FillerParameter(type="constant", value=1)
         )
         return fillers.LayerSetup(tops=(bottoms[0],), blobs=(fillers.BlobSpec((bottoms[0][1],), filler),))
 
     yield setup
-    fillers.unregister_layer("ChannelScale")
+    fillers.unregister_layer("ChannelGain")
 
 
 def test_a_plugin_lays_out_blobs_from_fork_fields(channel_scale):
-    assert "ChannelScale" in fillers.registered_layers()
+    assert "ChannelGain" in fillers.registered_layers()
     params = fillers.init_net(PLUGIN_NET, seed=3)
     expected = fillers.get_filler({"type": "gaussian", "std": 0.5}).fill((3,), rng=fillers.CaffeRNG(3))
     np.testing.assert_array_equal(params["sc"][0], expected)
@@ -175,7 +175,7 @@ def test_a_plugin_lays_out_blobs_from_fork_fields(channel_scale):
 
 def test_a_plugin_type_is_registered_once(channel_scale):
     with pytest.raises(fillers.FillerError, match="already registered"):
-        fillers.register_layer("ChannelScale")(channel_scale)
+        fillers.register_layer("ChannelGain")(channel_scale)
 
 
 def test_builtin_layers_are_registry_entries():
@@ -184,12 +184,12 @@ def test_builtin_layers_are_registry_entries():
 
 
 def test_a_shape_rule_cannot_declare_a_layer_with_a_filler_blob_free():
-    fillers.declare_fields("ChannelScale", {"channel_scale_param": {"scale_filler": fillers.FillerParameter}})
-    with pytest.raises(fillers.FillerError, match=r"'ChannelScale' has a filler.*silently drop"):
+    fillers.declare_fields("ChannelGain", {"channel_gain_param": {"scale_filler": fillers.FillerParameter}})
+    with pytest.raises(fillers.FillerError, match=r"'ChannelGain' has a filler.*silently drop"):
         try:
-            plan_net(PLUGIN_NET, shape_rules={"ChannelScale": "same"})
+            plan_net(PLUGIN_NET, shape_rules={"ChannelGain": "same"})
         finally:
-            undeclare_fields("ChannelScale")
+            undeclare_fields("ChannelGain")
 
 
 def test_no_layer_holding_a_filler_is_dropped_silently(foo_fields):

@@ -167,4 +167,4 @@ def test_docs_plugin_example_runs(capsys):
         exec(compile(block, "docs/nets.md", "exec"), {})
         assert capsys.readouterr().out.strip() == "True (3,)"
     finally:
-        fillers.unregister_layer("ChannelScale")
+        fillers.unregister_layer("ChannelGain")

@@ -145,7 +145,7 @@ def test_a_bad_enum_name_is_refused_with_the_closest():
 
 def test_every_fork_net_in_the_tests_reads_strictly():
     paths = [path for path in sorted(FORKS.glob("*.p*")) if "solver" not in path.name]
-    assert len(paths) == 9
+    assert len(paths) >= 9  # every published fork net copied here
     for path in paths:
         read_net_file(path)
 

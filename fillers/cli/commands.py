@@ -21,6 +21,7 @@ from ..io.formats import FORMAT_BY_SUFFIX, errors_in, read_text
 from ..net.layers.registry import cli_hints
 from ..net.params import blob_roles
 from ..net.plan import ParamBlob
+from ..net.settle import checked_forks
 from ..net.source import NetFile, read_net_file
 from ..net.specs import is_net_file, load_all, net_file_fillers
 from ..spec.parameter import FillerParameter, load, parse, to_text
@@ -96,6 +97,7 @@ def _specs(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
     load_protos(args.proto, "specs")
     shape_rules(args.shape_rule)  # checked, as `net` would; listing fillers needs no shapes
+    checked_forks(args.fork)
     filtered = args.phase is not None or args.stage or args.level
     if is_net_file(args.net):
         net = _read_net(args)
@@ -131,6 +133,7 @@ def _net(args: argparse.Namespace) -> None:
         input_shapes=input_shapes,
         shape_rules=rules,
         weights=args.weights,
+        forks=args.fork,
     )
     plan, copies, rng = prepared.plan, prepared.copies, prepared.stream
     no_fillers = not net_file_fillers(net, phase=args.phase, level=args.level, stages=args.stage)
@@ -364,8 +367,17 @@ def _add_net_state_and_plugins(command: argparse.ArgumentParser) -> None:
         "--shape-rule",
         action="append",
         default=[],
-        metavar="TYPE=same",
-        help="a layer type fillers does not know, without learnable blobs: each top shaped like bottom 0",
+        metavar="TYPE=RULE",
+        help="a layer type fillers does not know, without learnable blobs: RULE is same (each top "
+        "shaped like bottom 0), bottom:K (like bottom K) or DIMS (the top's shape, e.g. 1,3,224,224)",
+    )
+    command.add_argument(
+        "--fork",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the Caffe fork whose version to take of a layer type several forks define differently "
+        "(fillers names the candidates when the net does not tell)",
     )
     command.add_argument(
         "--plugin",

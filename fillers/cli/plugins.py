@@ -43,13 +43,17 @@ def load_protos(paths: Sequence[str], command: str) -> None:
 
 
 def shape_rules(texts: Sequence[str]) -> dict[str, str]:
-    """`--shape-rule TYPE=same` flags as shape_rules; "same" is the rule a flag can give."""
+    """`--shape-rule TYPE=RULE` flags as shape_rules: RULE is "same" (each top shaped like
+    bottom 0), "bottom:K" (like bottom K) or the top's dims ("1,3,224,224")."""
     rules = {}
     for text in texts:
         layer_type, equals, rule = text.partition("=")
-        if not equals or not layer_type or rule != "same":
+        well_formed = rule == "same" or (rule.startswith("bottom:") and rule[7:].isdigit())
+        well_formed = well_formed or (bool(rule) and all(part.strip().isdigit() for part in rule.split(",")))
+        if not equals or not layer_type or not well_formed:
             raise FillerError(
-                f"--shape-rule: {text!r} is not TYPE=same (each top shaped like bottom 0); "
+                f"--shape-rule: {text!r} is not TYPE=same (each top shaped like bottom 0), "
+                "TYPE=bottom:K (like bottom K) or TYPE=DIMS (the top's shape, e.g. 1,3,224,224); "
                 "other mappings need --plugin FILE.py"
             )
         rules[layer_type] = rule

@@ -21,9 +21,17 @@ from ..io.texttree import Block
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from .fields import Fields
 from .filler_blocks import block_holds_filler
-from .layers import BlobSpec, LayerKind, Shape, ShapeRule, layer_kind, setup_layer
-from .layers.registry import Layer, definition_of, given_flag, input_flag
+from .layers import BlobSpec, LayerKind, LayerSetup, Shape, ShapeRule, layer_kind, setup_layer
+from .layers.registry import (
+    Layer,
+    Undecided,
+    UnknownType,
+    definition_of,
+    given_flag,
+    input_flag,
+)
 from .netparam import NetSource, PhaseLike, layer_fillers, layer_included, net_state
+from .settle import ANY_SHAPES, checked_forks, rules_to_try, settled
 from .source import LayerSource, read_net_file
 
 
@@ -34,7 +42,8 @@ class ParamBlob:
     `index` is its place among the layer's blobs (weight 0, bias 1, ...). `filler` filled it
     (None: zeroed without a filler, as BatchNorm's statistics). `owner` is the (layer, index)
     whose values it takes when it shares a named param; it is still filled first, as in
-    Caffe, so the stream moves for it.
+    Caffe, so the stream moves for it. `unknown_fill`: its layer's type has no definition and
+    the weights give its shape and values; how Caffe filled it first is unknown.
     """
 
     layer: str
@@ -43,6 +52,7 @@ class ParamBlob:
     shape: Shape
     filler: FillerParameter | None
     owner: tuple[str, int] | None = None
+    unknown_fill: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ class _NetBlobs:
             if self.shapes[name] is None and not kind.shape_free:
                 partial = self.partial.get(name)
                 fixed = f" (the prototxt fixes {_pattern(partial)})" if partial else ""
-                raise FillerError(
+                raise Undecided(
                     f"layer {layer.name!r} ({layer.type}) needs the shape of blob {name!r}, which "
                     f"layer {self.producers[name]!r} reads from its data; "
                     f"give it as {input_flag(name)}{fixed}"
@@ -166,11 +176,15 @@ def plan_net(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     shape_rules: Mapping[str, ShapeRule] | None = None,
     profile: str | Profile | None = None,
+    forks: Iterable[str] = (),
+    given_blobs: Mapping[str, Sequence[Sequence[int]]] | None = None,
 ) -> NetPlan:
     """The layers Caffe's Net::Init sets up for this state, with every learnable blob's shape,
-    filler and sharing, without drawing anything. Arguments as for `init_net`."""
+    filler and sharing, without drawing anything. Arguments as for `init_net`; `given_blobs`:
+    the blob shapes, by layer name, a layer without a definition takes (its weights')."""
     if shape_rules is not None and not isinstance(shape_rules, Mapping):
         raise FillerError(f"shape_rules: {echo(repr(shape_rules))} is not a mapping of layer types to rules")
+    chosen = checked_forks(forks)
     build = get_profile(profile)
     source = read_net_file(net)
     param = source.param
@@ -179,9 +193,7 @@ def plan_net(
             f"{source.path or 'the net'}: the net has no layers (is this a filler spec rather than a net?)"
         )
     state = net_state(param, phase, level, stages)
-    blobs = _NetBlobs(_checked_input_shapes(input_shapes))
-    named: dict[str, _NamedParam] = {}
-    plans = []
+    checked_inputs = _checked_input_shapes(input_shapes)
     legacy = LayerSource(source.path, 0, 0, Fields(Block()))
     kept = [(layer, legacy) for layer in _legacy_input_layers(param)]
     kept += [
@@ -190,14 +202,28 @@ def plan_net(
         if layer_included(layer, state)
     ]
     net_types = frozenset(layer.type for layer, _ in kept)
-    for layer, at in kept:
-        try:
-            plans.append(_plan_layer(layer, at, state.phase, blobs, named, shape_rules, net_types, build))
-        except FillerError as error:
-            raise FillerError(_located(str(error), layer, at)) from None
-    blobs.check_all_inputs_used()
-    _check_unique_names(plans)
-    return NetPlan(param.name, tuple(plans))
+    if given_blobs is not None and not isinstance(given_blobs, Mapping):
+        raise FillerError(f"given_blobs: {echo(repr(given_blobs))} is not a mapping of layer names to shapes")
+    trained = {name: _given_shapes(name, shapes) for name, shapes in (given_blobs or {}).items()}
+
+    def plan(rules: Mapping[str, ShapeRule]) -> NetPlan:
+        blobs = _NetBlobs(checked_inputs)
+        named: dict[str, _NamedParam] = {}
+        plans = []
+        for layer, at in kept:
+            try:
+                plans.append(
+                    _plan_layer(layer, at, state.phase, blobs, named, rules, net_types, build, trained)
+                )
+            except Undecided as error:
+                raise error.retitled(_located(str(error), layer, at)) from None
+            except FillerError as error:
+                raise FillerError(_located(str(error), layer, at)) from None
+        blobs.check_all_inputs_used()
+        _check_unique_names(plans)
+        return NetPlan(param.name, tuple(plans))
+
+    return settled(plan, chosen, dict(shape_rules or {}))  # type: ignore[return-value]
 
 
 def _plan_layer(
@@ -209,24 +235,31 @@ def _plan_layer(
     shape_rules: Mapping[str, ShapeRule] | None,
     net_types: frozenset[str] = frozenset(),
     build: Profile = DEFAULT_PROFILE,
+    trained: Mapping[str, tuple[Shape, ...]] | None = None,
 ) -> LayerPlan:
-    """One layer of Net::Init: its definition, its setup, its params appended."""
+    """One layer of Net::Init: its definition, its setup, its params appended. A layer
+    without a definition whose blobs `trained` (the weights) gives takes them from there."""
     tops_given = bool(layer.top) and not layer.bottom and all(top in blobs.input_shapes for top in layer.top)
     holds_filler = block_holds_filler(at.fields.block, at.schema) or bool(layer_fillers(layer))
+    key = _definition_type(layer)
+    from_weights = None if definition_of(key) is not None else (trained or {}).get(layer.name)
     try:
         kind = layer_kind(
-            _definition_type(layer),
+            key,
             shape_rules,
             tops_given=tops_given,
-            holds_filler=holds_filler,
+            holds_filler=holds_filler and from_weights is None,
             has_bottoms=bool(layer.bottom),
         )
-    except FillerError as error:
-        if layer.type != "Python":
-            raise
-        raise FillerError(
-            f"{error}; a definition of this Python layer is registered as {_python_key(layer)!r}"
-        ) from None
+    except UnknownType as error:
+        if layer.bottom and (not holds_filler or from_weights is not None):
+            error.candidates = rules_to_try(blobs.bottoms(layer, ANY_SHAPES))
+        hint = ""
+        if from_weights is not None:
+            hint = f"; its {len(from_weights)} blobs come from the weights, its tops need a shape rule"
+        if layer.type == "Python":
+            hint += f"; a definition of this Python layer is registered as {_python_key(layer)!r}"
+        raise error.retitled(f"{error}{hint}") from None
     layer = _with_phase(layer, phase)
     if layer.propagate_down and len(layer.propagate_down) != len(layer.bottom):
         raise FillerError(
@@ -246,9 +279,11 @@ def _plan_layer(
                 get_filler(spec.filler).for_profile(build).check(spec.shape, np.dtype(np.float32))
             except FillerError as error:
                 raise FillerError(f"layer {layer.name!r} ({layer.type}) blob {index}: {error}") from None
+    if from_weights is not None:
+        made = LayerSetup(tuple(made.tops), tuple(BlobSpec(shape, None) for shape in from_weights))
     tops = blobs.add_tops(layer, made.tops)
     specs = made.blobs if inner is None else _owned_params(inner)
-    params = _append_params(layer, specs, named)
+    params = _append_params(layer, specs, named, unknown_fill=from_weights is not None)
     return LayerPlan(layer.name, layer.type, tops, params, made.setup_draws, layer, inner)
 
 
@@ -273,6 +308,15 @@ def _plan_inner_net(layer: LayerParameter, net: NetParameter, build: Profile) ->
 def _owned_params(inner: NetPlan) -> tuple[BlobSpec, ...]:
     """RecurrentLayer::LayerSetUp's blobs: the inner net's params whose owner is themselves."""
     return tuple(BlobSpec(blob.shape, blob.filler) for blob in inner.blobs if blob.owner is None)
+
+
+def _given_shapes(name: object, shapes: object) -> tuple[Shape, ...]:
+    """given_blobs[name]: a list of blob shapes."""
+    if not isinstance(shapes, Sequence) or isinstance(shapes, str):
+        raise FillerError(
+            f"given_blobs[{echo(repr(name))}]: {echo(repr(shapes))} is not a list of blob shapes"
+        )
+    return tuple(shape_of(shape) for shape in shapes)
 
 
 def _definition_type(layer: LayerParameter) -> str:
@@ -338,7 +382,10 @@ def _with_phase(layer: LayerParameter, phase: int) -> LayerParameter:
 
 
 def _append_params(
-    layer: LayerParameter, specs: Sequence[BlobSpec], named: dict[str, _NamedParam]
+    layer: LayerParameter,
+    specs: Sequence[BlobSpec],
+    named: dict[str, _NamedParam],
+    unknown_fill: bool = False,
 ) -> tuple[ParamBlob, ...]:
     """Net::AppendParam for each blob of the layer: a blob whose ParamSpec names a param seen
     before shares that param's values; its shape (or, PERMISSIVE, its count) must match, and
@@ -347,7 +394,7 @@ def _append_params(
         raise FillerError(f"Too many params specified for layer {layer.name}")
     blobs = []
     for index, spec in enumerate(specs):
-        blob = ParamBlob(layer.name, layer.type, index, spec.shape, spec.filler)
+        blob = ParamBlob(layer.name, layer.type, index, spec.shape, spec.filler, unknown_fill=unknown_fill)
         param_spec = layer.param[index] if index < len(layer.param) else ParamSpec()
         name = param_spec.name
         if name and name in named:

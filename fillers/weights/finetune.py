@@ -52,16 +52,31 @@ class Copy:
 
 def weight_files(weights: WeightsLike) -> list[WeightFile]:
     """Every source `weights` names, read, in order: a path, a mapping {layer: [array, ...]},
-    a list of those, or a comma-separated string of paths (Caffe's --weights a,b)."""
+    a list of those, or a comma-separated string of paths (Caffe's --weights a,b). Sources
+    already read (WeightFile) are taken as they are."""
+    if isinstance(weights, WeightFile):
+        return [weights]
     if isinstance(weights, str):
         return [read_weights(name.strip()) for name in weights.split(",")]
     if isinstance(weights, (os.PathLike, Mapping)):
         return [read_weights(weights)]
     if isinstance(weights, Sequence):
-        return [read_weights(source) for source in weights]
+        return [source if isinstance(source, WeightFile) else read_weights(source) for source in weights]
     raise FillerError(
         f"weights: {type(weights).__name__} is not a path, a mapping of layers to arrays or a list of them"
     )
+
+
+def trained_shapes(files: Sequence[WeightFile]) -> dict[str, tuple[Shape, ...]]:
+    """Each weights layer's blob shapes by name, from the first file that has the layer (as
+    stored: a legacy blob keeps its num/channels/height/width): what a layer without a
+    definition takes (`init_net`'s `given_blobs`)."""
+    shapes: dict[str, tuple[Shape, ...]] = {}
+    for file in files:
+        for layer in file.layers:
+            if layer.name not in shapes and all(blob is not None for blob in layer.blobs):
+                shapes[layer.name] = tuple(blob.shape for blob in layer.blobs if blob is not None)
+    return shapes
 
 
 def read_weights(source: WeightsSource, *, mapped: bool = False) -> WeightFile:

@@ -17,10 +17,19 @@ from ..net.layers import ShapeRule
 from ..net.netparam import NetSource, PhaseLike
 from ..net.params import NetParams
 from ..net.plan import NetPlan, plan_net
+from ..net.trained import check_unknown_fills
 from ..random.draws import Stream, profile_of
 from ..stream.counter import CounterRNG
 from ..stream.profiles import Profile
-from .finetune import Copy, TargetLayer, WeightsLike, apply_copies, planned_copies, weight_files
+from .finetune import (
+    Copy,
+    TargetLayer,
+    WeightsLike,
+    apply_copies,
+    planned_copies,
+    trained_shapes,
+    weight_files,
+)
 
 
 def init_net(
@@ -36,6 +45,7 @@ def init_net(
     shape_rules: Mapping[str, ShapeRule] | None = None,
     weights: WeightsLike | None = None,
     profile: str | Profile | None = None,
+    forks: Iterable[str] = (),
 ) -> NetParams:
     """Every learnable blob of a Caffe net, with the values Caffe's Net constructor gives them,
     then, with `weights`, the trained blobs `caffe train --weights` copies over them.
@@ -61,8 +71,10 @@ def init_net(
         so is a name no such top has.
       dtype: np.float32 (Net<float>) or np.float64 (Net<double>).
       shape_rules: how layer types fillers does not know map shapes, by type: "same" (each
-        top shaped like bottom 0) or a function (layer, bottom_shapes) -> top_shapes, called
-        with the LayerParameter and a list of shape tuples. Only for types without learnable
+        top shaped like bottom 0), "bottom:K" (like bottom K), the top's dims ((1, 3, 224, 224)
+        or "1,3,224,224"), or a function (layer, bottom_shapes) -> top_shapes, called with the
+        LayerParameter and a list of shape tuples. An error about a type without a definition
+        offers only the rules the rest of the net accepts. Only for types without learnable
         blobs, and refused for a layer whose parameters hold a filler. A layer of an unknown
         type without bottoms needs no rule when input_shapes gives all its tops (a Python data
         layer, say). Layer types of forks and plugins: `fillers.register_layer`.
@@ -74,7 +86,15 @@ def init_net(
         the first net layer of that name, whatever its type; layers the net lacks are
         ignored; blob counts and shapes must match, else Caffe's error text). Every file is
         read and checked before the first draw. A shared blob takes the value last copied
-        into it.
+        into it. A layer whose type has no definition takes its blobs (count, shapes, values)
+        from the weights, its tops from a shape rule; as how it would fill them first is
+        unknown, every random fill after it must then come from the weights too (or from a
+        CounterRNG's own keyed streams), else FillerError.
+      forks: names of Caffe forks (`fillers.net.layers.forks.FORKS`: "ssd", "caffe-windows",
+        ...) whose version to take of a layer type several forks define differently. Without
+        one, the layer's fields, its bottom count and the net's other layer types decide, then
+        which version the rest of the net accepts; where nothing decides, a FillerError names
+        the candidates.
       profile: the Caffe build to reproduce (see `fillers.profiles()`): the fresh stream's
         for `seed`; with `rng` or the global stream it must be theirs (else FillerError).
 
@@ -104,6 +124,7 @@ def init_net(
         shape_rules=shape_rules,
         weights=weights,
         profile=profile,
+        forks=forks,
     ).fill()
 
 
@@ -120,12 +141,15 @@ def prepare_net(
     shape_rules: Mapping[str, ShapeRule] | None = None,
     weights: WeightsLike | None = None,
     profile: str | Profile | None = None,
+    forks: Iterable[str] = (),
 ) -> PreparedNet:
     """`init_net` up to its first draw: the stream chosen, the net planned, every weights file
     read and checked against it. Arguments as for `init_net`; `.fill()` finishes it."""
     stream = net_stream(seed, rng, profile)
     build = profile_of(stream, profile)
-    with counter_mode_limits(isinstance(stream, CounterRNG)):
+    files = [] if weights is None else weight_files(weights)  # read once, before the first draw
+    keyed = isinstance(stream, CounterRNG)
+    with counter_mode_limits(keyed):
         plan = plan_net(
             net,
             phase=phase,
@@ -134,8 +158,11 @@ def prepare_net(
             input_shapes=input_shapes,
             shape_rules=shape_rules,
             profile=build,
+            forks=forks,
+            given_blobs=trained_shapes(files),
         )
-    copies = [] if weights is None else planned_copies(target_layers(plan), weight_files(weights))
+    copies = planned_copies(target_layers(plan), files)
+    check_unknown_fills(plan, ((copy.layer, copy.index) for copy in copies), keyed=keyed)
     return PreparedNet(plan, stream, build, supported_dtype(dtype), copies)
 
 

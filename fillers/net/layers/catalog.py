@@ -23,6 +23,8 @@ from .registry import (
     Layer,
     LayerDefinition,
     SetupFunction,
+    Undecided,
+    UnknownType,
     define,
     define_hint,
     definition_of,
@@ -139,15 +141,37 @@ def layer_kind(
     if rule is None:
         if tops_given:
             return _GIVEN_TOPS
-        raise FillerError(
-            f"Unknown layer type: {layer_type!r}{did_you_mean(layer_type, registered_layers())}; "
-            f"{ways_forward(layer_type, has_bottoms=has_bottoms)}"
+        ways = ways_forward(layer_type, has_bottoms=has_bottoms)
+        error = UnknownType(
+            f"Unknown layer type: {layer_type!r}{did_you_mean(layer_type, registered_layers())}; {ways}",
+            layer_type,
         )
-    if rule == "same":
-        return LayerKind(elementwise.same_shape, (1, None), _ANY, origin="shape rule")
+        error.ways = ways
+        raise error
     if callable(rule):
         return LayerKind(_ruled(rule), _ANY, _ANY, origin="shape rule")
-    raise FillerError(f'{rule_flag(layer_type)}: {rule!r} is neither "same" nor a function')
+    return _rule_kind(layer_type, rule)
+
+
+def _rule_kind(layer_type: str, rule: object) -> LayerKind:
+    """A shape rule as a definition without blobs: "same" (bottom 0), "bottom:K" (each top
+    shaped like bottom K), or the top's dims ((1, 3, 224, 224) or "1,3,224,224")."""
+    if rule == "same" or (isinstance(rule, str) and rule.startswith("bottom:") and rule[7:].isdigit()):
+        index = 0 if rule == "same" else int(rule[7:])
+
+        def like_bottom(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
+            return LayerSetup(tops=(bottoms[index],) * num_tops)
+
+        return LayerKind(like_bottom, (index + 1, None), _ANY, shape_free=False, origin="shape rule")
+    try:
+        dims = shape_of([int(d) for d in rule.split(",")] if isinstance(rule, str) else rule)
+    except (FillerError, TypeError, ValueError):
+        raise FillerError(
+            f'{rule_flag(layer_type)}: {rule!r} is not "same", "bottom:K", the top\'s dims or a function'
+        ) from None
+    return LayerKind(
+        lambda layer, bottoms, num_tops: LayerSetup(tops=(dims,) * num_tops), _ANY, _ANY, origin="shape rule"
+    )
 
 
 _GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY, origin="given tops")
@@ -172,8 +196,8 @@ def setup_layer(
     layer = layer if isinstance(layer, Layer) else Layer(layer)
     try:
         num_tops = len(layer.top)
-        _check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
-        _check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
+        check_count(f"{layer.type} Layer takes", "bottom blob(s) as input.", len(bottoms), kind.bottoms)
+        check_count(f"{layer.type} Layer produces", "top blob(s) as output.", num_tops, kind.tops)
         require(
             not kind.tops_follow_bottoms or num_tops == len(bottoms),
             f"{layer.type} Layer produces one top blob as output for each bottom blob input.",
@@ -188,6 +212,8 @@ def setup_layer(
                 _check_shape(top, f"top {name!r}")
         for index, blob in enumerate(made.blobs):
             _check_shape(blob.shape, f"blob {index}")
+    except Undecided as error:
+        raise error.retitled(f"layer {layer.name!r} ({layer.type}): {error}") from None
     except FillerError as error:
         raise FillerError(f"layer {layer.name!r} ({layer.type}): {error}") from None
     return made
@@ -230,7 +256,7 @@ def _check_shape(shape: Shape, what: str) -> None:
         raise FillerError(f"{what}: {error}") from None
 
 
-def _check_count(subject: str, blobs: str, given: int, count: Count) -> None:
+def check_count(subject: str, blobs: str, given: int, count: Count) -> None:
     """Layer::CheckBlobCounts, with its messages ("ReLU Layer takes 1 bottom blob(s) as input.")."""
     least, most = count
     if least == most:

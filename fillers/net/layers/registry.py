@@ -19,6 +19,7 @@ before the fills (one per caffe_rng_rand(), as data layers seeding their own gen
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -80,6 +81,23 @@ class Layer:
         return f"Layer({self.message.name!r}, {self.message.type!r})"
 
 
+class Undecided(FillerError):
+    """A FillerError that planning can settle, or sharpen, by trying each way out on the rest
+    of the net: `candidates` are fork names (a type several forks define) or shape rules (a
+    type without a definition); none for a blob whose shape only data knows."""
+
+    def __init__(self, message: str, layer_type: str = "", candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.layer_type = layer_type
+        self.candidates = candidates
+
+    def retitled(self, message: str) -> Undecided:
+        """The same error with `message` (the old one with a location in front)."""
+        new = copy.copy(self)
+        new.args = (message,)
+        return new
+
+
 @dataclass(frozen=True)
 class LayerDefinition:
     """How one layer type sets up.
@@ -107,6 +125,9 @@ UNSUPPORTED: dict[str, str] = {}
 
 # Which syntax error messages suggest: "python" (shape_rules=..., input_shapes=...) or "cli".
 hint_style: ContextVar[str] = ContextVar("hint_style", default="python")
+# The forks the caller named (--fork, forks=...): where several forks define one type name
+# differently, theirs is taken.
+chosen_forks: ContextVar[frozenset[str]] = ContextVar("chosen_forks", default=frozenset())
 
 
 @contextmanager
@@ -119,7 +140,8 @@ def cli_hints() -> Iterator[None]:
         hint_style.reset(token)
 
 
-def _count(value: CountLike, what: str) -> Count:
+def parse_count(value: CountLike, what: str) -> Count:
+    """A blob count as register_layer takes it, as (least, most)."""
     if value is None:
         return (0, None)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -183,7 +205,7 @@ def register_layer(
         True
         >>> unregister_layer("ChannelBias")
     """
-    bottom_count, top_count = _count(bottoms, "bottoms"), _count(tops, "tops")
+    bottom_count, top_count = parse_count(bottoms, "bottoms"), parse_count(tops, "tops")
 
     def add(setup: SetupFunction) -> SetupFunction:
         if not callable(setup):
@@ -250,25 +272,65 @@ def declare_fields_hint(layer_type: str, nested: str) -> str:
     return f"if a Caffe fork adds it, fillers.declare_proto('its caffe.proto'), or declare it: {how}"
 
 
-def ways_forward(layer_type: str, *, has_bottoms: bool) -> str:
-    """How a user gets past a layer type without a definition, in the syntax of where they are."""
-    if hint_style.get() == "cli":
-        ways = [
-            define_hint(layer_type),
-            f"or, if it has no learnable blobs, --shape-rule {layer_type}=same "
-            "(each top shaped like bottom 0)",
-        ]
-        if not has_bottoms:
-            ways.append("or, for a layer without bottoms, --input TOP=DIMS for each of its tops")
+class UnknownType(Undecided):
+    """A layer type without a definition or a rule; `candidates`: the shape rules to try
+    ("same", "bottom:K"), `ways`: the advice in the message, which planning replaces with the
+    rules the rest of the net agrees with."""
+
+    ways = ""
+
+
+def ways_forward(layer_type: str, *, has_bottoms: bool, rules: Sequence[str] | None = None) -> str:
+    """How a user gets past a layer type without a definition, in the syntax of where they are.
+
+    `rules`: the shape rules that fit the rest of the net (None: not tried yet); a rule that
+    does not fit is never offered.
+    """
+    cli = hint_style.get() == "cli"
+    ways = [define_hint(layer_type)]
+    if not has_bottoms:
+        ways.append(
+            f"or, if it has no learnable blobs, each of its tops' shape ({input_flag('TOP')}); that "
+            "takes its setup to draw nothing from Caffe's stream, which a data layer that shuffles "
+            "or seeds its own generators does, shifting every later fill"
+        )
+        return "; ".join(ways)
+    if rules is None:
+        rules = ("same", "bottom:K")
+    offered = " or ".join(_rule_text(layer_type, rule, cli) for rule in rules)
+    if rules:
+        ways.append(
+            f"or, if it has no learnable blobs, a shape rule (each top shaped like a bottom): {offered}"
+        )
     else:
-        ways = [
-            define_hint(layer_type),
-            f'or, if it has no learnable blobs, shape_rules={{{layer_type!r}: "same"}} or a function '
-            "(layer, bottom_shapes) -> top_shapes",
-        ]
-        if not has_bottoms:
-            ways.append("or, for a layer without bottoms, every top's shape in input_shapes={TOP: (...)}")
+        ways.append(
+            "or, if it has no learnable blobs, its top's shape, as no bottom's shape fits the rest of "
+            f"the net: {_rule_text(layer_type, 'DIMS', cli)}"
+        )
+    if not cli:
+        ways.append("or a function (layer, bottom_shapes) -> top_shapes")
     return "; ".join(ways)
+
+
+def _rule_text(layer_type: str, rule: str, cli: bool) -> str:
+    if rule == "DIMS" and not cli:
+        return f"shape_rules={{{layer_type!r}: (...)}}"
+    return f"--shape-rule {layer_type}={rule}" if cli else f'shape_rules={{{layer_type!r}: "{rule}"}}'
+
+
+@contextmanager
+def using_forks(names: frozenset[str]) -> Iterator[None]:
+    """Within the block, a type name several forks define is taken from the fork in `names`."""
+    token = chosen_forks.set(names)
+    try:
+        yield
+    finally:
+        chosen_forks.reset(token)
+
+
+def fork_flag(name: str) -> str:
+    """How the user names a fork, in the syntax of where they are."""
+    return f"--fork {name}" if hint_style.get() == "cli" else f"forks=({name!r},)"
 
 
 def rule_flag(layer_type: str) -> str:

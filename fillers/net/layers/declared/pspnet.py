@@ -46,3 +46,52 @@ declare_fields(
     },
     origin=ORIGIN,
 )
+
+declare_fields(
+    "ImageSegData",
+    {
+        "image_data_param": {
+            "ignore_label": field(int, 255),
+            "label_type": field(
+                (
+                    "NONE",
+                    "IMAGE",
+                    "PIXEL",
+                ),
+                "IMAGE",
+            ),
+        }
+    },
+    origin=ORIGIN,
+)
+
+declare_fields(
+    "ImageSegData",
+    {
+        "transform_param": {
+            "scale_factors": [float],
+            "crop_width": field(int, 0),
+            "crop_height": field(int, 0),
+        }
+    },
+    origin=ORIGIN,
+)
+
+declare_fields(
+    "SegAccuracy",
+    {
+        "seg_accuracy_param": {
+            "metric": field(
+                (
+                    "PixelAccuracy",
+                    "ClassAccuracy",
+                    "PixelIOU",
+                ),
+                "PixelAccuracy",
+            ),
+            "ignore_label": [int],
+            "reset": field(bool, True),
+        }
+    },
+    origin=ORIGIN,
+)

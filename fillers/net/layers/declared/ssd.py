@@ -317,3 +317,51 @@ declare_fields(
     },
     origin=ORIGIN,
 )
+
+declare_fields(
+    "DetectionEvaluate",
+    {
+        "detection_evaluate_param": {
+            "num_classes": field(int, 0),
+            "background_label_id": field(int, 0),
+            "overlap_threshold": field(float, 0.5),
+            "evaluate_difficult_gt": field(bool, True),
+            "name_size_file": field(str, ""),
+            "resize_param": {
+                "prob": field(float, 1.0),
+                "resize_mode": field(
+                    (
+                        "WARP",
+                        "FIT_SMALL_SIZE",
+                        "FIT_LARGE_SIZE_AND_PAD",
+                    ),
+                    "WARP",
+                ),
+                "height": field(int, 0),
+                "width": field(int, 0),
+                "height_scale": field(int, 0),
+                "width_scale": field(int, 0),
+                "pad_mode": field(
+                    (
+                        "CONSTANT",
+                        "MIRRORED",
+                        "REPEAT_NEAREST",
+                    ),
+                    "CONSTANT",
+                ),
+                "pad_value": [float],
+                "interp_mode": field(
+                    (
+                        "LINEAR",
+                        "AREA",
+                        "NEAREST",
+                        "CUBIC",
+                        "LANCZOS4",
+                    ),
+                    repeated=True,
+                ),
+            },
+        }
+    },
+    origin=ORIGIN,
+)
