@@ -155,3 +155,8 @@ def test_a_bad_thread_environment_is_a_filler_error(bad, monkeypatch):
     monkeypatch.setenv("FILLERS_NUM_THREADS", bad)
     with pytest.raises(fillers.FillerError, match=r"FILLERS_NUM_THREADS: .* is not a thread count"):
         fillers.get_filler({"type": "uniform"}).fill((1 << 20,), rng=fillers.CounterRNG(1))
+    # raised before anything is drawn, even where a sparse fill's mask would ask later
+    out = np.full((4, 5), 7.0, dtype=np.float32)
+    with pytest.raises(fillers.FillerError, match="FILLERS_NUM_THREADS"):
+        fillers.get_filler({"type": "gaussian", "sparse": 2}).fill(out, rng=fillers.CounterRNG(1))
+    assert (out == 7).all()

@@ -24,7 +24,7 @@ from ..stream.caffe import CaffeRNG, global_stream
 from ..stream.counter import CounterRNG
 from ..stream.philox import NUMPY
 from ..stream.profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
-from . import boost, compiled, compiled_counter, eras, prefetch, rowsums
+from . import boost, compiled, compiled_counter, eras, prefetch, rowsums, threads
 from .counter_normal import bernoulli, bernoulli_threshold, normal_blocks, uniform01
 
 _CHUNK = 1 << 16
@@ -177,6 +177,8 @@ class CounterDraws(_Draws):
         self.mask_rng = rng.child("mask")
         self.position = start
         self.mask_position = start
+        if self.compiled:
+            threads.num_threads()  # a bad FILLERS_NUM_THREADS fails here, before anything is drawn
 
     def _take(self, count: int) -> int:
         start, self.position = self.position, self.position + count
