@@ -16,8 +16,9 @@ from . import threads as thread_count
 from .compiled import _resolve
 from .counter_normal import bernoulli_threshold, core_constants
 
-_CHUNK = 1 << 20
-"""Elements per thread per call."""
+_CHUNK = 1 << 22
+"""Elements per thread per call: a few milliseconds, so that starting the threads costs little
+and Ctrl-C is still seen soon."""
 PARALLEL_MINIMUM = 1 << 20
 """Fills of fewer elements run on one thread: starting threads would cost more than it saves."""
 _constants_lock = threading.Lock()
