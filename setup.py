@@ -117,7 +117,7 @@ class build_core(Command):
             compiler.link_shared_object(
                 objects,
                 str(target),
-                libraries=[] if compiler.compiler_type == "msvc" else ["m"],
+                libraries=[] if compiler.compiler_type == "msvc" else ["m", "pthread"],
             )
         finally:
             os.chdir(old_cwd)

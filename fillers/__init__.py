@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .net.proto_schema import declare_proto
     from .net.specs import load_all
     from .random.compiled import backend
+    from .random.threads import set_num_threads
     from .spec.parameter import dump, from_dict, load, parse, to_dict, to_text
     from .spec.resolve import GetFiller, get_filler
     from .spec.rules import Rule, load_rules
@@ -84,6 +85,7 @@ _LAZY = {
     "to_text": ".spec.parameter",
     "dump_all": ".spec.sets",
     "load_all": ".net.specs",
+    "set_num_threads": ".random.threads",
     "CaffeRNG": ".stream.caffe",
     "set_random_seed": ".stream.caffe",
     "load_weights": ".weights.files",
@@ -123,6 +125,7 @@ __all__ = [
     "registered",
     "registered_layers",
     "save_weights",
+    "set_num_threads",
     "set_random_seed",
     "to_dict",
     "to_text",

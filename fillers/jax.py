@@ -12,6 +12,10 @@ Two modes:
 - Exact: `initializer(spec, rng=fillers.CaffeRNG(seed))` fills with Caffe's own stream and
   returns Caffe's bits (transposed into the layout). It runs eagerly, outside jit: each
   call continues the stream, and `key` is ignored.
+- Counter mode: `initializer(spec, rng=fillers.CounterRNG(seed, key=...))` computes counter
+  mode's values (the bits of `Filler.fill(..., rng=CounterRNG(seed, key))` and of the compiled
+  core) in jax.numpy: jit-able, shardable with `out_shardings`, no host callback; `key` (the
+  jax one) is ignored, the CounterRNG's key names the parameter. float64 needs jax_enable_x64.
 
 Layouts: Flax and JAX kernels are channels-last, so the default layout is "HWIO" for a 4-D
 kernel, "IO" for a Dense kernel, "DHWIO" for 5-D, "O" for a bias (`fillers.fill.layout.
@@ -34,23 +38,29 @@ import numpy as np
 
 from ._proto.filler_pb2 import FillerParameter
 from .errors import FillerError
+from .fill import counter_arrays
 from .fill.blob import fans, shape_of
 from .fill.builtin import BUILTIN_FILLERS
 from .fill.filler import Filler
 from .fill.layout import caffe_shape, channels_last, check_layout, layout_axes
 from .spec.resolve import Spec, as_filler
 from .stream.caffe import CaffeRNG
+from .stream.counter import CounterRNG
+from .stream.philox import Ops
 
 Initializer = Callable[..., jax.Array]
 
 
-def initializer(spec: Spec, *, layout: str | None = None, rng: CaffeRNG | None = None) -> Initializer:
+def initializer(
+    spec: Spec, *, layout: str | None = None, rng: CaffeRNG | CounterRNG | None = None
+) -> Initializer:
     """`init(key, shape, dtype=jnp.float32)` filling an array of `shape` in `layout` with the
     filler `spec` names (a Filler, FillerParameter, dict of its fields, or protobuf text).
 
     layout: how the array's axes map onto Caffe's blob axes; None: channels-last by rank
     ("HWIO", "IO", "DHWIO", "O"). rng: None for the JAX-native mode (from `key`, jit-able,
-    not Caffe's bits); a CaffeRNG for Caffe's exact bits, eagerly, outside jit.
+    not Caffe's bits); a CaffeRNG for Caffe's exact bits, eagerly, outside jit; a CounterRNG
+    for counter mode's bits, jit-able (Caffe's seven fillers).
 
     JAX-native formulas, with fan_in = count / O and fan_out = count / I over Caffe's axes:
     constant: value; uniform: U[min, max); gaussian: mean + std * N(0, 1), times a
@@ -71,10 +81,13 @@ def initializer(spec: Spec, *, layout: str | None = None, rng: CaffeRNG | None =
     filler = as_filler(spec)
     if layout is not None:
         check_layout(layout)
+    if isinstance(rng, CounterRNG):
+        return _counter(filler, layout, rng)
     if rng is not None:
         if not isinstance(rng, CaffeRNG):
             raise FillerError(
-                f"rng: {rng!r} is not a fillers.CaffeRNG (for Caffe's bits) or None (JAX-native)"
+                f"rng: {rng!r} is not a fillers.CaffeRNG (for Caffe's bits), a fillers.CounterRNG "
+                "(counter mode) or None (JAX-native)"
             )
         return _exact(filler, layout, rng)
     kind = _native_kind(filler)
@@ -115,6 +128,46 @@ def _exact(filler: Filler, layout: str | None, rng: CaffeRNG) -> Initializer:
         fill_dtype = np.float64 if out_dtype == jnp.float64 else np.float32
         values = filler.fill(dims, fill_dtype, rng, layout=_resolved(layout, dims))
         return jnp.asarray(values, dtype=out_dtype)
+
+    return init
+
+
+_JAX_OPS = Ops(jnp, jax.lax.bitcast_convert_type, wide_multiply=False, fuses=True)
+"""Counter mode's array operations in jax.numpy: 32-bit products by 16-bit halves (no uint64
+without x64), each product kept out of XLA's fused multiply-adds."""
+
+
+def _sequential_sum(rows: jax.Array) -> jax.Array:
+    # Left to right, as Caffe and the core add positive_unitball's rows: a scan, which XLA
+    # does not reorder (jnp.sum would add pairwise).
+    total, _ = jax.lax.scan(
+        lambda t, column: (t + column, None), jnp.zeros(rows.shape[:1], rows.dtype), rows.T
+    )
+    return total
+
+
+def _counter(filler: Filler, layout: str | None, rng: CounterRNG) -> Initializer:
+    if not any(type(filler) is cls for cls in BUILTIN_FILLERS.values()):
+        raise FillerError(
+            f"type: {filler.param.type!r}: counter mode in jax.numpy knows Caffe's seven fillers only; "
+            "fill with numpy (Filler.fill(shape, rng=CounterRNG(...))) and pass the array"
+        )
+
+    def init(key: Any, shape: Any, dtype: Any = jnp.float32) -> jax.Array:
+        dims = shape_of(shape)
+        array_layout = _resolved(layout, dims)
+        axes = layout_axes(array_layout, len(dims))
+        blob = caffe_shape(dims, array_layout)
+        out_dtype = _dtype_of(dtype)
+        fill_dtype = np.dtype(np.float64 if out_dtype == jnp.float64 else np.float32)
+        if fill_dtype == np.float64 and not jax.config.jax_enable_x64:
+            raise FillerError(
+                "dtype: float64 needs jax_enable_x64 (jax.config.update('jax_enable_x64', True))"
+            )
+        # Every check fill makes (counter mode's limits included), at trace time.
+        checked = filler.checked_for(blob, fill_dtype, rng)
+        values = counter_arrays.fill(_JAX_OPS, checked, blob, fill_dtype, rng, _sequential_sum)
+        return jnp.transpose(values, axes).astype(out_dtype)
 
     return init
 

@@ -191,6 +191,57 @@ def test_plot_writes_a_png(tmp_path, capsys):
     argv = ["net", str(NETS / "lenet_train_test.prototxt"), "--seed", "1", "--input", "data=64,1,28,28"]
     assert main([*argv, "--plot", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"plotted page 1/1 (8/8 blobs): {out}" in capsys.readouterr().err
+
+
+def test_plot_pages_label_blobs_by_role_and_group_constants(tmp_path, capsys, monkeypatch):
+    require("matplotlib")
+    from fillers.cli import plot
+
+    drawn = []
+    real_histogram, real_constants = plot._histogram_panel, plot._constants_panel
+    monkeypatch.setattr(plot, "PANELS_PER_PAGE", 3)
+    monkeypatch.setattr(
+        plot, "_histogram_panel", lambda axis, blob: drawn.append(blob.label) or real_histogram(axis, blob)
+    )
+    monkeypatch.setattr(
+        plot,
+        "_constants_panel",
+        lambda axis, blobs: drawn.append([b.label for b in blobs]) or real_constants(axis, blobs),
+    )
+    out = tmp_path / "lenet.png"
+    argv = ["net", str(NETS / "lenet_train_test.prototxt"), "--seed", "1", "--input", "data=64,1,28,28"]
+    assert main([*argv, "--plot", str(out)]) == 0
+    # lenet: four weights (xavier) vary; its four biases are constant 0 and share one panel
+    assert drawn == ["conv1/weight", "conv2/weight", "ip1/weight", "ip2/weight",
+                     ["conv1/bias", "conv2/bias", "ip1/bias", "ip2/bias"]]  # fmt: skip
+    pages = [out, tmp_path / "lenet-2.png"]
+    assert all(page.read_bytes()[:4] == b"\x89PNG" for page in pages)
+    assert not (tmp_path / "lenet-3.png").exists()
+    assert f"plotted page 2/2 (8/8 blobs): {pages[1]}" in capsys.readouterr().err
+
+
+def test_expected_densities_are_the_fillers():
+    from fillers.cli.plot import expected_density
+
+    parse = fillers.parse
+
+    x = np.linspace(-5, 5, 200_001)
+    step = x[1] - x[0]
+
+    def area(spec, shape):
+        return float(expected_density(parse(spec), shape, x).sum() * step)
+
+    assert area('type: "uniform" min: -1 max: 2', (4,)) == pytest.approx(1, rel=1e-3)
+    assert area('type: "gaussian" std: 0.5', (4,)) == pytest.approx(1, rel=1e-3)
+    assert area('type: "gaussian" std: 0.5 sparse: 1', (4, 3)) == pytest.approx(0.25, rel=1e-3)
+    # msra over a (16, 8, 3, 3) blob: fan_in 72, so std sqrt(2 / 72); xavier: U[+-sqrt(3 / 72)]
+    msra = expected_density(parse('type: "msra"'), (16, 8, 3, 3), x)
+    assert float((msra * x * x).sum() * step) == pytest.approx(2 / 72, rel=1e-3)
+    xavier = expected_density(parse('type: "xavier"'), (16, 8, 3, 3), x)
+    assert float(x[xavier > 0].max()) == pytest.approx((3 / 72) ** 0.5, abs=1e-4)
+    assert expected_density(parse('type: "positive_unitball"'), (4, 3), x) is None
+    assert expected_density(None, (4, 3), x) is None
 
 
 def test_a_solver_naming_a_solver_is_an_error(tmp_path, capsys):

@@ -1,8 +1,10 @@
 """Counter mode in the compiled core (fillers/_core/counter.c) gives the numpy path's bits:
-Philox4x64-10's words, the uniform, the Box-Muller normal and the mask, from any position."""
+Philox4x32-10's words, the uniform, the Box-Muller normal and the mask, from any position, on
+any number of threads and with any instruction set."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -30,9 +32,9 @@ def numpy_path(monkeypatch):
 
 
 @pytest.mark.parametrize("start", STARTS)
-def test_core_words_are_numpys_philox(start):
+def test_core_words_are_the_numpy_words(start):
     rng = fillers.CounterRNG(2**64 - 1, key="conv1/0")
-    assert (core_counter.words(rng.philox_key, start, COUNT) == rng.words(start, COUNT)).all()
+    assert (core_counter.words(rng.key_words, start, COUNT) == rng.words(start, COUNT)).all()
 
 
 @pytest.mark.parametrize("start", STARTS)
@@ -93,6 +95,68 @@ def test_builds_for_other_instruction_sets_give_the_same_bits(variant, tmp_path,
     dtypes = (np.float32, np.float64)
     expected = {dtype: filler.fill((5, 999), dtype=dtype, rng=rng).tobytes() for dtype in dtypes}
     monkeypatch.setattr(core, "_library", library)
-    monkeypatch.setattr(core_counter, "_tables_set", False)
+    monkeypatch.setattr(core_counter, "_constants_set", False)
     for dtype, bits in expected.items():
         assert filler.fill((5, 999), dtype=dtype, rng=rng).tobytes() == bits
+
+
+@pytest.mark.parametrize("start", [0, 5, 2**33 + 1])
+@pytest.mark.parametrize("kind", ["words", "uniform", "gaussian", "bernoulli"])
+def test_any_thread_count_gives_the_same_bits(kind, start):
+    rng = fillers.CounterRNG(12, key="w")
+    n = (1 << 20) + 4 * 259 + 3  # several batches per thread and ragged ends
+
+    def drawn(threads: int) -> bytes:
+        if kind == "words":
+            return core_counter.words(rng.key_words, start, n, threads).tobytes()
+        out = np.empty(n, dtype=bool if kind == "bernoulli" else np.float32)
+        if kind == "uniform":
+            core_counter.uniform(rng.key_words, start, out, -1.0, 2.0, False, threads)
+        elif kind == "gaussian":
+            core_counter.normal(rng.key_words, start, out, 0.5, 3.0, threads)
+        else:
+            core_counter.bernoulli(rng.key_words, start, out, 0.3, np.float32, threads)
+        return out.tobytes()
+
+    one = drawn(1)
+    for threads in (2, 3, 7):
+        assert drawn(threads) == one, threads
+
+
+def test_set_num_threads_and_the_environment(monkeypatch):
+    from fillers.random import threads
+
+    monkeypatch.setattr(threads, "_set", None)
+    monkeypatch.setenv("FILLERS_NUM_THREADS", "3")
+    assert threads.num_threads() == 3
+    monkeypatch.delenv("FILLERS_NUM_THREADS")
+    assert threads.num_threads() == len(os.sched_getaffinity(0))
+    fillers.set_num_threads(2)
+    assert threads.num_threads() == 2
+    filler = fillers.get_filler({"type": "gaussian"})
+    rng = fillers.CounterRNG(1, key="w")
+    two = filler.fill(((1 << 20) + 1,), rng=rng)
+    fillers.set_num_threads(1)
+    assert two.tobytes() == filler.fill(((1 << 20) + 1,), rng=rng).tobytes()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 257, 1.5, "2", True, None])
+def test_a_bad_thread_count_is_a_filler_error(bad, monkeypatch):
+
+    with pytest.raises(fillers.FillerError, match=r"set_num_threads: .* is not a thread count"):
+        fillers.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "257", "1.5", "two"])
+def test_a_bad_thread_environment_is_a_filler_error(bad, monkeypatch):
+    from fillers.random import threads
+
+    monkeypatch.setattr(threads, "_set", None)
+    monkeypatch.setenv("FILLERS_NUM_THREADS", bad)
+    with pytest.raises(fillers.FillerError, match=r"FILLERS_NUM_THREADS: .* is not a thread count"):
+        fillers.get_filler({"type": "uniform"}).fill((1 << 20,), rng=fillers.CounterRNG(1))
+    # raised before anything is drawn, even where a sparse fill's mask would ask later
+    out = np.full((4, 5), 7.0, dtype=np.float32)
+    with pytest.raises(fillers.FillerError, match="FILLERS_NUM_THREADS"):
+        fillers.get_filler({"type": "gaussian", "sparse": 2}).fill(out, rng=fillers.CounterRNG(1))
+    assert (out == 7).all()

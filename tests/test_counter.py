@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillers
-from fillers.random.counter_normal import BoxMuller
+from fillers.random.counter_normal import normal_pair
+from fillers.stream import philox
+from fillers.stream.philox import NUMPY
 
 SPECS = [
     'type: "constant" value: 0.25',
@@ -45,14 +47,18 @@ def shapes_and_regions(draw: st.DrawFn, square: bool = False):
     return shape, tuple(region)
 
 
-def test_words_are_philox4x64_halves_under_a_blake2b_key():
+def test_words_are_philox4x32_blocks_under_a_blake2b_key():
     rng = fillers.CounterRNG(1701, key="conv1/0")
     digest = hashlib.blake2b(
         (1701).to_bytes(8, "little") + b"conv1/0", digest_size=16, person=b"fillers.counter"
     ).digest()
-    # numpy's Philox increments its counter before each block: counter -1 gives block 0.
-    raw = np.random.Philox(key=int.from_bytes(digest, "little"), counter=2**256 - 1).random_raw(8)
-    assert (rng.words(0, 16) == raw.astype("<u8").view("<u4")).all()
+    s0, s1, s2, s3 = (int.from_bytes(digest[i : i + 4], "little") for i in (0, 4, 8, 12))
+    # block b = Philox4x32-10 of counter (b mod 2**32, b >> 32, s2, s3) under key (s0, s1)
+    blocks = np.arange(3, dtype=np.uint32)
+    words = np.stack(philox.blocks(NUMPY, (s0, s1, s2, s3), blocks, np.zeros(3, np.uint32)), axis=-1)
+    assert (rng.words(0, 12) == words.reshape(-1)).all()
+    high = philox.blocks(NUMPY, (s0, s1, s2, s3), np.array([5], np.uint32), np.array([1], np.uint32))
+    assert (rng.words(4 * (2**32 + 5), 4) == np.concatenate(high)).all()
 
 
 @given(start=st.integers(0, 300), count=st.integers(0, 200), size=st.integers(1, 50))
@@ -118,24 +124,43 @@ def test_sparse_mask_comes_from_its_own_substream():
     assert same_bits(sparse, dense * kept)
 
 
-def test_box_muller_is_within_1e_15_of_libm():
-    words = fillers.CounterRNG(9).words(0, 200_000)
+def libm_box_muller(w1: np.ndarray, w2: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Box-Muller with numpy's float64 log, sin, cos of the same u and theta (float32: u from w1 + 1/2
+    rounded to float32, theta at the centre of its 2**-26 turn)."""
+    if dtype == np.float32:
+        high = (w1 >> 8).astype(np.float32) * np.float32(256)
+        x = (high + ((w1 & 255).astype(np.float32) + np.float32(0.5))).astype(np.float64)
+        angle = 2 * np.pi * ((w2 >> 6) + 0.5) / 2**26
+    else:
+        x, angle = w1 + 0.5, 2 * np.pi * (w2 + 0.5) / 2**32
+    radius = np.sqrt(-2 * np.log(x / 2**32))
+    return radius * np.cos(angle), radius * np.sin(angle)
+
+
+@pytest.mark.parametrize(("dtype", "tolerance"), [(np.float32, 4e-7 * 2), (np.float64, 4e-15)])
+def test_box_muller_is_close_to_libms(dtype, tolerance):
+    words = fillers.CounterRNG(9).words(0, 400_000)
     w1, w2 = words[0::2], words[1::2]
-    z = np.empty((len(w1), 2))
-    BoxMuller(len(w1)).pairs(w1, w2, z[:, 0], z[:, 1])
-    radius = np.sqrt(-2 * np.log((w1 + 0.5) / 2**32))
-    angle = 2 * np.pi * (w2 + 0.5) / 2**32
-    np.testing.assert_allclose(z[:, 0], radius * np.cos(angle), rtol=0, atol=1e-14)
-    np.testing.assert_allclose(z[:, 1], radius * np.sin(angle), rtol=0, atol=1e-14)
+    z0, z1 = normal_pair(NUMPY, w1, w2, dtype)
+    assert z0.dtype == z1.dtype == dtype
+    r0, r1 = libm_box_muller(w1, w2, dtype)
+    # a few float32 ulps of the largest values (|z| < 7): statistically exact
+    np.testing.assert_allclose(z0, r0, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(z1, r1, rtol=0, atol=tolerance)
 
 
-def test_box_muller_extreme_words_stay_finite():
-    w1 = np.array([0, 0, 2**32 - 1, 2**32 - 1], dtype=np.uint32)
-    w2 = np.array([0, 2**32 - 1, 0, 2**31], dtype=np.uint32)
-    z = np.empty((4, 2))
-    BoxMuller(4).pairs(w1, w2, z[:, 0], z[:, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_box_muller_extreme_words_stay_finite(dtype):
+    w1 = np.array([0, 0, 2**32 - 1, 2**32 - 1, 1, 2**31], dtype=np.uint32)
+    w2 = np.array([0, 2**32 - 1, 0, 2**31, 2**29, 2**30 - 1], dtype=np.uint32)
+    z0, z1 = normal_pair(NUMPY, w1, w2, dtype)
+    r0, r1 = libm_box_muller(w1, w2, dtype)
+    assert np.isfinite(z0).all() and np.isfinite(z1).all()
+    np.testing.assert_allclose(
+        np.hypot(z0, z1), np.hypot(r0, r1), rtol=1e-6 if dtype == np.float32 else 1e-14
+    )
     radius = math.sqrt(-2 * math.log(0.5 / 2**32))
-    assert np.isfinite(z).all() and np.hypot(z[0, 0], z[0, 1]) == pytest.approx(radius, rel=1e-15)
+    assert float(np.hypot(z0[0], z1[0])) == pytest.approx(radius, rel=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@
 #define FC_INLINE static inline
 #endif
 
-#define FC_ABI_VERSION 2
+#define FC_ABI_VERSION 3
 #define FC_OK 0
 #define FC_UNKNOWN_ERA (-1)
 #define FC_ERA_ZIGGURAT_174 0

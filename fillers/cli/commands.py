@@ -31,8 +31,8 @@ from ..stream.profiles import DEFAULT_PROFILE, PROFILES
 from ..weights.files import save_weights, weights_format
 from ..weights.finetune import opened_weights
 from ..weights.init import prepare_net
-from .output import is_closed_output, quiet_when_closed, shown_text
-from .plot import check_plot, plot_histograms
+from .output import is_closed_output, print_table, quiet_when_closed, shape_text
+from .plot import PlotBlob, check_plot, plot_blobs
 from .plugins import load_plugins, load_protos, shape_rules
 from .progress import Progress
 from .statistics import moments, statistics
@@ -82,9 +82,9 @@ def _fill(args: argparse.Namespace) -> None:
             np.save(out, values)
     if rng.profile != DEFAULT_PROFILE:
         print(f"profile {rng.profile.name}")
-    _print_table(
+    print_table(
         ("shape", "dtype", "seed", "min", "max", "mean", "std"),
-        [(_shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *moments(values))],
+        [(shape_text(values.shape), args.dtype, rng.seed, values.min(), values.max(), *moments(values))],
     )
 
 
@@ -113,7 +113,7 @@ def _specs(args: argparse.Namespace) -> None:
                 f"{args.net}: --stage and --level apply to Caffe nets; this file is a named set"
             )
         specs = load_all(Path(args.net), phase=args.phase)
-    _print_table(
+    print_table(
         ("name", "type", "parameters"),
         [(name, param.type, _set_fields_except_type(param)) for name, param in specs.items()],
     )
@@ -160,20 +160,17 @@ def _net(args: argparse.Namespace) -> None:
     copied = {(copy.layer, copy.index): copy.source for copy in copies}
     blobs = [(blob, params[blob.layer][blob.index]) for blob in plan.blobs]
     if args.plot is not None:
-        names = [
-            f"{blob.layer}/{blob.index} {blob.filler.type if blob.filler else 'zeros'}" for blob, _ in blobs
-        ]
-        plot_histograms([(name, values) for name, (_, values) in zip(names, blobs, strict=True)], args.plot)
+        plot_blobs(_plotted(blobs), args.plot, progress=sys.stderr)
     if args.out is not None:
         save_weights(params, args.out, net=plan, phase=args.phase, input_shapes=input_shapes)
     print(f"seed {rng.seed}, phase {args.phase}, {args.dtype}{_profile_note(rng)}")
-    _print_table(
+    print_table(
         ("layer", "blob", "shape", "mean", "std", "filler"),
         [
             (
                 blob.layer,
                 blob.index,
-                _shape_text(blob.shape),
+                shape_text(blob.shape),
                 *moments(values),
                 "from weights" if (blob.layer, blob.index) in copied else _made_by(blob),
             )
@@ -190,6 +187,18 @@ def _read_net(args: argparse.Namespace) -> NetFile:
     return net
 
 
+def _plotted(blobs: Sequence[tuple[ParamBlob, np.ndarray]]) -> list[PlotBlob]:
+    """Each blob labelled "layer/role" (conv1/weight), with its filler."""
+    per_layer: dict[str, int] = {}
+    for blob, _ in blobs:
+        per_layer[blob.layer] = max(per_layer.get(blob.layer, 0), blob.index + 1)
+    plotted = []
+    for blob, values in blobs:
+        role = blob_roles(blob.layer_type, per_layer[blob.layer])[blob.index]
+        plotted.append(PlotBlob(f"{blob.layer}/{role}", values, blob.filler))
+    return plotted
+
+
 def _weights(args: argparse.Namespace) -> None:
     # One open file; a .caffemodel's or .safetensors' values stay in it and are reduced a
     # chunk at a time: memory stays bounded by the chunk size however big the file.
@@ -203,8 +212,8 @@ def _weights(args: argparse.Namespace) -> None:
             for index, blob in numbered:
                 role = roles[index] if roles else f"blob{index}"
                 stats = statistics(blob.values)
-                rows.append((layer.name, layer.type, f"{index}:{role}", _shape_text(blob.shape), *stats))
-    _print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
+                rows.append((layer.name, layer.type, f"{index}:{role}", shape_text(blob.shape), *stats))
+    print_table(("layer", "type", "blob", "shape", "min", "max", "mean", "std"), rows)
 
 
 def _check_out(path: str, suffixes: Sequence[str]) -> None:
@@ -258,22 +267,6 @@ def _made_by(blob: ParamBlob) -> str:
     if blob.owner is not None:
         words.append("(values of {}/{})".format(*blob.owner))
     return " ".join(word for word in words if word)
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return ",".join(map(str, shape))
-
-
-def _print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows in left-aligned columns under `header`; floats to six significant digits, text
-    the terminal cannot show (control characters, what its encoding lacks) escaped."""
-    cells = [
-        [f"{cell:.6g}" if isinstance(cell, (float, np.floating)) else shown_text(str(cell)) for cell in row]
-        for row in rows
-    ]
-    widths = [max(len(row[column]) for row in [list(header), *cells]) for column in range(len(header))]
-    for row in [list(header), *cells]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -352,7 +345,7 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="draw one histogram per learnable blob to this image (needs matplotlib: fillers[plot])",
+        help="draw the learnable blobs as histograms, 24 a page: FILE, FILE-2... (matplotlib: fillers[plot])",
     )
 
     weights = _add_command(

@@ -10,8 +10,10 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+import numpy as np
 
 
 def shown_text(text: str) -> str:
@@ -63,3 +65,20 @@ def _silence_stdout() -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     finally:
         os.close(devnull)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as the tables print it and --shape takes it: "96,3,11,11"."""
+    return ",".join(map(str, shape))
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Rows in left-aligned columns under `header`; floats to six significant digits, text
+    the terminal cannot show (control characters, what its encoding lacks) escaped."""
+    cells = [
+        [f"{cell:.6g}" if isinstance(cell, (float, np.floating)) else shown_text(str(cell)) for cell in row]
+        for row in rows
+    ]
+    widths = [max(len(row[column]) for row in [list(header), *cells]) for column in range(len(header))]
+    for row in [list(header), *cells]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

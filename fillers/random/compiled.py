@@ -30,7 +30,7 @@ from ..stream.caffe import CaffeRNG
 from ._tables import EXPONENTIAL_X, EXPONENTIAL_Y, NORMAL_X, NORMAL_Y
 
 ENV_VAR = "FILLERS_BACKEND"
-ABI_VERSION = 2
+ABI_VERSION = 3
 ERA_ZIGGURAT_174 = 0
 """Boost's 128-layer ziggurat normal with the exponential-ziggurat tail (1.64-1.74, era C)."""
 ERA_INVERSION_TAIL = 1
@@ -62,6 +62,9 @@ _why_not = ""
 _p = ctypes.c_void_p
 _i64 = ctypes.c_int64
 _u64 = ctypes.c_uint64
+_u32 = ctypes.c_uint32
+_COUNTER_HEAD = [_u32, _u32, _u32, _u32, _i64, _i64, _p]
+"""A counter-mode call's first arguments: the stream's key words, first element, count, output."""
 _SIGNATURES = {
     "fc_abi_version": (ctypes.c_int, []),
     "fc_set_tables": (None, [_p, _p, _p, _p]),
@@ -78,21 +81,19 @@ _SIGNATURES = {
     "fc_mask_below_f64": (None, [_p, _p, _i64, ctypes.c_double]),
     "fc_normalize_rows_f32": (None, [_p, _i64, _i64]),
     "fc_normalize_rows_f64": (None, [_p, _i64, _i64]),
-    # counter mode (issue 14, _core/counter.c; called by fillers.random.compiled_counter): key words,
-    # first element, count, output, then the draw's parameters
-    "fc_counter_words": (None, [_u64, _u64, _i64, _i64, _p]),
-    "fc_counter_uniform_f32": (
+    # counter mode (issues 14 and 22, _core/counter.c; called by random/compiled_counter.py): the
+    # stream's 4 key words, first element, count, output, the draw's parameters, threads
+    "fc_counter_words": (None, [*_COUNTER_HEAD, ctypes.c_int]),
+    "fc_counter_uniform": (
         None,
-        [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float, ctypes.c_int],
+        [*_COUNTER_HEAD, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int, ctypes.c_int],
     ),
-    "fc_counter_uniform_f64": (
+    "fc_counter_normal": (
         None,
-        [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double, ctypes.c_int],
+        [*_COUNTER_HEAD, ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_int],
     ),
-    "fc_counter_normal_f32": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_float, ctypes.c_float]),
-    "fc_counter_normal_f64": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double, ctypes.c_double]),
-    "fc_counter_bernoulli": (None, [_u64, _u64, _i64, _i64, _p, ctypes.c_double]),
-    "fc_counter_set_tables": (None, [_p, _p, _p, _p, _p, ctypes.c_double, ctypes.c_double]),
+    "fc_counter_bernoulli": (None, [*_COUNTER_HEAD, _u64, ctypes.c_int]),
+    "fc_counter_set_constants": (ctypes.c_int, [_p, ctypes.c_int, _p, ctypes.c_int]),
 }
 
 

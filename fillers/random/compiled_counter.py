@@ -1,6 +1,10 @@
-"""Counter mode through the compiled core (_core/counter.c, loaded by
-`fillers.random.compiled`): the same bits as CounterDraws' numpy code, from Philox4x64-10 and
-the Box-Muller of `fillers.random.counter_normal` in C loops."""
+"""Counter mode through the compiled core (_core/counter.c, loaded by `compiled`): the
+same bits as CounterDraws' numpy code (`stream.philox`, `counter_normal`), in vector
+loops, a fill of at least 2**20 elements split across `threads.num_threads()` threads.
+
+Each call covers at most _CHUNK elements per thread (ctypes releases the GIL during it), so
+Ctrl-C is seen between calls.
+"""
 
 from __future__ import annotations
 
@@ -8,61 +12,113 @@ import threading
 
 import numpy as np
 
-from .compiled import _CHUNK, _resolve, _suffix
-from .counter_normal import tables
+from . import threads as thread_count
+from .compiled import _resolve
+from .counter_normal import bernoulli_threshold, core_constants
 
-_tables_lock = threading.Lock()
-_tables_set = False
+_CHUNK = 1 << 22
+"""Elements per thread per call: a few milliseconds, so that starting the threads costs little
+and Ctrl-C is still seen soon."""
+PARALLEL_MINIMUM = 1 << 20
+"""Fills of fewer elements run on one thread: starting threads would cost more than it saves."""
+_constants_lock = threading.Lock()
+_constants_set = False
 
 
-def _key_words(philox_key: int) -> tuple[int, int]:
-    return philox_key & 0xFFFFFFFFFFFFFFFF, philox_key >> 64
+def _library():
+    global _constants_set
+    library = _resolve()
+    if not _constants_set:
+        with _constants_lock:
+            if not _constants_set:
+                f32, f64 = core_constants()
+                if library.fc_counter_set_constants(f32.ctypes.data, len(f32), f64.ctypes.data, len(f64)):
+                    raise RuntimeError("the compiled core's counter constants do not match counter_normal.py")
+                _constants_set = True
+    return library
 
 
-def _chunked(call, out: np.ndarray, start: int) -> None:
-    """`call(first element, count, address)` over `out` a chunk at a time (Ctrl-C is seen
-    between chunks; ctypes releases the GIL during each)."""
+def available() -> bool:
+    """Whether the compiled core is the active backend."""
+    return _resolve() is not None
+
+
+def _run(call, out: np.ndarray, start: int, threads: int | None) -> None:
+    """`call(first element, count, address, threads)` over `out` in chunks."""
+    n = len(out)
+    if threads is None:
+        threads = thread_count.num_threads() if n >= PARALLEL_MINIMUM else 1
+    step = _CHUNK * max(1, threads)
     base, itemsize = out.ctypes.data, out.itemsize
-    for offset in range(0, len(out), _CHUNK):
-        call(start + offset, min(_CHUNK, len(out) - offset), base + offset * itemsize)
+    for offset in range(0, n, step):
+        call(start + offset, min(step, n - offset), base + offset * itemsize, threads)
 
 
-def words(philox_key: int, start: int, count: int) -> np.ndarray:
-    """Words start .. start + count - 1 of the stream with this Philox key (for tests)."""
+def words(key_words: tuple[int, ...], start: int, count: int, threads: int | None = None) -> np.ndarray:
+    """Words start .. start + count - 1 of the stream with these key words."""
     out = np.empty(count, dtype=np.uint32)
-    function = _resolve().fc_counter_words
-    _chunked(lambda first, n, address: function(*_key_words(philox_key), first, n, address), out, start)
+    function = _library().fc_counter_words
+    _run(lambda first, n, address, t: function(*key_words, first, n, address, t), out, start, threads)
     return out
 
 
-def uniform(philox_key: int, start: int, out: np.ndarray, low: float, span: float, doubled: bool) -> None:
-    """CounterDraws.uniform: elements start, start + 1, ... into `out`, mapped by UnitToRange's
-    low, span and doubling."""
-    function = getattr(_resolve(), f"fc_counter_uniform_{_suffix(out.dtype)}")
-    key = _key_words(philox_key)
-    low, span = float(low), float(span)
-    _chunked(lambda first, n, address: function(*key, first, n, address, low, span, int(doubled)), out, start)
+def uniform(
+    key_words: tuple[int, ...],
+    start: int,
+    out: np.ndarray,
+    low: float,
+    span: float,
+    doubled: bool,
+    threads: int | None = None,
+) -> None:
+    """CounterDraws.uniform: elements start, start + 1, ... into `out` (contiguous), mapped by
+    UnitToRange's low, span and doubling."""
+    function = _library().fc_counter_uniform
+    size, low, span = out.itemsize, float(low), float(span)
+    _run(
+        lambda first, n, address, t: function(
+            *key_words, first, n, address, size, low, span, int(doubled), t
+        ),
+        out,
+        start,
+        threads,
+    )
 
 
-def normal(philox_key: int, start: int, out: np.ndarray, mean: float, sigma: float) -> None:
-    """CounterDraws.gaussian: Box-Muller over aligned pairs, z * sigma + mean in out's dtype."""
-    global _tables_set
-    library = _resolve()
-    with _tables_lock:
-        if not _tables_set:
-            t = tables()
-            arrays = (t.log_centre, t.inverse_centre, t.ln_centre, t.cos, t.sin)
-            library.fc_counter_set_tables(*(a.ctypes.data for a in arrays), t.ln2, t.radians_per_word)
-            _tables_set = True
-    function = getattr(library, f"fc_counter_normal_{_suffix(out.dtype)}")
-    key = _key_words(philox_key)
+def normal(
+    key_words: tuple[int, ...],
+    start: int,
+    out: np.ndarray,
+    mean: float,
+    sigma: float,
+    threads: int | None = None,
+) -> None:
+    """CounterDraws.gaussian: z * sigma + mean in out's dtype, z from aligned word pairs."""
+    function = _library().fc_counter_normal
     rt = out.dtype.type
-    m, s = float(rt(mean)), float(rt(sigma))
-    _chunked(lambda first, n, address: function(*key, first, n, address, m, s), out, start)
+    size, m, s = out.itemsize, float(rt(mean)), float(rt(sigma))
+    _run(
+        lambda first, n, address, t: function(*key_words, first, n, address, size, m, s, t),
+        out,
+        start,
+        threads,
+    )
 
 
-def bernoulli(philox_key: int, start: int, out: np.ndarray, threshold: float) -> None:
-    """CounterDraws.bernoulli: word < threshold into the bool array `out`."""
-    function = _resolve().fc_counter_bernoulli
-    key = _key_words(philox_key)
-    _chunked(lambda first, n, address: function(*key, first, n, address, float(threshold)), out, start)
+def bernoulli(
+    key_words: tuple[int, ...],
+    start: int,
+    out: np.ndarray,
+    p: float,
+    dtype: np.dtype,
+    threads: int | None = None,
+) -> None:
+    """CounterDraws.bernoulli: word < p * 2**32 into the bool array `out`."""
+    function = _library().fc_counter_bernoulli
+    threshold = bernoulli_threshold(p, dtype)
+    _run(
+        lambda first, n, address, t: function(*key_words, first, n, address, threshold, t),
+        out,
+        start,
+        threads,
+    )

@@ -1,146 +1,182 @@
-"""Normal pairs from pairs of 32-bit words (Box-Muller), the same bits on every machine.
+"""Counter mode's floats from Philox words, the same bits in numpy, jax.numpy, torch and C.
 
-For words (w1, w2):
-    u1 = (w1 + 1/2) / 2**32 in (0, 1),  theta = 2 pi (w2 + 1/2) / 2**32,
-    r = sqrt(-2 ln u1),  z0 = r cos(theta),  z1 = r sin(theta).
-Everything is computed in float64 with IEEE's correctly rounded operations only (+ - * /,
-sqrt, frexp) and two tables built with `decimal` at 40 digits, so numpy and a C loop
-(without fused multiply-add) give the same bits: numpy's own log/sin/cos are not
-correctly rounded and differ between CPUs (AVX-512 builds use other kernels).
+Only IEEE's correctly rounded operations (+ - * / and sqrt) in a fixed order, conversions of
+integers small enough to be exact, bit casts and selects: no libm (whose log, sin and cos
+differ between libraries and CPUs) and no fused multiply-add (the core builds with
+-ffp-contract=off; under XLA, which fuses, `Ops.rounded` keeps each product from its add).
+float32 fills compute in float32 throughout (so JAX needs no x64), float64 fills in float64.
 
-ln u1: frexp(w1 + 1/2) = m * 2**e with m in [1/2, 1); ln m = ln c + log1p(r), r = (m - c) * (1/c)
-for c the centre of m's 1/512-wide cell (1/c from the table: a multiply, not a divide), log1p
-by its Taylor series to r**5 (|r| < 2**-9, error below 1e-17). cos/sin theta: the table's
-cos/sin at the centre of theta's 1/1024 turn, rotated by the residual angle |d| < pi / 1024
-through Taylor series to d**4 and d**5 (errors below 2e-18).
-The result is within about 1e-15 of the true value: statistically exact for float32 and
-float64 alike.
+Uniform [0, 1): float32 (w >> 8) * 2**-24, float64 w * 2**-32 (exact).
+
+Normal, from a pair of words (w1, w2), Box-Muller: z0 = r cos(theta), z1 = r sin(theta),
+r = sqrt(-2 ln u), u = (w1 + 1/2) 2**-32, theta = 2 pi (w2 + 1/2) 2**-32.
+- ln u: x = w1 + 1/2 (rounded to float32 for float32; exact in float64) is 2**E (1 + f) with
+  1 + f in [sqrt(1/2), sqrt(2)) (by its bits), ln(1 + f) = 2 atanh(s), s = f / (2 + f),
+  |s| < 0.172, by its series to s**9 (float32) or s**21 (float64); -ln u = k ln 2 - ln(1 + f),
+  k = 32 - E, with ln 2 split in two (Cody and Waite) so that k ln2_hi is exact.
+- theta: w2's top 3 bits are the octant; the next 23 bits (float32) or all 29 (float64) give
+  x in (0, pi / 4) at the centre of its cell, mirrored (pi/4 - x) in odd octants; sin x, cos x
+  by their Taylor series to x**9 and x**10 (float32) or x**15 and x**16 (float64); the octant
+  then swaps and negates them, exactly.
+Errors: float32 within 2 ulp of Box-Muller of the rounded x, float64 within about 1e-16
+(tests/test_counter.py measures both against libm).
 """
 
 from __future__ import annotations
 
-import decimal
-import functools
-from typing import NamedTuple
+import math
+from fractions import Fraction
+from typing import Any, NamedTuple
 
 import numpy as np
 
-_LOG_CELLS = 512
-"""Cells per unit of m (m in [1/2, 1): 256 cells)."""
-_ANGLE_BITS = 10
-_ANGLE_SHIFT = 32 - _ANGLE_BITS
-_ANGLE_LOW_MASK = (1 << _ANGLE_SHIFT) - 1
-_ANGLE_LOW_CENTRE = (1 << (_ANGLE_SHIFT - 1)) - 0.5
-_PI = decimal.Decimal("3.14159265358979323846264338327950288419716939937510582097494")
+from ..stream.philox import Ops
 
 
-class Tables(NamedTuple):
-    """The lookup tables and constants, correctly rounded from 40-digit decimal arithmetic."""
+class Constants(NamedTuple):
+    """One dtype's constants; the coefficient tuples are highest power first."""
 
-    log_centre: np.ndarray
-    """c_j = 1/2 + (j + 1/2) / 512, the centres of m's cells."""
-    inverse_centre: np.ndarray
-    """1 / c_j."""
-    ln_centre: np.ndarray
-    cos: np.ndarray
-    """cos(2 pi (j + 1/2) / 1024)."""
-    sin: np.ndarray
-    ln2: float
-    radians_per_word: float
-    """2 pi / 2**32."""
+    dtype: Any
+    ln2_hi: Any
+    ln2_lo: Any
+    angle_unit: Any
+    """pi / 4 per unit of the octant's position."""
+    log: tuple
+    """1/(2j + 1) for j = n .. 1: ln(1 + f) = 2 (s + s z (log[-1] + z (log[-2] + ...))), z = s**2."""
+    sin: tuple
+    """(-1)**j / (2j + 1)! for j = n .. 1."""
+    cos: tuple
+    """(-1)**j / (2j)! for j = n .. 1."""
 
 
-@functools.cache
-def tables() -> Tables:
-    """The tables, built on first use."""
-    context = decimal.Context(prec=40)
-    half = decimal.Decimal(1) / 2
-    centres = [half + (decimal.Decimal(j) + half) / _LOG_CELLS for j in range(256)]
-    angles = [2 * _PI * (decimal.Decimal(j) + half) / (1 << _ANGLE_BITS) for j in range(1 << _ANGLE_BITS)]
-    return Tables(
-        log_centre=np.array([float(c) for c in centres]),
-        inverse_centre=np.array([float(context.divide(1, c)) for c in centres]),
-        ln_centre=np.array([float(context.ln(c)) for c in centres]),
-        cos=np.array([float(_cos(a, context)) for a in angles]),
-        sin=np.array([float(_cos(a - _PI / 2, context)) for a in angles]),
-        ln2=float(context.ln(decimal.Decimal(2))),
-        radians_per_word=float(context.divide(2 * _PI, decimal.Decimal(1 << 32))),
+def _constants(
+    dtype: type, log_terms: int, sin_terms: int, cos_terms: int, ln2: tuple, bits: int
+) -> Constants:
+    def rounded(value: Fraction) -> Any:
+        return dtype(float(value))
+
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    return Constants(
+        dtype=dtype,
+        ln2_hi=np.array(ln2[0], dtype=uint).view(dtype)[()],
+        ln2_lo=np.array(ln2[1], dtype=uint).view(dtype)[()],
+        angle_unit=dtype(math.pi / 4 / 2**bits),
+        log=tuple(rounded(Fraction(1, 2 * j + 1)) for j in range(log_terms, 0, -1)),
+        sin=tuple(rounded(Fraction((-1) ** j, math.factorial(2 * j + 1))) for j in range(sin_terms, 0, -1)),
+        cos=tuple(rounded(Fraction((-1) ** j, math.factorial(2 * j))) for j in range(cos_terms, 0, -1)),
     )
 
 
-def _cos(angle: decimal.Decimal, context: decimal.Context) -> decimal.Decimal:
-    """cos(angle) by its Taylor series, to the context's precision."""
-    square = context.multiply(angle, angle)
-    term, total, n = decimal.Decimal(1), decimal.Decimal(1), 0
-    while abs(term) > decimal.Decimal(10) ** -45:
-        n += 2
-        term = context.divide(context.multiply(-term, square), n * (n - 1))
-        total = context.add(total, term)
-    return total
+F32 = _constants(np.float32, 4, 4, 5, (0x3F317180, 0x3717F7D1), 23)
+F64 = _constants(np.float64, 10, 7, 8, (0x3FE62E42FEE00000, 0x3DEA39EF35793C76), 29)
 
 
-class BoxMuller:
-    """Scratch buffers for `pairs`, sized for up to `capacity` pairs at a time."""
+def constants(dtype: Any) -> Constants:
+    """F32 or F64 for a float32 or float64 dtype."""
+    return F32 if np.dtype(dtype) == np.float32 else F64
 
-    def __init__(self, capacity: int) -> None:
-        self.scratch = np.empty((6, capacity))
-        self.index = np.empty(capacity, dtype=np.intp)
-        self.exponent = np.empty(capacity, dtype=np.int32)
 
-    def pairs(self, w1: np.ndarray, w2: np.ndarray, z0: np.ndarray, z1: np.ndarray) -> None:
-        """z0, z1 (float64 arrays, views allowed) = the normal pairs of words w1, w2 (uint32)."""
-        k = tables()
-        n = len(w1)
-        m, r, t, u, v, w = (row[:n] for row in self.scratch)
-        index, exponent = self.index[:n], self.exponent[:n]
-        # radius**2 = -2 ln u1 = 2 ((32 - e) ln 2 - ln c - log1p(r)), r = (m - c) * (1/c)
-        np.add(w1, 0.5, out=m)
-        np.frexp(m, out=(m, exponent))
-        np.multiply(m, _LOG_CELLS, out=t)
-        np.subtract(t, _LOG_CELLS // 2, out=t)
-        np.floor(t, out=t)
-        index[:] = t
-        np.take(k.log_centre, index, out=t)
-        np.subtract(m, t, out=r)
-        np.take(k.inverse_centre, index, out=t)
-        np.multiply(r, t, out=r)
-        np.multiply(r, 1 / 5, out=t)
-        for coefficient in (-1 / 4, 1 / 3, -1 / 2):
-            np.add(t, coefficient, out=t)
-            np.multiply(t, r, out=t)
-        np.add(t, 1, out=t)
-        np.multiply(t, r, out=t)
-        np.take(k.ln_centre, index, out=m)
-        np.add(t, m, out=t)
-        np.subtract(32, exponent, out=m)
-        np.multiply(m, k.ln2, out=m)
-        np.subtract(m, t, out=m)
-        np.multiply(m, 2, out=m)
-        np.sqrt(m, out=m)
-        # theta = table angle + d; cos d - 1 and sin d by Taylor series
-        np.bitwise_and(w2, _ANGLE_LOW_MASK, out=index)
-        np.subtract(index, _ANGLE_LOW_CENTRE, out=r)
-        np.multiply(r, k.radians_per_word, out=r)
-        np.multiply(r, r, out=t)
-        np.multiply(t, 1 / 24, out=u)
-        np.add(u, -1 / 2, out=u)
-        np.multiply(u, t, out=u)
-        np.multiply(t, 1 / 120, out=v)
-        np.add(v, -1 / 6, out=v)
-        np.multiply(v, t, out=v)
-        np.multiply(v, r, out=v)
-        np.add(v, r, out=v)
-        # u = cos d - 1, v = sin d; rotate the table's (cos, sin) by d, then scale by the radius
-        np.right_shift(w2, _ANGLE_SHIFT, out=index)
-        np.take(k.cos, index, out=t)
-        np.take(k.sin, index, out=w)
-        np.multiply(t, u, out=r)
-        np.add(r, t, out=r)
-        np.multiply(w, v, out=z0)
-        np.subtract(r, z0, out=z0)
-        np.multiply(z0, m, out=z0)
-        np.multiply(w, u, out=r)
-        np.add(r, w, out=r)
-        np.multiply(t, v, out=z1)
-        np.add(r, z1, out=z1)
-        np.multiply(z1, m, out=z1)
+def core_constants() -> tuple[np.ndarray, np.ndarray]:
+    """The constants as the compiled core takes them (fc_counter_set_constants)."""
+    return tuple(
+        np.array([c.ln2_hi, c.ln2_lo, c.angle_unit, *c.log, *c.sin, *c.cos], dtype=c.dtype)
+        for c in (F32, F64)
+    )
+
+
+def _horner(ops: Ops, x: Any, coefficients: tuple) -> Any:
+    """x (c0 + x (c1 + ...)) for coefficients ... c1, c0 (highest power first), as
+    t = x c_n; t = (t + c_(n-1)) x; ... t = (t + c0) x, each product rounded on its own."""
+    t = ops.rounded(x * coefficients[0])
+    for c in coefficients[1:]:
+        t = t + c
+        t = ops.rounded(t * x)
+    return t
+
+
+def uniform01(ops: Ops, words: Any, dtype: Any) -> Any:
+    """Uniform [0, 1) floats of `dtype` from uint32 words, exactly."""
+    xp = ops.xp
+    if np.dtype(dtype) == np.float32:
+        return ops.astype(words >> xp.uint32(8), xp.float32) * np.float32(2.0**-24)
+    return ops.astype(words, xp.float64) * np.float64(2.0**-32)
+
+
+def normal_pair(ops: Ops, w1: Any, w2: Any, dtype: Any) -> tuple[Any, Any]:
+    """(z0, z1): the standard normals of the word pairs (w1, w2) (uint32 arrays), in `dtype`."""
+    xp = ops.xp
+    k = constants(dtype)
+    dt = k.dtype
+    one, two = dt(1), dt(2)
+    if dt == np.float32:
+        x = ops.rounded(ops.astype(w1 >> xp.uint32(8), xp.float32) * np.float32(256))
+        x = x + (ops.astype(w1 & xp.uint32(255), xp.float32) + np.float32(0.5))
+        t = ops.bitcast(x, xp.uint32) + xp.uint32(0x3F800000 - 0x3F3504F3)
+        exponent = t >> xp.uint32(23)
+        m = ops.bitcast((t & xp.uint32(0x7FFFFF)) + xp.uint32(0x3F3504F3), xp.float32)
+        power = np.float32(32 + 127) - ops.astype(exponent, xp.float32)
+    else:
+        x = ops.astype(w1, xp.float64) + np.float64(0.5)
+        t = ops.bitcast(x, xp.uint64) + xp.uint64(0x3FF0000000000000 - 0x3FE6A09E667F3BCD)
+        exponent = t >> xp.uint64(52)
+        m = ops.bitcast((t & xp.uint64(0xFFFFFFFFFFFFF)) + xp.uint64(0x3FE6A09E667F3BCD), xp.float64)
+        power = np.float64(32 + 1023) - ops.astype(exponent, xp.float64)
+    f = m - one
+    s = f / (two + f)
+    p = _horner(ops, s * s, k.log)
+    log1p = ops.rounded(s * p)
+    log1p = log1p + s
+    log1p = log1p * two
+    a = ops.rounded(power * k.ln2_hi)
+    b = ops.rounded(power * k.ln2_lo)
+    b = b - log1p
+    a = a + b
+    a = a * two
+    r = ops.sqrt(a)
+    octant = w2 >> xp.uint32(29)
+    if dt == np.float32:
+        position, full = (w2 >> xp.uint32(6)) & xp.uint32(0x7FFFFF), 0x7FFFFF
+    else:
+        position, full = w2 & xp.uint32(0x1FFFFFFF), 0x1FFFFFFF
+    odd = (octant & xp.uint32(1)) == xp.uint32(1)
+    position = xp.where(odd, xp.uint32(full) - position, position)
+    x = ops.astype(position, dt) + dt(0.5)
+    x = ops.rounded(x * k.angle_unit)
+    x2 = ops.rounded(x * x)
+    sine = _horner(ops, x2, k.sin)
+    sine = ops.rounded(sine * x)
+    sine = sine + x
+    cosine = _horner(ops, x2, k.cos)
+    cosine = cosine + one
+    quadrant = octant >> xp.uint32(1)
+    swap = ((octant ^ quadrant) & xp.uint32(1)) == xp.uint32(1)
+    cos_theta = xp.where(swap, sine, cosine)
+    sin_theta = xp.where(swap, cosine, sine)
+    cos_theta = xp.where(
+        ((quadrant ^ (quadrant >> xp.uint32(1))) & xp.uint32(1)) == xp.uint32(1), -cos_theta, cos_theta
+    )
+    sin_theta = xp.where((quadrant >> xp.uint32(1)) == xp.uint32(1), -sin_theta, sin_theta)
+    return ops.rounded(r * cos_theta), ops.rounded(r * sin_theta)
+
+
+def normal_blocks(ops: Ops, block_words: tuple[Any, Any, Any, Any], dtype: Any) -> tuple[Any, Any, Any, Any]:
+    """The four standard normals of each Philox block (elements 4b .. 4b + 3): pairs from
+    words (0, 1) and (2, 3)."""
+    x0, x1, x2, x3 = block_words
+    z0, z1 = normal_pair(ops, x0, x1, dtype)
+    z2, z3 = normal_pair(ops, x2, x3, dtype)
+    return z0, z1, z2, z3
+
+
+def bernoulli_threshold(p: float, dtype: Any) -> int:
+    """The integer T with word < T exactly when word < p * 2**32 (p taken in `dtype`): a
+    mask bit is kept with probability p."""
+    return math.ceil(Fraction(float(np.dtype(dtype).type(p))) * 2**32)
+
+
+def bernoulli(ops: Ops, words: Any, threshold: int) -> Any:
+    """words < threshold (threshold in [0, 2**32]), as bools."""
+    xp = ops.xp
+    if threshold >= 2**32:
+        return xp.ones(words.shape, dtype=bool)
+    return words < xp.uint32(threshold)

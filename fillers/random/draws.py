@@ -22,9 +22,10 @@ import numpy as np
 from ..errors import FillerError, check_failed
 from ..stream.caffe import CaffeRNG, global_stream
 from ..stream.counter import CounterRNG
+from ..stream.philox import NUMPY
 from ..stream.profiles import BOX_MULLER, DEFAULT_PROFILE, INVERSION_TAIL, PROFILES, Profile, get_profile
-from . import boost, compiled, compiled_counter, eras, prefetch, rowsums
-from .counter_normal import BoxMuller
+from . import boost, compiled, compiled_counter, eras, prefetch, rowsums, threads
+from .counter_normal import bernoulli, bernoulli_threshold, normal_blocks, uniform01
 
 _CHUNK = 1 << 16
 """Elements per chunk for Generator draws: the in-place scaling runs while they are in cache."""
@@ -164,7 +165,7 @@ class CounterDraws(_Draws):
 
     Element i's uniform is word i: (w >> 8) / 2**24 in float32, w / 2**32 in float64, then
     scaled to [a, b) in the dtype. Its normal comes from the aligned pair of words 2j, 2j + 1
-    holding it (`fillers.random.counter_normal`, float64, then rounded to the dtype and scaled in it). Its
+    holding it (`counter_normal`, in the dtype), times sigma plus mean in the dtype. Its
     Bernoulli mask bit is word i of the sub-stream keyed "<key>/mask" below p * 2**32. Each
     call takes the next elements of its stream: values and mask bits keep separate positions.
     The compiled core, when it is the backend, computes the same bits (fillers/_core/counter.c).
@@ -176,6 +177,8 @@ class CounterDraws(_Draws):
         self.mask_rng = rng.child("mask")
         self.position = start
         self.mask_position = start
+        if self.compiled:
+            threads.num_threads()  # a bad FILLERS_NUM_THREADS fails here, before anything is drawn
 
     def _take(self, count: int) -> int:
         start, self.position = self.position, self.position + count
@@ -184,20 +187,16 @@ class CounterDraws(_Draws):
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype, one word per element."""
         to_range = UnitToRange(out.dtype, a, b)
+        start = self._take(len(out))
         if _use_core(self, out):
-            start, doubled = self._take(len(out)), to_range.scale != 1
-            compiled_counter.uniform(self.rng.philox_key, start, out, to_range.low, to_range.span, doubled)
+            doubled = to_range.scale != 1
+            compiled_counter.uniform(self.rng.key_words, start, out, to_range.low, to_range.span, doubled)
             return
-        # float32 keeps 24 bits of the word (exactly representable); float64 keeps all 32.
-        shift, unit = (8, out.dtype.type(2.0**-24)) if out.dtype == np.float32 else (0, 2.0**-32)
-        start = 0
-        for words in self.rng.word_chunks(self._take(len(out)), len(out)):
-            chunk = out[start : start + len(words)]
-            start += len(words)
-            if shift:
-                np.right_shift(words, shift, out=words)
-            chunk[:] = words
-            chunk *= unit
+        done = 0
+        for words in self.rng.word_chunks(start, len(out)):
+            chunk = out[done : done + len(words)]
+            done += len(words)
+            chunk[:] = uniform01(NUMPY, words, out.dtype)
             to_range(chunk)
 
     def gaussian(self, out: np.ndarray, mean: float, sigma: float) -> None:
@@ -205,17 +204,16 @@ class CounterDraws(_Draws):
         rt = out.dtype.type
         first = self._take(len(out))
         if _use_core(self, out):
-            compiled_counter.normal(self.rng.philox_key, first, out, mean, sigma)
+            compiled_counter.normal(self.rng.key_words, first, out, mean, sigma)
             return
-        head = first % 2
-        pairs_start, pairs = first // 2, (head + len(out) + 1) // 2
-        transform = BoxMuller(min(pairs, _CHUNK // 2))
-        normals = np.empty((min(pairs, _CHUNK // 2), 2))
+        # Whole Philox blocks (4 words, 2 pairs) from the one holding element `first`.
+        head = first % 4
         done = 0
-        for words in self.rng.word_chunks(2 * pairs_start, 2 * pairs, _CHUNK):
-            n = len(words) // 2
-            transform.pairs(words[0::2], words[1::2], normals[:n, 0], normals[:n, 1])
-            flat = normals[:n].reshape(-1)[head : head + len(out) - done]
+        for words in self.rng.word_chunks(first - head, head + len(out) + (-(head + len(out)) % 4)):
+            blocks = words.reshape(-1, 4)
+            with np.errstate(all="ignore"):
+                normals = np.stack(normal_blocks(NUMPY, tuple(blocks.T), out.dtype), axis=-1).reshape(-1)
+            flat = normals[head : head + len(out) - done]
             out[done : done + len(flat)] = flat
             done += len(flat)
             head = 0
@@ -224,14 +222,14 @@ class CounterDraws(_Draws):
 
     def bernoulli(self, out: np.ndarray, p: float, dtype: np.dtype) -> None:
         """True with probability p (p taken in `dtype`, as Caffe's mask compares)."""
-        threshold = float(np.dtype(dtype).type(p)) * 2.0**32
         start, self.mask_position = self.mask_position, self.mask_position + len(out)
         if _use_core(self, out):
-            compiled_counter.bernoulli(self.mask_rng.philox_key, start, out, threshold)
+            compiled_counter.bernoulli(self.mask_rng.key_words, start, out, p, dtype)
             return
+        threshold = bernoulli_threshold(p, dtype)
         done = 0
         for words in self.mask_rng.word_chunks(start, len(out)):
-            np.less(words, threshold, out=out[done : done + len(words)])
+            out[done : done + len(words)] = bernoulli(NUMPY, words, threshold)
             done += len(words)
 
     def bernoulli_mask(self, data: np.ndarray, p: float) -> None:

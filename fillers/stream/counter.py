@@ -1,14 +1,15 @@
 """A counter-based stream: any 32-bit word of a parameter reachable directly, no state.
 
-`CounterRNG(seed, key)` names an infinite array of 32-bit words. Word i is the (i mod 8)-th
-32-bit half of Philox4x64-10 (numpy's `Philox`) applied to the 256-bit counter i // 8 under
-a 128-bit key, halves taken low then high. The key is BLAKE2b (16-byte digest,
-person "fillers.counter") of the seed as 8 little-endian bytes followed by the UTF-8 key
-string, read as two little-endian 64-bit words. So word i depends only on (seed, key, i):
-a shard computes its own words without drawing anyone else's.
+`CounterRNG(seed, key)` names an infinite array of 32-bit words (stream version 2, see
+docs/counter.md). The key words (s0, s1, s2, s3) are BLAKE2b (16-byte digest, person
+"fillers.counter") of the seed as 8 little-endian bytes followed by the UTF-8 key string,
+read as four little-endian 32-bit words. Word i is word i mod 4 of Philox4x32-10
+(`fillers.philox`) at the counter (b mod 2**32, b // 2**32, s2, s3), b = i // 4, under the key
+(s0, s1). So word i depends only on (seed, key, i): a shard computes its own words without
+drawing anyone else's.
 
 This is not Caffe's stream and gives none of Caffe's bits; it gives the same values for
-every chunking of a tensor, on any machine.
+every chunking of a tensor, on any machine, from C, numpy or jax.numpy.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..errors import FillerError
+from . import philox
 
-_WORDS_PER_BLOCK = 8
-"""32-bit words in one Philox4x64 output block (four 64-bit words)."""
-_COUNTER_MODULUS = 1 << 256
+STREAM_VERSION = 2
+"""Counter mode's values changed once, with Philox4x32-10 and the libm-free normal (issue
+22); version 1 was Philox4x64-10 with table-driven Box-Muller. docs/counter.md."""
 _SEED_LIMIT = 1 << 64
 _CHUNK = 1 << 16
 
@@ -59,8 +61,10 @@ class CounterRNG:
             digest_size=16,
             person=b"fillers.counter",
         ).digest()
-        self.philox_key = int.from_bytes(digest, "little")
-        """The 128-bit Philox key (word 0 is its low 64 bits)."""
+        self.key_words: tuple[int, int, int, int] = tuple(
+            int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)
+        )
+        """(s0, s1, s2, s3): Philox's key (s0, s1) and its counter's upper words (s2, s3)."""
 
     def child(self, name: str) -> CounterRNG:
         """The stream of the same seed keyed "<key>/<name>" (just `name` if the key is empty).
@@ -84,15 +88,8 @@ class CounterRNG:
         """Words start .. start + count - 1 in consecutive uint32 arrays of at most `size`."""
         if start < 0 or count < 0:
             raise FillerError(f"words: start {start} and count {count} must be >= 0")
-        block, skip = divmod(start, _WORDS_PER_BLOCK)
-        # numpy's Philox increments its counter before each block: counter c yields block c + 1.
-        bit_generator = np.random.Philox(key=self.philox_key, counter=(block - 1) % _COUNTER_MODULUS)
-        # integers() over the whole uint32 range returns the raw 32-bit halves, low then high.
-        generator = np.random.Generator(bit_generator)
-        if skip:
-            generator.integers(0, 1 << 32, size=skip, dtype=np.uint32)
         for offset in range(0, count, size):
-            yield generator.integers(0, 1 << 32, size=min(size, count - offset), dtype=np.uint32)
+            yield philox.numpy_words(self.key_words, start + offset, min(size, count - offset))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CounterRNG) and (self.seed, self.key) == (other.seed, other.key)

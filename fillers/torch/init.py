@@ -16,6 +16,7 @@ from ..spec.resolve import Spec, as_filler
 from ..spec.rules import Rule, RuleSource, first_match, load_rules
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE
+from . import counter_ops
 from .draws import drawn_by_torch
 from .tensors import Region, fill_dtype, fills_in_place, target_of, write
 
@@ -217,10 +218,19 @@ def _fill(
     layout: str | None,
 ) -> None:
     with torch.no_grad():
+        if region is None and _counter_on_device(local, source):
+            local.copy_(counter_ops.fill_tensor(filler, tuple(tensor.shape), layout, source, local.device))
+            return
         if region is None and not isinstance(source, torch.Generator) and fills_in_place(local):
             filler.fill(local.detach().numpy(), rng=source, layout=layout)
             return
         write(local, _values(filler, tuple(tensor.shape), fill_dtype(local), source, layout, region))
+
+
+def _counter_on_device(tensor: torch.Tensor, source: Source) -> bool:
+    # Issue 22's hook: a whole float32 tensor off the CPU in counter mode is computed on its
+    # device, in torch ops giving the core's bits (fillers/torch/counter_ops.py).
+    return isinstance(source, CounterRNG) and tensor.device.type != "cpu" and tensor.dtype == torch.float32
 
 
 def _values(
