@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -165,6 +165,15 @@ def _chunks(chunks: object, shape: tuple[int, ...], dtype: np.dtype) -> tuple[tu
 
 def _check_numbers(chunks: object, shown: str) -> None:
     """Only ints (and dask's words, None, and byte sizes as text) in `chunks`."""
+    for item in _leaves(chunks):
+        if isinstance(item, (bool, np.bool_)) or not (
+            item is None or isinstance(item, (int, np.integer, str))
+        ):
+            raise FillerError(f"chunks: {shown}: {echo(repr(item))} is not a whole number of elements")
+
+
+def _leaves(chunks: object) -> Iterator[object]:
+    """The sizes a chunks spec holds, however nested in tuples, lists and {axis: size}."""
     pending = [chunks]
     while pending:
         item = pending.pop()
@@ -172,10 +181,8 @@ def _check_numbers(chunks: object, shown: str) -> None:
             pending.extend(item.values())
         elif isinstance(item, (tuple, list)):
             pending.extend(item)
-        elif isinstance(item, (bool, np.bool_)) or not (
-            item is None or isinstance(item, (int, np.integer, str))
-        ):
-            raise FillerError(f"chunks: {shown}: {echo(repr(item))} is not a whole number of elements")
+        else:
+            yield item
 
 
 def _block_count(chunks: object, shape: tuple[int, ...]) -> int:
@@ -208,15 +215,11 @@ def _sized_block_count(chunks: object, shape: tuple[int, ...], dtype: np.dtype) 
     from dask import config
     from dask.utils import parse_bytes
 
-    pending, sizes = [chunks], []
-    while pending:
-        item = pending.pop()
-        if isinstance(item, Mapping):
-            pending.extend(item.values())
-        elif isinstance(item, (tuple, list)):
-            pending.extend(item)
-        elif isinstance(item, str):
-            sizes.append(config.get("array.chunk-size") if item == "auto" else item)
+    sizes = [
+        config.get("array.chunk-size") if item == "auto" else item
+        for item in _leaves(chunks)
+        if isinstance(item, str)
+    ]
     if not sizes:
         return 1
     try:
