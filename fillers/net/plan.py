@@ -21,7 +21,7 @@ from ..io.texttree import Block
 from ..stream.profiles import DEFAULT_PROFILE, Profile, get_profile
 from .fields import Fields
 from .filler_blocks import block_holds_filler
-from .layers import BlobSpec, LayerKind, LayerSetup, Shape, ShapeRule, layer_kind, setup_layer
+from .layers import BlobSpec, LayerDefinition, LayerSetup, Shape, ShapeRule, layer_definition, setup_layer
 from .layers.registry import (
     Layer,
     Undecided,
@@ -106,7 +106,7 @@ class _NetBlobs:
         # Tops a layer's prototxt fixes in part (None where the data decides).
         self.partial: dict[str, tuple[int | None, ...]] = {}
 
-    def bottoms(self, layer: LayerParameter, kind: LayerKind) -> list[Shape | None]:
+    def bottoms(self, layer: LayerParameter, kind: LayerDefinition) -> list[Shape | None]:
         """The shapes of the layer's bottoms, which earlier layers made."""
         shapes = []
         for index, name in enumerate(layer.bottom):
@@ -244,7 +244,7 @@ def _plan_layer(
     key = _definition_type(layer)
     from_weights = None if definition_of(key) is not None else (trained or {}).get(layer.name)
     try:
-        kind = layer_kind(
+        kind = layer_definition(
             key,
             shape_rules,
             tops_given=tops_given,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..errors import FillerError, did_you_mean
 from ..io.limits import echo
-from .layers import LayerKind, Shape
+from .layers import LayerDefinition, Shape
 from .layers.forks import FORKS, AmbiguousFork
 from .layers.registry import Undecided, UnknownType, fork_flag, using_forks, ways_forward
 
@@ -116,7 +116,7 @@ def checked_forks(forks: Iterable[str]) -> frozenset[str]:
     return names
 
 
-ANY_SHAPES = LayerKind(lambda layer, bottoms, num_tops: None, (0, None), (0, None))  # type: ignore[arg-type, return-value]
+ANY_SHAPES = LayerDefinition(lambda layer, bottoms, num_tops: None, (0, None), (0, None))  # type: ignore[arg-type, return-value]
 
 
 def rules_to_try(bottoms: Sequence[Shape | None]) -> tuple[str, ...]:

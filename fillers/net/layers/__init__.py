@@ -7,7 +7,7 @@ layers of the most-used published nets (`forks`) and the user's plugins.
 from . import declared as declared
 from . import forks as forks
 from .blob import BlobSpec, LayerSetup, Shape
-from .catalog import KINDS, LayerKind, ShapeRule, layer_kind, setup_layer
+from .catalog import BVLC_LAYERS, ShapeRule, layer_definition, setup_layer
 from .registry import (
     Layer,
     LayerDefinition,
@@ -18,16 +18,15 @@ from .registry import (
 )
 
 __all__ = [
-    "KINDS",
+    "BVLC_LAYERS",
     "BlobSpec",
     "Layer",
     "LayerDefinition",
-    "LayerKind",
     "LayerSetup",
     "Shape",
     "ShapeRule",
     "definition_of",
-    "layer_kind",
+    "layer_definition",
     "register_layer",
     "registered_layers",
     "setup_layer",

@@ -33,7 +33,6 @@ from .registry import (
     ways_forward,
 )
 
-LayerKind = LayerDefinition
 ShapeRule = str | Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]
 
 _ANY: Count = (0, None)
@@ -56,64 +55,64 @@ _LOSSES: dict[str, tuple[Count, Count]] = {
 LOSS_TYPES = frozenset(_LOSSES)
 """Caffe's LossLayer subclasses: their setup gives a loss top the default loss_weight 1."""
 
-KINDS: dict[str, LayerKind] = {
-    "Convolution": LayerKind(learnable.convolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
-    "Deconvolution": LayerKind(learnable.deconvolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
-    "InnerProduct": LayerKind(learnable.inner_product, roles=_WEIGHT_BIAS),
-    "Embed": LayerKind(learnable.embed, roles=_WEIGHT_BIAS),
-    "PReLU": LayerKind(learnable.prelu, roles=("slope",)),
-    "Scale": LayerKind(learnable.scale, bottoms=(1, 2), roles=("scale", "bias")),
-    "Bias": LayerKind(learnable.bias, bottoms=(1, 2), roles=("bias",)),
-    "BatchNorm": LayerKind(learnable.batch_norm, roles=("mean", "variance", "scale_factor")),
-    "Parameter": LayerKind(learnable.parameter, bottoms=(0, 0)),
+BVLC_LAYERS: dict[str, LayerDefinition] = {
+    "Convolution": LayerDefinition(learnable.convolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "Deconvolution": LayerDefinition(learnable.deconvolution, (1, None), (1, None), True, roles=_WEIGHT_BIAS),
+    "InnerProduct": LayerDefinition(learnable.inner_product, roles=_WEIGHT_BIAS),
+    "Embed": LayerDefinition(learnable.embed, roles=_WEIGHT_BIAS),
+    "PReLU": LayerDefinition(learnable.prelu, roles=("slope",)),
+    "Scale": LayerDefinition(learnable.scale, bottoms=(1, 2), roles=("scale", "bias")),
+    "Bias": LayerDefinition(learnable.bias, bottoms=(1, 2), roles=("bias",)),
+    "BatchNorm": LayerDefinition(learnable.batch_norm, roles=("mean", "variance", "scale_factor")),
+    "Parameter": LayerDefinition(learnable.parameter, bottoms=(0, 0)),
     # The bottom and top counts depend on expose_hidden: the setup checks them.
-    "LSTM": LayerKind(recurrent.lstm, bottoms=(2, None), tops=(1, None)),
-    "RNN": LayerKind(recurrent.rnn, bottoms=(2, None), tops=(1, None)),
-    "LSTMUnit": LayerKind(recurrent.lstm_unit, bottoms=(3, 3), tops=(2, 2)),
-    "Im2col": LayerKind(reshaping.im2col),
-    "Pooling": LayerKind(pooling.pooling, tops=(1, 2)),
-    "SPP": LayerKind(pooling.spp),
-    "Concat": LayerKind(reshaping.concat, bottoms=(1, None)),
-    "Slice": LayerKind(reshaping.slice_, tops=(1, None)),
-    "Flatten": LayerKind(reshaping.flatten),
-    "Reshape": LayerKind(reshaping.reshape),
-    "Crop": LayerKind(reshaping.crop, bottoms=(2, 2)),
-    "Tile": LayerKind(reshaping.tile),
-    "Reduction": LayerKind(reshaping.reduction),
-    "ArgMax": LayerKind(reshaping.argmax),
-    "Softmax": LayerKind(elementwise.softmax),
-    "LRN": LayerKind(elementwise.lrn),
-    "Eltwise": LayerKind(elementwise.eltwise, bottoms=(2, None)),
-    "Split": LayerKind(elementwise.same_shape, tops=(1, None)),
-    "Filter": LayerKind(elementwise.filter_, bottoms=(2, None), tops=(1, None)),
-    "BatchReindex": LayerKind(elementwise.batch_reindex, bottoms=(2, 2)),
-    "Accuracy": LayerKind(elementwise.accuracy, (2, 2), (1, 2), shape_free=True),
-    "Silence": LayerKind(elementwise.sink, (1, None), (0, 0), shape_free=True),
-    "HDF5Output": LayerKind(elementwise.sink, (2, 2), (0, 0), shape_free=True),
-    "Input": LayerKind(sources.input_, (0, 0), (1, None)),
-    "DummyData": LayerKind(sources.dummy_data, (0, 0), (1, None)),
-    "MemoryData": LayerKind(sources.memory_data, (0, 0), (2, 2)),
-    "Data": LayerKind(sources.data, (0, 0), (1, 2)),
-    "ImageData": LayerKind(sources.image_data, (0, 0), (2, 2)),
-    "WindowData": LayerKind(sources.window_data, (0, 0), (2, 2)),
-    "HDF5Data": LayerKind(sources.hdf5_data, (0, 0), (1, None)),
-    **{name: LayerKind(elementwise.same_shape) for name in _NEURONS},
-    **{name: LayerKind(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
+    "LSTM": LayerDefinition(recurrent.lstm, bottoms=(2, None), tops=(1, None)),
+    "RNN": LayerDefinition(recurrent.rnn, bottoms=(2, None), tops=(1, None)),
+    "LSTMUnit": LayerDefinition(recurrent.lstm_unit, bottoms=(3, 3), tops=(2, 2)),
+    "Im2col": LayerDefinition(reshaping.im2col),
+    "Pooling": LayerDefinition(pooling.pooling, tops=(1, 2)),
+    "SPP": LayerDefinition(pooling.spp),
+    "Concat": LayerDefinition(reshaping.concat, bottoms=(1, None)),
+    "Slice": LayerDefinition(reshaping.slice_, tops=(1, None)),
+    "Flatten": LayerDefinition(reshaping.flatten),
+    "Reshape": LayerDefinition(reshaping.reshape),
+    "Crop": LayerDefinition(reshaping.crop, bottoms=(2, 2)),
+    "Tile": LayerDefinition(reshaping.tile),
+    "Reduction": LayerDefinition(reshaping.reduction),
+    "ArgMax": LayerDefinition(reshaping.argmax),
+    "Softmax": LayerDefinition(elementwise.softmax),
+    "LRN": LayerDefinition(elementwise.lrn),
+    "Eltwise": LayerDefinition(elementwise.eltwise, bottoms=(2, None)),
+    "Split": LayerDefinition(elementwise.same_shape, tops=(1, None)),
+    "Filter": LayerDefinition(elementwise.filter_, bottoms=(2, None), tops=(1, None)),
+    "BatchReindex": LayerDefinition(elementwise.batch_reindex, bottoms=(2, 2)),
+    "Accuracy": LayerDefinition(elementwise.accuracy, (2, 2), (1, 2), shape_free=True),
+    "Silence": LayerDefinition(elementwise.sink, (1, None), (0, 0), shape_free=True),
+    "HDF5Output": LayerDefinition(elementwise.sink, (2, 2), (0, 0), shape_free=True),
+    "Input": LayerDefinition(sources.input_, (0, 0), (1, None)),
+    "DummyData": LayerDefinition(sources.dummy_data, (0, 0), (1, None)),
+    "MemoryData": LayerDefinition(sources.memory_data, (0, 0), (2, 2)),
+    "Data": LayerDefinition(sources.data, (0, 0), (1, 2)),
+    "ImageData": LayerDefinition(sources.image_data, (0, 0), (2, 2)),
+    "WindowData": LayerDefinition(sources.window_data, (0, 0), (2, 2)),
+    "HDF5Data": LayerDefinition(sources.hdf5_data, (0, 0), (1, None)),
+    **{name: LayerDefinition(elementwise.same_shape) for name in _NEURONS},
+    **{name: LayerDefinition(elementwise.loss, *counts, shape_free=True) for name, counts in _LOSSES.items()},
 }
 
 
-for _type, _definition in KINDS.items():
+for _type, _definition in BVLC_LAYERS.items():
     define(_type, _definition)
 
 
-def layer_kind(
+def layer_definition(
     layer_type: str,
     shape_rules: Mapping[str, ShapeRule] | None = None,
     *,
     tops_given: bool = False,
     holds_filler: bool = False,
     has_bottoms: bool = True,
-) -> LayerKind:
+) -> LayerDefinition:
     """The registry's definition of `layer_type`, or one made from the caller's shape rule.
 
     `tops_given`: the layer has no bottoms and the caller gives every top's shape, which
@@ -149,11 +148,11 @@ def layer_kind(
         error.ways = ways
         raise error
     if callable(rule):
-        return LayerKind(_ruled(rule), _ANY, _ANY, origin="shape rule")
+        return LayerDefinition(_ruled(rule), _ANY, _ANY, origin="shape rule")
     return _rule_kind(layer_type, rule)
 
 
-def _rule_kind(layer_type: str, rule: object) -> LayerKind:
+def _rule_kind(layer_type: str, rule: object) -> LayerDefinition:
     """A shape rule as a definition without blobs: "same" (bottom 0), "bottom:K" (each top
     shaped like bottom K), or the top's dims ((1, 3, 224, 224) or "1,3,224,224")."""
     if rule == "same" or (isinstance(rule, str) and rule.startswith("bottom:") and rule[7:].isdigit()):
@@ -162,19 +161,19 @@ def _rule_kind(layer_type: str, rule: object) -> LayerKind:
         def like_bottom(layer: Layer, bottoms: Sequence[Shape], num_tops: int) -> LayerSetup:
             return LayerSetup(tops=(bottoms[index],) * num_tops)
 
-        return LayerKind(like_bottom, (index + 1, None), _ANY, shape_free=False, origin="shape rule")
+        return LayerDefinition(like_bottom, (index + 1, None), _ANY, shape_free=False, origin="shape rule")
     try:
         dims = shape_of([int(d) for d in rule.split(",")] if isinstance(rule, str) else rule)
     except (FillerError, TypeError, ValueError):
         raise FillerError(
             f'{rule_flag(layer_type)}: {rule!r} is not "same", "bottom:K", the top\'s dims or a function'
         ) from None
-    return LayerKind(
+    return LayerDefinition(
         lambda layer, bottoms, num_tops: LayerSetup(tops=(dims,) * num_tops), _ANY, _ANY, origin="shape rule"
     )
 
 
-_GIVEN_TOPS = LayerKind(sources.unknown_shapes, (0, 0), _ANY, origin="given tops")
+_GIVEN_TOPS = LayerDefinition(sources.unknown_shapes, (0, 0), _ANY, origin="given tops")
 
 
 def _ruled(rule: Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]]) -> SetupFunction:
@@ -189,7 +188,7 @@ def _ruled(rule: Callable[[LayerParameter, list[Shape]], Sequence[Sequence[int]]
 
 
 def setup_layer(
-    kind: LayerKind, layer: LayerParameter | Layer, bottoms: Sequence[Shape | None]
+    kind: LayerDefinition, layer: LayerParameter | Layer, bottoms: Sequence[Shape | None]
 ) -> LayerSetup:
     """Layer::SetUp for shapes: the blob counts, the layer's own setup, then Blob::Reshape's
     checks on every shape it makes. Failures name the layer."""
