@@ -19,7 +19,7 @@ import numpy as np
 
 from .._proto.filler_pb2 import FillerParameter
 from ..errors import FillerError
-from ..random.draws import CounterDraws, Draws, Stream, draws_for, rewound_on_error
+from ..random.draws import CounterDraws, Draws, RNGLike, draws_for, rewound_on_error
 from ..stream.counter import CounterRNG
 from ..stream.profiles import CAFFE_1_0, DEFAULT_PROFILE, Profile
 from .blob import (
@@ -72,7 +72,7 @@ class Filler:
         self,
         target: Target,
         dtype: object = None,
-        rng: Stream | None = None,
+        rng: RNGLike | None = None,
         *,
         layout: str | None = None,
     ) -> np.ndarray:
@@ -129,7 +129,7 @@ class Filler:
                 filler.generate(out.reshape(-1), shape, draws)
         return target
 
-    def checked_for(self, shape: Shape, dtype: np.dtype, rng: Stream | None) -> Filler:
+    def checked_for(self, shape: Shape, dtype: np.dtype, rng: RNGLike | None) -> Filler:
         """The filler of the stream's Caffe release (Caffe 1.0 or master; see
         `fillers.profiles()`), with every check `fill(shape, dtype, rng)` makes passed:
         FillerError otherwise. Nothing is drawn."""
@@ -141,7 +141,7 @@ class Filler:
             filler.check(shape, dtype)
         return filler
 
-    def _fill_in_layout(self, target: Target, dtype: object, rng: Stream | None, layout: str) -> np.ndarray:
+    def _fill_in_layout(self, target: Target, dtype: object, rng: RNGLike | None, layout: str) -> np.ndarray:
         # Caffe's blob is filled in Caffe's shape, then transposed: the one extra copy a
         # layout other than Caffe's own costs.
         shape = target.shape if isinstance(target, np.ndarray) else shape_of(target)

@@ -14,18 +14,18 @@ from ..errors import FillerError
 from ..fill.blob import allocate, counter_mode_limits, supported_dtype
 from ..fill.filler import Filler
 from ..fill.registry import get_filler
-from ..random.draws import Stream, profile_of, rewound_on_error, stream_for
+from ..random.draws import RNGLike, profile_of, rewound_on_error, stream_for
 from ..stream.caffe import CaffeRNG
 from ..stream.counter import CounterRNG
 from ..stream.profiles import DEFAULT_PROFILE, Profile
 from .params import NetParams
 from .plan import LayerPlan, NetPlan, ParamBlob
 
-BlobMaker = Callable[[ParamBlob, "Filler | None", Stream, np.dtype], Any]
+BlobMaker = Callable[[ParamBlob, "Filler | None", RNGLike, np.dtype], Any]
 """Makes one blob's values: (blob, its checked filler or None, the stream it fills from, dtype)."""
 
 
-def filled_blob(blob: ParamBlob, filler: Filler | None, stream: Stream, dtype: np.dtype) -> np.ndarray:
+def filled_blob(blob: ParamBlob, filler: Filler | None, stream: RNGLike, dtype: np.dtype) -> np.ndarray:
     """The blob filled in memory on `stream`, or zeros where it has no filler."""
     if filler is None:
         return allocate(blob.shape, dtype, zeroed=True)
@@ -36,7 +36,7 @@ def fill_net(
     plan: NetPlan,
     *,
     seed: int | None = None,
-    rng: Stream | None = None,
+    rng: RNGLike | None = None,
     dtype: object = np.float32,
     progress: Callable[[int, int, str], None] | None = None,
     profile: str | Profile | None = None,
@@ -94,7 +94,7 @@ def _checked_filler_tree(plan: NetPlan, dtype: np.dtype, build: Profile) -> _Fil
 
 
 def _filled(
-    layer: LayerPlan, stream: Stream, built: _FillerTree, dtype: np.dtype, make_blob: BlobMaker
+    layer: LayerPlan, stream: RNGLike, built: _FillerTree, dtype: np.dtype, make_blob: BlobMaker
 ) -> list[Any]:
     """What one layer's Layer::SetUp draws: its setup draws, then its blobs' values.
 
@@ -145,13 +145,13 @@ def checked_fillers(
     return built
 
 
-def blob_stream(stream: Stream, blob: ParamBlob) -> Stream:
+def blob_stream(stream: RNGLike, blob: ParamBlob) -> RNGLike:
     """The stream a blob fills from: a counter stream keyed "<layer>/<index>" under a
     CounterRNG's key, else the net's one sequential stream."""
     return stream.child(f"{blob.layer}/{blob.index}") if isinstance(stream, CounterRNG) else stream
 
 
-def net_stream(seed: int | None, rng: Stream | None, profile: str | Profile | None = None) -> Stream:
+def net_stream(seed: int | None, rng: RNGLike | None, profile: str | Profile | None = None) -> RNGLike:
     """The stream a net fills from: a fresh one for `seed` (of `profile`), `rng`, or the
     global stream."""
     if seed is not None and rng is not None:

@@ -65,7 +65,7 @@ class _Draws:
     profile: Profile = DEFAULT_PROFILE
     """Fillers follow Caffe master's code unless the stream is a CaffeRNG of another build."""
 
-    def __init__(self, stream: Stream) -> None:
+    def __init__(self, stream: RNGLike) -> None:
         self.stream = stream
         self.compiled = compiled.available()
 
@@ -272,10 +272,11 @@ class UnitToRange:
 
 
 Draws = CaffeDraws | GeneratorDraws | CounterDraws
-Stream = CaffeRNG | np.random.Generator | CounterRNG
+RNGLike = CaffeRNG | np.random.Generator | CounterRNG
+"""What a fill's `rng=` takes (besides None, the global stream): the stream it draws from."""
 
 
-def stream_for(rng: Stream | None) -> Stream:
+def stream_for(rng: RNGLike | None) -> RNGLike:
     """The stream `rng` names: a CaffeRNG or numpy Generator as given, None the global stream."""
     if rng is None:
         return global_stream()
@@ -286,7 +287,7 @@ def stream_for(rng: Stream | None) -> Stream:
     return rng
 
 
-def profile_of(stream: Stream, profile: str | Profile | None = None) -> Profile:
+def profile_of(stream: RNGLike, profile: str | Profile | None = None) -> Profile:
     """The profile fills on `stream` follow: a CaffeRNG's own, the default for a numpy
     Generator or a CounterRNG. A `profile` given as well must be that one, else FillerError
     listing the names."""
@@ -304,7 +305,7 @@ def profile_of(stream: Stream, profile: str | Profile | None = None) -> Profile:
     return own
 
 
-def draws_for(rng: Stream | None) -> Draws:
+def draws_for(rng: RNGLike | None) -> Draws:
     """The draws for a fill's `rng`: a CaffeRNG, a numpy Generator, a CounterRNG (from element
     0), or None (the global stream)."""
     stream = stream_for(rng)
@@ -316,7 +317,7 @@ def draws_for(rng: Stream | None) -> Draws:
 
 
 @contextmanager
-def rewound_on_error(stream: Stream) -> Iterator[None]:
+def rewound_on_error(stream: RNGLike) -> Iterator[None]:
     """Run a fill on `stream`; if it raises, for any reason (KeyboardInterrupt included),
     let no background draw outlive it and put the stream back where it stood, then let the
     exception go on. The raw outputs are unchanged, so a retry gives the same bits.

@@ -11,7 +11,7 @@ import torch
 from ..errors import FillerError
 from ..fill.filler import Filler
 from ..fill.layout import caffe_shape, layout_axes
-from ..random.draws import Stream, stream_for
+from ..random.draws import RNGLike, stream_for
 from ..spec.resolve import Spec, as_filler
 from ..spec.rules import Rule, RuleSource, first_match, load_rules
 from ..stream.counter import CounterRNG
@@ -25,7 +25,7 @@ def fill_(
     tensor: torch.Tensor,
     spec: Spec,
     *,
-    rng: Stream | None = None,
+    rng: RNGLike | None = None,
     layout: str | None = None,
     generator: torch.Generator | None = None,
     name: str | None = None,
@@ -94,7 +94,7 @@ def init_(
     module: torch.nn.Module,
     rules: RuleSource,
     *,
-    rng: Stream | None = None,
+    rng: RNGLike | None = None,
     strict: bool = False,
     generator: torch.Generator | None = None,
 ) -> InitReport:
@@ -158,7 +158,7 @@ def init_(
 
 
 # What a stream argument is, checked once per call: a fillers stream or a torch.Generator.
-Source = Union[Stream, torch.Generator]  # noqa: UP007
+Source = Union[RNGLike, torch.Generator]  # noqa: UP007
 
 
 def _source(rng: object, generator: object) -> Source:

@@ -18,7 +18,7 @@ from ..net.netparam import NetSource, PhaseLike
 from ..net.params import NetParams
 from ..net.plan import NetPlan, plan_net
 from ..net.trained import check_unknown_fills
-from ..random.draws import Stream, profile_of
+from ..random.draws import RNGLike, profile_of
 from ..stream.counter import CounterRNG
 from ..stream.profiles import Profile
 from .finetune import (
@@ -37,7 +37,7 @@ def init_net(
     *,
     phase: PhaseLike = "TRAIN",
     seed: int | None = None,
-    rng: Stream | None = None,
+    rng: RNGLike | None = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dtype: object = np.float32,
     level: int = 0,
@@ -133,7 +133,7 @@ def prepare_net(
     *,
     phase: PhaseLike = "TRAIN",
     seed: int | None = None,
-    rng: Stream | None = None,
+    rng: RNGLike | None = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dtype: object = np.float32,
     level: int = 0,
@@ -172,7 +172,7 @@ class PreparedNet:
     trained blobs to copy over it."""
 
     plan: NetPlan
-    stream: Stream
+    stream: RNGLike
     profile: Profile
     dtype: np.dtype
     copies: list[Copy]
