@@ -13,6 +13,7 @@ made by the fillers before anything is drawn, so that a failed fill changes noth
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,7 +175,6 @@ class CounterDraws(_Draws):
     def __init__(self, rng: CounterRNG, start: int = 0) -> None:
         super().__init__(rng)
         self.rng = rng
-        self.mask_rng = rng.child("mask")
         self.position = start
         self.mask_position = start
         if self.compiled:
@@ -183,6 +183,12 @@ class CounterDraws(_Draws):
     def _take(self, count: int) -> int:
         start, self.position = self.position, self.position + count
         return start
+
+    @functools.cached_property
+    def mask_rng(self) -> CounterRNG:
+        """The sub-stream of the sparse mask's bits, keyed only when a mask is drawn: a region
+        of many short runs makes draws for each run, and most fills draw no mask."""
+        return self.rng.child("mask")
 
     def uniform(self, out: np.ndarray, a: float, b: float) -> None:
         """Uniform on [a, b) in out's dtype, one word per element."""
