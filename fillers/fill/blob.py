@@ -25,7 +25,8 @@ Bounds = tuple[tuple[int, int], ...]
 _INT_MAX = 0x7FFFFFFF
 _COUNTER_COUNT_LIMIT = 2**63 - 1
 _count_limit: contextvars.ContextVar[int] = contextvars.ContextVar("count_limit", default=_INT_MAX)
-_MAX_BLOB_AXES = 32
+MAX_BLOB_AXES = 32
+"""Caffe's kMaxBlobAxes."""
 _SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -59,8 +60,8 @@ def count_of(shape: Shape) -> int:
     (`counter_mode_limits`), 2**63 - 1.
     """
     limit = _count_limit.get()
-    if len(shape) > _MAX_BLOB_AXES:
-        raise check_failed(f"shape {shape}", "shape.size() <= kMaxBlobAxes", len(shape), _MAX_BLOB_AXES)
+    if len(shape) > MAX_BLOB_AXES:
+        raise check_failed(f"shape {shape}", "shape.size() <= kMaxBlobAxes", len(shape), MAX_BLOB_AXES)
     count = 1
     for dim in shape:
         if dim < 0:

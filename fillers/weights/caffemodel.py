@@ -24,10 +24,11 @@ import numpy as np
 
 from .._proto.filler_pb2 import BlobShape, LayerParameter, NetParameter, V1LayerParameter
 from ..errors import FillerError
+from ..fill.blob import MAX_BLOB_AXES
 from ..io import atomic
 from ..io.limits import MAX_FILE_BYTES
 from ..net.netparam import V1_LAYER_TYPES, upgrade_net_as_needed
-from .source import MAX_BLOB_AXES, PROTO, SourceBlob, SourceLayer, WeightFile, checked_blob
+from .source import PROTO, SourceBlob, SourceLayer, WeightFile, checked_blob
 from .wire import FIXED32, FIXED64, LENGTH, VARINT, Corrupt, Values, Walker, encode_key, encode_varint
 
 # Field numbers of caffe.proto.

@@ -9,7 +9,6 @@ shape as the file states it, and whether that shape is the legacy num/channels/h
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -17,12 +16,8 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import FillerError
+from ..fill.blob import count_of
 from ..io.limits import check_unicode, echo
-
-MAX_BLOB_AXES = 32
-"""Caffe's kMaxBlobAxes."""
-MAX_BLOB_COUNT = 0x7FFFFFFF
-"""INT_MAX, the most values Caffe's Blob holds."""
 
 # How a file's layers find their net layers and how strictly blobs are counted: a binary
 # NetParameter is Net::CopyTrainedLayersFrom (first net layer of the name, every blob);
@@ -119,21 +114,13 @@ class WeightFile:
 
 
 def checked_shape(shape: tuple[int, ...], where: str) -> int:
-    """The value count of a blob of `shape`, checked as Caffe's Blob::Reshape checks it (at
-    most kMaxBlobAxes axes, each >= 0, the count at most INT_MAX), in exact integers."""
-    if len(shape) > MAX_BLOB_AXES:
-        raise FillerError(
-            f"{where}: shape of {len(shape)} axes: Check failed: shape.size() <= kMaxBlobAxes "
-            f"({len(shape)} vs. {MAX_BLOB_AXES})"
-        )
-    if any(dim < 0 for dim in shape):
-        raise FillerError(f"{where}: shape {echo(str(list(shape)))}: Check failed: shape[i] >= 0")
-    count = math.prod(shape)
-    if count > MAX_BLOB_COUNT:
-        raise FillerError(
-            f"{where}: shape {list(shape)} holds {count} values: Check failed: blob size exceeds INT_MAX"
-        )
-    return count
+    """The value count of a blob of `shape`, checked as Caffe's Blob::Reshape checks it
+    (`fill.blob.count_of`: at most kMaxBlobAxes axes, each >= 0, the count at most INT_MAX, in
+    exact integers), the error prefixed by `where`."""
+    try:
+        return count_of(shape)
+    except FillerError as error:
+        raise FillerError(f"{where}: {error}") from None
 
 
 def checked_blob(
